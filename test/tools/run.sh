@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# run.sh: the `%run` and `%crun` of the lit tests.
+#
+#   run.sh FILE.acc [ARGS...]     translate with acc, then as below
+#   run.sh --c FILE.c [ARGS...]   plain C against the runtime
+#
+# Compiles the C with BOTH gcc and clang (-std=c11 -Wall -Wextra -Werror,
+# so generated code must be warning-free under both), links libacc, runs
+# both programs with ARGS, and fails unless their standard output, standard
+# error and exit status agree. Then prints the output once (stdout, then
+# stderr) and exits with the program's status, so a test can pipe it into
+# FileCheck or check the status with `not`.
+#
+# ACC_BUILD_DIR names the build tree (lit sets it; default <src>/build).
+# ACC_RUN_TIMEOUT bounds each run in seconds (default 60).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=${ACC_BUILD_DIR:-$here/../../build}
+timeout_s=${ACC_RUN_TIMEOUT:-60}
+
+plain_c=0
+if [ "${1:-}" = "--c" ]; then
+    plain_c=1
+    shift
+fi
+if [ $# -lt 1 ]; then
+    echo "usage: run.sh [--c] FILE [ARGS...]" >&2
+    exit 2
+fi
+src=$1
+shift
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/acc-run.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+if [ $plain_c = 1 ]; then
+    c_file=$src
+else
+    c_file=$tmp/$(basename "${src%.*}").c
+    "$build/bin/acc" "$src" -o "$c_file" || {
+        st=$?
+        echo "run.sh: acc failed on $src (status $st)" >&2
+        exit "$st"
+    }
+fi
+
+cflags=(-std=c11 -Wall -Wextra -Werror -g -I"$build/include")
+libs=("$build/lib/libacc.a" -lpthread -lm)
+
+# Both programs read the same input: what was piped in, else nothing.
+if [ -p /dev/stdin ] || [ -f /dev/stdin ]; then
+    cat >"$tmp/in"
+else
+    : >"$tmp/in"
+fi
+
+status=()
+for cc in gcc clang; do
+    if ! "$cc" "${cflags[@]}" "$c_file" "${libs[@]}" -o "$tmp/prog.$cc"; then
+        echo "run.sh: $cc failed to compile $c_file" >&2
+        exit 1
+    fi
+done
+for cc in gcc clang; do
+    timeout "$timeout_s" "$tmp/prog.$cc" "$@" >"$tmp/out.$cc" 2>"$tmp/err.$cc" <"$tmp/in"
+    status+=($?)
+done
+
+ok=1
+if [ "${status[0]}" != "${status[1]}" ]; then
+    echo "run.sh: exit status differs: gcc build ${status[0]}, clang build ${status[1]}" >&2
+    ok=0
+fi
+for stream in out err; do
+    if ! cmp -s "$tmp/$stream.gcc" "$tmp/$stream.clang"; then
+        echo "run.sh: std$stream differs between the gcc and clang builds:" >&2
+        diff -u --label gcc --label clang "$tmp/$stream.gcc" "$tmp/$stream.clang" >&2
+        ok=0
+    fi
+done
+if [ $ok = 0 ]; then
+    exit 1
+fi
+if [ "${status[0]}" = 124 ]; then
+    echo "run.sh: timed out after ${timeout_s}s" >&2
+fi
+cat "$tmp/out.gcc"
+cat "$tmp/err.gcc" >&2
+exit "${status[0]}"
