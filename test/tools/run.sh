@@ -3,6 +3,8 @@
 #
 #   run.sh FILE.acc [ARGS...]     translate with acc, then as below
 #   run.sh --c FILE.c [ARGS...]   plain C against the runtime
+#   run.sh --time MIN MAX ...     also fail unless each run takes between
+#                                 MIN and MAX seconds of wall-clock time
 #
 # Compiles the C with BOTH gcc and clang (-std=c11 -Wall -Wextra -Werror,
 # so generated code must be warning-free under both), links libacc, runs
@@ -20,10 +22,18 @@ build=${ACC_BUILD_DIR:-$here/../../build}
 timeout_s=${ACC_RUN_TIMEOUT:-60}
 
 plain_c=0
-if [ "${1:-}" = "--c" ]; then
-    plain_c=1
-    shift
-fi
+min_s=
+max_s=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --c) plain_c=1; shift ;;
+        --time)
+            [ $# -ge 3 ] || { echo "run.sh: --time needs MIN MAX" >&2; exit 2; }
+            min_s=$2 max_s=$3
+            shift 3 ;;
+        *) break ;;
+    esac
+done
 if [ $# -lt 1 ]; then
     echo "usage: run.sh [--c] FILE [ARGS...]" >&2
     exit 2
@@ -55,19 +65,33 @@ else
     : >"$tmp/in"
 fi
 
-status=()
 for cc in gcc clang; do
     if ! "$cc" "${cflags[@]}" "$c_file" "${libs[@]}" -o "$tmp/prog.$cc"; then
         echo "run.sh: $cc failed to compile $c_file" >&2
         exit 1
     fi
 done
+status=()
+elapsed=()
 for cc in gcc clang; do
+    t0=$(date +%s.%N)
     timeout "$timeout_s" "$tmp/prog.$cc" "$@" >"$tmp/out.$cc" 2>"$tmp/err.$cc" <"$tmp/in"
     status+=($?)
+    t1=$(date +%s.%N)
+    elapsed+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
 done
 
 ok=1
+if [ -n "$min_s" ]; then
+    for i in 0 1; do
+        cc=$([ $i = 0 ] && echo gcc || echo clang)
+        if ! awk -v t="${elapsed[$i]}" -v lo="$min_s" -v hi="$max_s" \
+                'BEGIN { exit !(t >= lo && t <= hi) }'; then
+            echo "run.sh: the $cc build ran for ${elapsed[$i]} s, not between $min_s and $max_s s" >&2
+            ok=0
+        fi
+    done
+fi
 if [ "${status[0]}" != "${status[1]}" ]; then
     echo "run.sh: exit status differs: gcc build ${status[0]}, clang build ${status[1]}" >&2
     ok=0
