@@ -1,0 +1,160 @@
+/*
+ * acc.h: the async-C runtime, libacc.
+ *
+ * One header serves three readers:
+ *   - `acc` itself while it parses a .acc file (__ACC__ is defined): the
+ *     runtime's coroutines are declared `async`, and the coroutine-taking
+ *     forms (acc_run, acc_spawn, acc_gather, acc_wait_for) are macros that
+ *     let clang type-check coroutine calls of any result type, void included;
+ *   - the C that `acc` generates, and
+ *   - plain C, which uses the non-async API directly and reaches coroutines
+ *     through their generated entry functions (docs/abi.md).
+ *
+ * Everything named acc__ (two underscores) is the interface between
+ * generated code and the runtime: stable within a major version, not meant
+ * for hand-written code.
+ */
+#ifndef ACC_H
+#define ACC_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ACC_VERSION_MAJOR 0
+#define ACC_VERSION_MINOR 1
+#define ACC_VERSION_PATCH 0
+
+/* ------------------------------------------------------------------------
+ * Coroutine frames: the ABI of generated code.
+ *
+ * `async T f(P...)` becomes, in C:
+ *     acc_frame *f__coro(T *acc_out, P...);   (no acc_out when T is void)
+ * which allocates the coroutine's frame and returns it without running it
+ * (NULL with errno = ENOMEM on failure). When the coroutine returns it
+ * stores its result through acc_out (if not NULL), pops itself off its
+ * task and frees its frame.
+ * ---------------------------------------------------------------------- */
+
+typedef struct acc_frame acc_frame;
+typedef struct acc_task acc_task;
+
+/* A step function runs its coroutine from frame->state until it returns
+ * (ACC_DONE: frame already freed) or suspends (ACC_PENDING). */
+typedef int (*acc_resume_fn)(acc_frame *self);
+
+enum { ACC_DONE = 0, ACC_PENDING = 1 };
+
+struct acc_frame {
+    acc_resume_fn resume; /* step function, resumes at `state` */
+    acc_frame *caller;    /* frame awaiting this one; NULL for a task's root */
+    acc_task *task;       /* task this frame runs in (set when it starts) */
+    unsigned state;       /* resume point; 0 before the first step */
+    unsigned size;        /* bytes allocated, set by acc__frame_alloc */
+};
+
+/* The head of every task, seen by the inline await path below. The
+ * runtime's task struct starts with it. */
+typedef struct acc__task_head {
+    acc_frame *top;     /* innermost frame: resumed when the task runs */
+    unsigned depth;     /* nested direct resumes on the C stack */
+    unsigned blocked;   /* set while the task waits to be woken */
+} acc__task_head;
+
+/* Past this many nested awaits resolved on the C stack, an await hands the
+ * callee to the task's trampoline instead, so that deep recursion needs
+ * frames on the heap, never C stack. */
+#define ACC__MAX_DEPTH 256
+
+/* Allocate a frame of at least `size` bytes (size >= sizeof(acc_frame));
+ * only `size` is set. NULL with errno = ENOMEM on failure. */
+acc_frame *acc__frame_alloc(size_t size);
+void acc__frame_free(acc_frame *f);
+
+/* An await whose callee could not be created (out of memory): prints a
+ * message and aborts, like a C stack overflow would. */
+void acc__await_failed(void);
+
+/* await callee: run it at once in the caller's task until it returns
+ * (ACC_DONE) or first suspends (ACC_PENDING, the caller must return
+ * ACC_PENDING too; it is resumed at its saved state when callee returns). */
+static inline int acc__await(acc_frame *self, acc_frame *callee)
+{
+    acc__task_head *t = (acc__task_head *)self->task;
+    int r;
+    if (callee == NULL)
+        acc__await_failed();
+    callee->caller = self;
+    callee->task = self->task;
+    t->top = callee;
+    if (t->depth >= ACC__MAX_DEPTH)
+        return ACC_PENDING; /* the trampoline resumes t->top */
+    t->depth++;
+    r = callee->resume(callee);
+    t->depth--;
+    return r;
+}
+
+/* return from a coroutine: pop the frame off its task, free it. */
+static inline int acc__return(acc_frame *self)
+{
+    ((acc__task_head *)self->task)->top = self->caller;
+    acc__frame_free(self);
+    return ACC_DONE;
+}
+
+/* ------------------------------------------------------------------------
+ * Hand-written awaitables (SPEC 2.1).
+ * ---------------------------------------------------------------------- */
+
+typedef struct acc_waker acc_waker;
+typedef struct acc_awaitable {
+    int (*poll)(struct acc_awaitable *self, acc_waker *w); /* 1: done; 0: keep w, acc_wake(w) later */
+    void (*cancel)(struct acc_awaitable *self, acc_waker *w); /* may be NULL */
+} acc_awaitable;
+
+void acc_wake(acc_waker *w);            /* on the loop's thread */
+void acc_wake_threadsafe(acc_waker *w); /* from any thread */
+
+/* `await aw` on an acc_awaitable: a frame that polls it; result 0 or -ECANCELED. */
+acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw);
+
+/* ------------------------------------------------------------------------
+ * The loop and tasks.
+ * ---------------------------------------------------------------------- */
+
+double acc_now(void);
+bool acc_cancelled(void);
+
+#define ACC_READABLE 1
+#define ACC_WRITABLE 2
+
+#ifdef __ACC__
+/* As `acc` reads them. */
+async int acc_sleep(double seconds);
+async int acc_yield(void);
+
+async int acc__gather_form(int);
+int acc__run_form(int);
+#define acc_gather(...) acc__gather_form(((__VA_ARGS__), 0))
+#define acc_run(coro) acc__run_form(((coro), 0))
+#else
+/* As C sees them. */
+int acc_run(acc_frame *coro);
+acc_frame *acc_sleep__coro(int *acc_out, double seconds);
+acc_frame *acc_yield__coro(int *acc_out);
+/* acc_gather(c1, ..., cn) is translated to this: the frames are copied. */
+acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACC_H */

@@ -1,0 +1,112 @@
+/*
+ * alloc.c: coroutine frames.
+ *
+ * Every await allocates a frame and every return frees one, so this is
+ * the runtime's hottest path after the step functions themselves. Frames
+ * are rounded up to size classes of ACC__GRAIN bytes; a freed frame goes
+ * on its class's free list, and the next frame of that class is taken
+ * from there without calling malloc. Frames larger than the last class
+ * go straight to malloc and free.
+ *
+ * The free lists are thread-local, so frames can be created before any
+ * loop exists (the argument of acc_run is built before acc_run runs) and
+ * no lock is ever taken. A frame freed on another thread than the one
+ * that allocated it simply joins that thread's lists. Each thread caches
+ * at most ACC__CACHE_MAX bytes, so that a burst (a 100000-deep recursion
+ * unwinding) does not pin its peak memory; acc_run gives the whole cache
+ * back when its loop ends.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+#define ACC__GRAIN 16                                   /* class width, and malloc's alignment */
+#define ACC__NCLASS 32                                  /* classes of 16, 32, ... 512 bytes */
+#define ACC__CLASS_MAX (ACC__GRAIN * ACC__NCLASS)
+#define ACC__CACHE_MAX ((size_t)1 << 20)                /* bytes cached per thread */
+
+/* A cached frame's `caller` links it to the next one of its class. */
+static _Thread_local acc_frame *free_list[ACC__NCLASS];
+static _Thread_local size_t cached_bytes;
+
+acc_frame *acc__frame_alloc(size_t size)
+{
+    acc_frame *f;
+    size_t c;
+
+    if (size < sizeof(acc_frame))
+        size = sizeof(acc_frame);
+    if (size > ACC__CLASS_MAX) {
+        if (size > (unsigned)-1) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        f = malloc(size);
+        if (f == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        f->size = (unsigned)size;
+        return f;
+    }
+    c = (size - 1) / ACC__GRAIN;
+    f = free_list[c];
+    if (f != NULL) {
+        free_list[c] = f->caller;
+        cached_bytes -= f->size;
+        return f;
+    }
+    size = (c + 1) * ACC__GRAIN;
+    f = malloc(size);
+    if (f == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    f->size = (unsigned)size;
+    return f;
+}
+
+void acc__frame_free(acc_frame *f)
+{
+    size_t c;
+
+    if (f == NULL)
+        return;
+    if (f->size > ACC__CLASS_MAX || cached_bytes + f->size > ACC__CACHE_MAX) {
+        free(f);
+        return;
+    }
+    c = (f->size - 1) / ACC__GRAIN;
+    f->caller = free_list[c];
+    free_list[c] = f;
+    cached_bytes += f->size;
+}
+
+void acc__frame_trim(void)
+{
+    for (size_t c = 0; c < ACC__NCLASS; c++) {
+        while (free_list[c] != NULL) {
+            acc_frame *f = free_list[c];
+            free_list[c] = f->caller;
+            free(f);
+        }
+    }
+    cached_bytes = 0;
+}
+
+void acc__await_failed(void)
+{
+    fputs("acc: out of memory in await\n", stderr);
+    abort();
+}
+
+/* Only the runtime's own frames can own something before they run: a
+ * gather owns its children. Generated frames hold parameters only. */
+void acc__frame_discard(acc_frame *f)
+{
+    if (f != NULL && f->resume == acc__gather_step)
+        acc__gather_discard(f);
+    else
+        acc__frame_free(f);
+}

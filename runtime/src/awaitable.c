@@ -1,0 +1,206 @@
+/*
+ * awaitable.c: `await aw` on a hand-written acc_awaitable (SPEC 2.1), its
+ * waker, and the channel through which other threads wake it.
+ *
+ * The frame of acc__awaitable_coro embeds the waker handed to poll, so a
+ * waker lives exactly as long as the await. poll runs when the await
+ * starts and again each time the task is resumed after acc_wake; a wake
+ * that comes while poll is still running (or before the task suspended)
+ * is remembered in `woken` and makes the task poll again at the next turn
+ * rather than at once, so an awaitable that always wakes itself yields
+ * instead of spinning.
+ *
+ * acc_wake_threadsafe pushes the waker on loop->wake_list under
+ * loop->wake_lock and writes the loop's eventfd; the loop's poll phase
+ * drains the list and calls acc_wake for each. A waker whose await ends
+ * while it is still on the list (it was cancelled) takes itself off.
+ */
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+typedef struct awaitable_frame {
+    acc_frame hdr;
+    int *out;
+    acc_awaitable *aw;
+    acc_waker w;
+    unsigned cancel_called; /* aw->cancel has run: never poll again */
+} awaitable_frame;
+
+/* The task stops waiting on w (woken or cancelled). */
+static void end_wait(acc_waker *w)
+{
+    if (w->waiting) {
+        w->waiting = 0;
+        w->loop->nexternal--;
+    }
+}
+
+void acc_wake(acc_waker *w)
+{
+    w->woken = 1;
+    if (w->waiting) {
+        end_wait(w);
+        acc__task_wake(w->task);
+    }
+}
+
+void acc_wake_threadsafe(acc_waker *w)
+{
+    acc__loop *loop = w->loop;
+    uint64_t one = 1;
+    ssize_t r;
+
+    pthread_mutex_lock(&loop->wake_lock);
+    if (!w->ts_queued) {
+        w->ts_queued = 1;
+        acc__list_push(&loop->wake_list, &w->ts_node);
+    }
+    pthread_mutex_unlock(&loop->wake_lock);
+    /* EAGAIN means the counter is already nonzero: the loop will wake. */
+    do
+        r = write(loop->wake_fd, &one, sizeof one);
+    while (r < 0 && errno == EINTR);
+}
+
+/* One waker at a time leaves the list under the lock: another thread may
+ * queue it again as soon as ts_queued is clear. */
+static void drain(acc__loop *loop, int fd, int events, void *arg)
+{
+    uint64_t count;
+    acc__list todo;
+
+    (void)events;
+    (void)arg;
+    while (read(fd, &count, sizeof count) < 0 && errno == EINTR)
+        ;
+    acc__list_init(&todo);
+    pthread_mutex_lock(&loop->wake_lock);
+    acc__list_splice(&loop->wake_list, &todo);
+    while (!acc__list_empty(&todo)) {
+        acc_waker *w = acc__container_of(todo.next, acc_waker, ts_node);
+        acc__list_remove(&w->ts_node);
+        w->ts_queued = 0;
+        pthread_mutex_unlock(&loop->wake_lock);
+        acc_wake(w);
+        pthread_mutex_lock(&loop->wake_lock);
+    }
+    pthread_mutex_unlock(&loop->wake_lock);
+}
+
+int acc__wakeup_init(acc__loop *loop)
+{
+    int r;
+
+    acc__list_init(&loop->wake_list);
+    r = pthread_mutex_init(&loop->wake_lock, NULL);
+    if (r != 0)
+        return -r;
+    loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (loop->wake_fd < 0) {
+        r = -errno;
+        pthread_mutex_destroy(&loop->wake_lock);
+        return r;
+    }
+    r = acc__io_start(loop, loop->wake_fd, ACC_READABLE, drain, NULL);
+    if (r < 0) {
+        close(loop->wake_fd);
+        loop->wake_fd = -1;
+        pthread_mutex_destroy(&loop->wake_lock);
+        return r;
+    }
+    return 0;
+}
+
+void acc__wakeup_free(acc__loop *loop)
+{
+    if (loop->wake_fd < 0)
+        return;
+    acc__io_stop(loop, loop->wake_fd, ACC_READABLE);
+    close(loop->wake_fd);
+    loop->wake_fd = -1;
+    pthread_mutex_destroy(&loop->wake_lock);
+}
+
+static void awaitable_cancel(acc_task *t, void *arg)
+{
+    awaitable_frame *f = arg;
+
+    end_wait(&f->w);
+    f->cancel_called = 1;
+    if (f->aw->cancel != NULL)
+        f->aw->cancel(f->aw, &f->w);
+    acc__task_wake(t);
+}
+
+static int awaitable_return(awaitable_frame *f, int result)
+{
+    acc__loop *loop = f->w.loop;
+
+    if (loop != NULL) {
+        pthread_mutex_lock(&loop->wake_lock);
+        if (f->w.ts_queued) {
+            acc__list_remove(&f->w.ts_node);
+            f->w.ts_queued = 0;
+        }
+        pthread_mutex_unlock(&loop->wake_lock);
+    }
+    ACC__RETURN(f, f->out, result);
+}
+
+static int awaitable_step(acc_frame *self)
+{
+    awaitable_frame *f = (awaitable_frame *)self;
+    acc_task *t = self->task;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled)
+            return awaitable_return(f, -ECANCELED);
+        f->w.loop = t->loop;
+        f->w.task = t;
+        break;
+    case 1: /* woken, or cancelled */
+        if (t->cancelled) {
+            if (!f->cancel_called) { /* woken, then cancelled before it ran */
+                f->cancel_called = 1;
+                if (f->aw->cancel != NULL)
+                    f->aw->cancel(f->aw, &f->w);
+            }
+            return awaitable_return(f, -ECANCELED);
+        }
+        break;
+    }
+    f->w.woken = 0;
+    if (f->aw->poll(f->aw, &f->w))
+        return awaitable_return(f, 0);
+    self->state = 1;
+    acc__task_suspend(t, awaitable_cancel, f);
+    f->w.waiting = 1;
+    t->loop->nexternal++;
+    if (f->w.woken) /* woken during poll: poll again next turn */
+        acc_wake(&f->w);
+    return ACC_PENDING;
+}
+
+acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw)
+{
+    awaitable_frame *f = (awaitable_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = awaitable_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->aw = aw;
+    f->w.loop = NULL;
+    f->w.task = NULL;
+    acc__list_init(&f->w.ts_node);
+    f->w.woken = 0;
+    f->w.waiting = 0;
+    f->w.ts_queued = 0;
+    f->cancel_called = 0;
+    return &f->hdr;
+}

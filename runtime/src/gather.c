@@ -1,0 +1,141 @@
+/*
+ * gather.c: acc_gather, concurrent children awaited together.
+ *
+ * acc_gather__coro turns each coroutine into a task up front, so running
+ * out of memory shows at the await (acc__await_failed) and never halfway
+ * through starting the children. When the gather first runs it starts the
+ * children in argument order, each on the C stack up to its first
+ * suspension (a nested runner) before the next one starts; past
+ * ACC__MAX_NEST nested runners they are queued instead, which keeps the
+ * same order. The gather then waits until the last child finishes.
+ *
+ * The children belong to the gather frame, not to the loop's caller: they
+ * are freed when the gather returns. Cancelling the gathering task
+ * cancels them in order; the gather still waits for all of them, then
+ * returns -ECANCELED.
+ */
+#include <stdint.h>
+
+#include "internal.h"
+
+typedef struct gather_frame {
+    acc_frame hdr;
+    int *out;
+    size_t n;        /* children */
+    size_t left;     /* children not finished */
+    acc_task *kid[]; /* in argument order */
+} gather_frame;
+
+static void free_kids(gather_frame *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        acc__task_free(f->kid[i]);
+}
+
+void acc__gather_discard(acc_frame *self)
+{
+    gather_frame *f = (gather_frame *)self;
+
+    for (size_t i = 0; i < f->n; i++)
+        acc__frame_discard(f->kid[i]->root);
+    free_kids(f);
+    acc__frame_free(self);
+}
+
+static void kid_done(acc_task *kid, void *arg)
+{
+    gather_frame *f = arg;
+
+    (void)kid;
+    if (--f->left == 0)
+        acc__task_wake(f->hdr.task); /* nothing if it has not suspended yet */
+}
+
+static void cancel_kids(gather_frame *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        acc__task_cancel(f->kid[i]);
+}
+
+static void gather_cancel(acc_task *t, void *arg)
+{
+    (void)t;
+    cancel_kids(arg); /* the last child to finish wakes the gather */
+}
+
+int acc__gather_step(acc_frame *self)
+{
+    gather_frame *f = (gather_frame *)self;
+    acc_task *t = self->task;
+    acc__loop *loop = t->loop;
+    int r;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled) {
+            for (size_t i = 0; i < f->n; i++)
+                acc__frame_discard(f->kid[i]->root);
+            free_kids(f);
+            ACC__RETURN(f, f->out, -ECANCELED);
+        }
+        f->left = f->n;
+        for (size_t i = 0; i < f->n; i++) {
+            acc_task *kid = f->kid[i];
+            kid->on_done = kid_done;
+            kid->done_arg = f;
+            if (t->cancelled) /* by an earlier child: this one never runs */
+                acc__task_cancel(kid);
+            else if (loop->nest < ACC__MAX_NEST)
+                acc__task_start(loop, kid);
+            else
+                acc__task_start_later(loop, kid);
+        }
+        if (t->cancelled)
+            cancel_kids(f);
+        self->state = 1;
+        if (f->left > 0) {
+            acc__task_suspend(t, gather_cancel, f);
+            return ACC_PENDING;
+        }
+        /* fall through - every child finished without suspending */
+    default:
+        r = t->cancelled ? -ECANCELED : 0;
+        free_kids(f);
+        ACC__RETURN(f, f->out, r);
+    }
+}
+
+acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros)
+{
+    gather_frame *f = NULL;
+    size_t i, made = 0;
+
+    for (i = 0; i < n; i++)
+        if (coros[i] == NULL)
+            goto fail;
+    if (n > (SIZE_MAX - sizeof *f) / sizeof f->kid[0])
+        goto fail;
+    f = (gather_frame *)acc__frame_alloc(sizeof *f + n * sizeof f->kid[0]);
+    if (f == NULL)
+        goto fail;
+    for (made = 0; made < n; made++) {
+        f->kid[made] = acc__task_new(coros[made]);
+        if (f->kid[made] == NULL)
+            goto fail;
+    }
+    f->hdr.resume = acc__gather_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->n = n;
+    f->left = n;
+    return &f->hdr;
+
+fail:
+    for (i = 0; i < made; i++)
+        acc__task_free(f->kid[i]);
+    acc__frame_free((acc_frame *)f);
+    for (i = 0; i < n; i++)
+        acc__frame_discard(coros[i]);
+    errno = ENOMEM;
+    return NULL;
+}

@@ -1,0 +1,247 @@
+/*
+ * internal.h: what the files of libacc share and nothing else sees.
+ *
+ * The runtime is one event loop per thread (acc__loop) running tasks
+ * (acc_task): a task is a stack of coroutine frames whose innermost frame
+ * is resumed by the task's runner. Leaf coroutines written in C (sleep,
+ * gather, awaitables) suspend a task by marking it blocked and registering
+ * how to wake it: a timer (timer.c), a descriptor (io.c), a waker
+ * (awaitable.c) or other tasks finishing (gather.c). Waking puts the task
+ * on the loop's FIFO ready queue; loop.c turns the loop.
+ *
+ * One section per file below, in the order a reader meets them. Names
+ * shared between files are acc__xxx; everything else is static.
+ */
+#ifndef ACC_INTERNAL_H
+#define ACC_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acc.h"
+
+typedef struct acc__loop acc__loop;
+
+/* ------------------------------------------------------------------------
+ * Intrusive doubly linked lists (the idiom of Linux's list.h and libuv's
+ * queue.h): a node is embedded in the object, container_of gets it back.
+ * A list head is a node linked to itself when empty.
+ * ---------------------------------------------------------------------- */
+
+typedef struct acc__list {
+    struct acc__list *next, *prev;
+} acc__list;
+
+#define acc__container_of(ptr, type, member) \
+    ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+static inline void acc__list_init(acc__list *l) { l->next = l->prev = l; }
+static inline int acc__list_empty(const acc__list *l) { return l->next == l; }
+
+static inline void acc__list_push(acc__list *l, acc__list *n)
+{
+    n->prev = l->prev;
+    n->next = l;
+    l->prev->next = n;
+    l->prev = n;
+}
+
+static inline void acc__list_remove(acc__list *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->next = n->prev = n;
+}
+
+/* Move every node of `from` to the end of `to`; `from` ends empty. */
+static inline void acc__list_splice(acc__list *from, acc__list *to)
+{
+    if (acc__list_empty(from))
+        return;
+    from->next->prev = to->prev;
+    to->prev->next = from->next;
+    from->prev->next = to;
+    to->prev = from->prev;
+    acc__list_init(from);
+}
+
+/* ------------------------------------------------------------------------
+ * alloc.c: coroutine frames.
+ * ---------------------------------------------------------------------- */
+
+/* Free a frame that never ran, with whatever it owns (a gather's
+ * children). Frames of generated code own nothing and are just freed. */
+void acc__frame_discard(acc_frame *f);
+/* Give every cached frame of this thread back to malloc. */
+void acc__frame_trim(void);
+
+/* ------------------------------------------------------------------------
+ * timer.c: a binary min-heap of timers keyed by (deadline, sequence).
+ * ---------------------------------------------------------------------- */
+
+typedef struct acc__timer acc__timer;
+typedef void (*acc__timer_cb)(acc__timer *t);
+
+struct acc__timer {
+    uint64_t deadline; /* CLOCK_MONOTONIC nanoseconds */
+    uint64_t seq;      /* arming order: breaks ties between equal deadlines */
+    size_t index;      /* slot in the heap; ACC__TIMER_IDLE when not armed */
+    acc__timer_cb cb;  /* called once when the deadline has passed */
+};
+
+#define ACC__TIMER_IDLE ((size_t)-1)
+
+typedef struct acc__heap {
+    acc__timer **slot; /* slot[0] is the earliest timer */
+    size_t len, cap;
+    uint64_t seq;      /* next sequence number */
+} acc__heap;
+
+uint64_t acc__now_ns(void);
+void acc__timer_init(acc__timer *t, acc__timer_cb cb);
+int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline);
+void acc__timer_stop(acc__loop *loop, acc__timer *t);
+/* Earliest deadline, or UINT64_MAX with no timer armed. */
+uint64_t acc__timer_next(const acc__loop *loop);
+/* Fire every timer due at `now`, earliest first; returns how many. */
+size_t acc__timer_run(acc__loop *loop, uint64_t now);
+void acc__heap_free(acc__heap *h);
+
+/* ------------------------------------------------------------------------
+ * task.c: tasks, their runner and cancellation.
+ * ---------------------------------------------------------------------- */
+
+typedef void (*acc__task_cb)(acc_task *t, void *arg);
+
+struct acc_task {
+    acc__task_head head;    /* first: generated code casts frame->task to it */
+    acc__loop *loop;        /* set when the task is started or queued */
+    acc_frame *root;        /* outermost frame, until the task first runs */
+    acc__list ready_node;   /* in loop->ready while queued */
+    acc__list task_node;    /* in loop->tasks from start to finish */
+    acc__task_cb on_cancel; /* undoes the current wait; NULL: just wake */
+    void *cancel_arg;
+    acc__task_cb on_done;   /* called once when the task finishes */
+    void *done_arg;
+    unsigned started : 1;   /* its root frame has been resumed */
+    unsigned waiting : 1;   /* suspended, not yet woken */
+    unsigned queued : 1;    /* on the ready queue */
+    unsigned cancelled : 1; /* cancellation requested */
+    unsigned done : 1;      /* finished: its frames are all gone */
+    unsigned detached : 1;  /* free it when done; else its owner does */
+};
+
+/* A new task that will run `root` (not started, on no loop). */
+acc_task *acc__task_new(acc_frame *root);
+void acc__task_free(acc_task *t);
+/* Attach `t` to `loop` and run it at once on the C stack, nested in the
+ * current task if any, up to its first suspension. */
+void acc__task_start(acc__loop *loop, acc_task *t);
+/* Attach `t` to `loop` and queue it to start at the loop's next turn. */
+void acc__task_start_later(acc__loop *loop, acc_task *t);
+/* Run a started or queued task until it blocks or finishes. */
+void acc__task_run(acc_task *t);
+/* A leaf suspends its task: the runner stops, the task waits for
+ * acc__task_wake. on_cancel (may be NULL) undoes the wait if the task is
+ * cancelled meanwhile; it must wake the task then, at once or later. */
+void acc__task_suspend(acc_task *t, acc__task_cb on_cancel, void *arg);
+/* End a wait: queue the task to run. Does nothing unless it waits. */
+void acc__task_wake(acc_task *t);
+void acc__task_cancel(acc_task *t);
+/* The task running now on this thread, or NULL. */
+acc_task *acc__task_current(void);
+
+/* ------------------------------------------------------------------------
+ * io.c and backend.h: descriptors watched by the loop.
+ * ---------------------------------------------------------------------- */
+
+typedef void (*acc__io_cb)(acc__loop *loop, int fd, int events, void *arg);
+
+typedef struct acc__io {
+    int mask;          /* ACC_READABLE | ACC_WRITABLE being watched */
+    acc__io_cb rcb, wcb;
+    void *rarg, *warg;
+} acc__io;
+
+typedef struct acc__fired {
+    int fd;
+    int events; /* ACC_READABLE | ACC_WRITABLE; errors and hang-ups as both */
+} acc__fired;
+
+/* Watch `fd` for `events` (one or both directions); cb(loop, fd, events,
+ * arg) is called from the loop's poll phase while the watch stays. */
+int acc__io_start(acc__loop *loop, int fd, int events, acc__io_cb cb, void *arg);
+void acc__io_stop(acc__loop *loop, int fd, int events);
+/* Poll once for at most timeout_ms (-1: no limit) and run callbacks. */
+int acc__io_poll(acc__loop *loop, int timeout_ms);
+
+/* ------------------------------------------------------------------------
+ * awaitable.c: wakers and the thread-safe wake channel.
+ * ---------------------------------------------------------------------- */
+
+struct acc_waker {
+    acc__loop *loop;
+    acc_task *task;
+    acc__list ts_node;      /* in loop->wake_list while a thread-safe wake is pending */
+    unsigned woken : 1;     /* acc_wake since the last poll */
+    unsigned waiting : 1;   /* the task is suspended on this waker */
+    unsigned ts_queued : 1; /* on loop->wake_list (guarded by wake_lock) */
+};
+
+int acc__wakeup_init(acc__loop *loop);
+void acc__wakeup_free(acc__loop *loop);
+
+/* ------------------------------------------------------------------------
+ * gather.c
+ * ---------------------------------------------------------------------- */
+
+int acc__gather_step(acc_frame *self);
+/* Free a gather frame that never ran, and its children. */
+void acc__gather_discard(acc_frame *self);
+
+/* ------------------------------------------------------------------------
+ * loop.c: the loop.
+ * ---------------------------------------------------------------------- */
+
+typedef struct acc__backend acc__backend;
+
+struct acc__loop {
+    acc__list ready;         /* tasks to run, FIFO */
+    acc__list tasks;         /* every started, unfinished task, oldest first */
+    size_t ntasks;           /* length of `tasks` */
+    acc_task *current;       /* task being run, NULL between tasks */
+    unsigned nest;           /* runners nested on the C stack */
+    size_t nexternal;        /* waits that another thread may end */
+    acc__heap timers;
+
+    const acc__backend *backend;
+    void *backend_data;      /* the backend's state */
+    acc__io *io;             /* per descriptor, indexed by fd */
+    int io_cap;              /* length of `io` */
+    int nio;                 /* descriptors with a nonzero mask */
+    acc__fired *fired;       /* filled by backend->poll */
+    int fired_cap;
+
+    int wake_fd;             /* eventfd written by acc_wake_threadsafe */
+    pthread_mutex_t wake_lock;
+    acc__list wake_list;     /* wakers woken from other threads */
+};
+
+/* The loop running on this thread, or NULL. */
+extern _Thread_local acc__loop *acc__loop_current;
+
+/* Past this many task runners nested on the C stack (gathers of gathers),
+ * children are queued instead of being started on the stack. */
+#define ACC__MAX_NEST 16
+
+/* Store a leaf's result and return from it: the common epilogue of the
+ * runtime's own coroutines. */
+#define ACC__RETURN(frame, out, value)         \
+    do {                                       \
+        if ((out) != NULL)                     \
+            *(out) = (value);                  \
+        return acc__return(&(frame)->hdr);     \
+    } while (0)
+
+#endif /* ACC_INTERNAL_H */

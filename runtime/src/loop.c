@@ -1,0 +1,179 @@
+/*
+ * loop.c: acc_run and the turns of the loop.
+ *
+ * One loop per thread, created by acc_run and freed when it returns; the
+ * thread-local acc__loop_current is how coroutines find it. A turn of
+ * the loop (loop_turn) is, in order:
+ *
+ *   1. poll for I/O: without blocking when a task is ready, else until
+ *      the earliest timer, else until a descriptor or another thread's
+ *      wake (acc_wake_threadsafe) fires. Callbacks only wake tasks.
+ *   2. fire the timers that are due, earliest first (equal deadlines in
+ *      arming order): each wakes its sleeping task.
+ *   3. run the tasks that are ready at this point, in FIFO order. A task
+ *      woken or yielding during this phase runs in the next turn, after
+ *      the next poll, so a task that yields in a loop cannot starve I/O.
+ *
+ * acc_run turns the loop until the root task finishes, then cancels every
+ * task still alive, oldest first, and turns it until they have all
+ * finished.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+_Thread_local acc__loop *acc__loop_current;
+
+static const acc__backend *choose_backend(void)
+{
+    const char *name = getenv("ACC_BACKEND");
+
+    if (name != NULL && strcmp(name, "poll") == 0)
+        return &acc__backend_poll;
+    return &acc__backend_epoll;
+}
+
+static void loop_free(acc__loop *loop)
+{
+    acc__wakeup_free(loop);
+    if (loop->backend_data != NULL)
+        loop->backend->free(loop);
+    acc__heap_free(&loop->timers);
+    free(loop->io);
+    free(loop->fired);
+    free(loop);
+}
+
+static int loop_new(acc__loop **out)
+{
+    acc__loop *loop = calloc(1, sizeof *loop);
+    int r;
+
+    if (loop == NULL)
+        return -ENOMEM;
+    acc__list_init(&loop->ready);
+    acc__list_init(&loop->tasks);
+    loop->wake_fd = -1;
+    loop->backend = choose_backend();
+    r = loop->backend->create(loop);
+    if (r == 0)
+        r = acc__wakeup_init(loop);
+    if (r < 0) {
+        loop_free(loop);
+        return r;
+    }
+    *out = loop;
+    return 0;
+}
+
+/* Cancel every live task, oldest first. Cancelling one may finish others
+ * (a gather's unstarted children), so the list is walked from a copy
+ * that each task leaves before it is cancelled. */
+static void cancel_all(acc__loop *loop)
+{
+    acc__list todo;
+
+    acc__list_init(&todo);
+    acc__list_splice(&loop->tasks, &todo);
+    while (!acc__list_empty(&todo)) {
+        acc__list *n = todo.next;
+        acc__list_remove(n);
+        acc__list_push(&loop->tasks, n);
+        acc__task_cancel(acc__container_of(n, acc_task, task_node));
+    }
+}
+
+/* How long phase 1 may block, in milliseconds (rounded up: waking early
+ * only costs a turn; waking late would break nothing either, but be
+ * slower than asked). */
+static int poll_timeout(acc__loop *loop)
+{
+    uint64_t next, now;
+
+    if (!acc__list_empty(&loop->ready))
+        return 0;
+    next = acc__timer_next(loop);
+    if (next == UINT64_MAX)
+        return -1;
+    now = acc__now_ns();
+    if (next <= now)
+        return 0;
+    if ((next - now) / 1000000u >= INT_MAX)
+        return INT_MAX;
+    return (int)((next - now + 999999u) / 1000000u);
+}
+
+/* Tasks are alive but nothing can ever wake them: no task ready, no timer
+ * armed, no descriptor watched (the wake eventfd aside) and no wait that
+ * another thread could end. Rather than block forever, cancel them: their
+ * waits return -ECANCELED and the program gets to clean up and finish. */
+static int deadlocked(acc__loop *loop)
+{
+    return loop->ntasks > 0 && acc__list_empty(&loop->ready) &&
+           loop->timers.len == 0 && loop->nio <= 1 && loop->nexternal == 0;
+}
+
+static void loop_turn(acc__loop *loop)
+{
+    acc__list batch;
+
+    if (deadlocked(loop))
+        cancel_all(loop);
+
+    /* 1. I/O */
+    (void)acc__io_poll(loop, poll_timeout(loop));
+
+    /* 2. timers */
+    acc__timer_run(loop, acc__now_ns());
+
+    /* 3. ready tasks, as of now */
+    acc__list_init(&batch);
+    acc__list_splice(&loop->ready, &batch);
+    while (!acc__list_empty(&batch)) {
+        acc_task *t = acc__container_of(batch.next, acc_task, ready_node);
+        acc__list_remove(&t->ready_node);
+        t->queued = 0;
+        acc__task_run(t);
+    }
+}
+
+int acc_run(acc_frame *coro)
+{
+    acc__loop *loop;
+    acc_task *root;
+    int r;
+
+    if (coro == NULL)
+        return -ENOMEM;
+    if (acc__loop_current != NULL) {
+        acc__frame_discard(coro);
+        return -EBUSY;
+    }
+    r = loop_new(&loop);
+    if (r < 0) {
+        acc__frame_discard(coro);
+        return r;
+    }
+    root = acc__task_new(coro);
+    if (root == NULL) {
+        acc__frame_discard(coro);
+        loop_free(loop);
+        return -ENOMEM;
+    }
+    acc__loop_current = loop;
+
+    acc__task_start(loop, root);
+    while (!root->done)
+        loop_turn(loop);
+    cancel_all(loop);
+    while (loop->ntasks > 0)
+        loop_turn(loop);
+
+    acc__task_free(root);
+    acc__loop_current = NULL;
+    loop_free(loop);
+    acc__frame_trim();
+    return 0;
+}

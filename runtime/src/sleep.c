@@ -1,0 +1,86 @@
+/*
+ * sleep.c: acc_sleep and acc_yield, the simplest leaves.
+ *
+ * A sleep arms a timer in the loop's heap and suspends its task; the timer
+ * wakes it, or a cancel stops the timer and wakes it early. A sleep of 0
+ * (or less, or NaN) is a yield: the task is woken as soon as it suspends,
+ * so it goes to the back of the ready queue and runs again at the next
+ * turn, after every task that was ready before it.
+ */
+#include "internal.h"
+
+typedef struct sleep_frame {
+    acc_frame hdr;
+    int *out;
+    double seconds;
+    acc__timer timer;
+} sleep_frame;
+
+/* About 292 years: far enough, and no overflow when added to the clock. */
+#define ACC__SLEEP_MAX_NS ((uint64_t)1 << 63)
+
+static void sleep_fire(acc__timer *tm)
+{
+    sleep_frame *f = acc__container_of(tm, sleep_frame, timer);
+
+    acc__task_wake(f->hdr.task);
+}
+
+static void sleep_cancel(acc_task *t, void *arg)
+{
+    sleep_frame *f = arg;
+
+    acc__timer_stop(t->loop, &f->timer);
+    acc__task_wake(t);
+}
+
+static int sleep_step(acc_frame *self)
+{
+    sleep_frame *f = (sleep_frame *)self;
+    acc_task *t = self->task;
+    double want;
+    uint64_t ns;
+    int r;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled)
+            ACC__RETURN(f, f->out, -ECANCELED);
+        self->state = 1;
+        if (!(f->seconds > 0)) {
+            acc__task_suspend(t, NULL, NULL);
+            acc__task_wake(t);
+            return ACC_PENDING;
+        }
+        want = f->seconds * 1e9;
+        ns = want >= (double)ACC__SLEEP_MAX_NS ? ACC__SLEEP_MAX_NS : (uint64_t)want;
+        if ((double)ns < want)
+            ns++; /* at least `seconds`: round up (without libm's ceil) */
+        r = acc__timer_start(t->loop, &f->timer, acc__now_ns() + ns);
+        if (r < 0)
+            ACC__RETURN(f, f->out, r);
+        acc__task_suspend(t, sleep_cancel, f);
+        return ACC_PENDING;
+    default: /* 1: the timer fired, or the task was cancelled */
+        ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);
+    }
+}
+
+acc_frame *acc_sleep__coro(int *acc_out, double seconds)
+{
+    sleep_frame *f = (sleep_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = sleep_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->seconds = seconds;
+    acc__timer_init(&f->timer, sleep_fire);
+    return &f->hdr;
+}
+
+acc_frame *acc_yield__coro(int *acc_out)
+{
+    return acc_sleep__coro(acc_out, 0);
+}

@@ -1,0 +1,177 @@
+/*
+ * task.c: tasks, the runner and cancellation.
+ *
+ * A task is a stack of frames linked by `caller`, innermost at head.top.
+ * Generated code resolves most awaits on the C stack (acc__await in
+ * acc.h); the runner below is the trampoline under them. It resumes the
+ * innermost frame until either
+ *   - the task has no frame left: it finished;
+ *   - a leaf suspended the task (head.blocked): the runner returns and the
+ *     task waits for acc__task_wake, which queues it on the ready queue;
+ *   - or neither: a frame returned to the runner because it completed (its
+ *     caller is the new top and continues at its saved state) or because
+ *     an await hit ACC__MAX_DEPTH (the callee is the new top). This is how
+ *     deep recursion runs on heap frames with a bounded C stack.
+ *
+ * The life of a task: new -> started (run at once by acc__task_start, or
+ * queued by acc__task_start_later and started at the next turn) ->
+ * {running, waiting, queued}* -> done. Flags, not a state enum, because
+ * a task can be both cancelled and waiting, or woken and not yet run.
+ *
+ * Cancellation only ever sets a flag and ends the current wait; it never
+ * runs the task's code. The leaf that was waiting sees the flag when it is
+ * resumed and returns -ECANCELED; later runtime awaits see it at once.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+acc_task *acc__task_new(acc_frame *root)
+{
+    acc_task *t = calloc(1, sizeof *t);
+
+    if (t == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    t->root = root;
+    t->head.top = root;
+    root->caller = NULL;
+    root->task = t;
+    acc__list_init(&t->ready_node);
+    acc__list_init(&t->task_node);
+    return t;
+}
+
+void acc__task_free(acc_task *t)
+{
+    free(t);
+}
+
+acc_task *acc__task_current(void)
+{
+    return acc__loop_current ? acc__loop_current->current : NULL;
+}
+
+bool acc_cancelled(void)
+{
+    acc_task *t = acc__task_current();
+
+    return t != NULL && t->cancelled;
+}
+
+static void attach(acc__loop *loop, acc_task *t)
+{
+    t->loop = loop;
+    acc__list_push(&loop->tasks, &t->task_node);
+    loop->ntasks++;
+}
+
+static void enqueue(acc_task *t)
+{
+    t->queued = 1;
+    acc__list_push(&t->loop->ready, &t->ready_node);
+}
+
+/* The last frame returned (or the task never started): tell the owner. */
+static void finish(acc_task *t)
+{
+    acc__loop *loop = t->loop;
+
+    t->done = 1;
+    t->head.top = NULL;
+    t->root = NULL;
+    if (t->queued) {
+        t->queued = 0;
+        acc__list_remove(&t->ready_node);
+    }
+    if (loop != NULL) { /* NULL: cancelled before it was ever attached */
+        acc__list_remove(&t->task_node);
+        loop->ntasks--;
+    }
+    if (t->on_done != NULL)
+        t->on_done(t, t->done_arg);
+    if (t->detached)
+        acc__task_free(t);
+}
+
+void acc__task_run(acc_task *t)
+{
+    acc__loop *loop = t->loop;
+    acc_task *outer = loop->current;
+
+    loop->current = t;
+    loop->nest++;
+    t->started = 1;
+    t->root = NULL;
+    t->head.blocked = 0;
+    for (;;) {
+        acc_frame *f = t->head.top;
+        if (f == NULL) {
+            finish(t);
+            break;
+        }
+        t->head.depth = 0;
+        f->resume(f);
+        if (t->head.blocked)
+            break;
+    }
+    loop->nest--;
+    loop->current = outer;
+}
+
+void acc__task_start(acc__loop *loop, acc_task *t)
+{
+    attach(loop, t);
+    acc__task_run(t);
+}
+
+void acc__task_start_later(acc__loop *loop, acc_task *t)
+{
+    attach(loop, t);
+    enqueue(t);
+}
+
+void acc__task_suspend(acc_task *t, acc__task_cb on_cancel, void *arg)
+{
+    t->head.blocked = 1;
+    t->waiting = 1;
+    t->on_cancel = on_cancel;
+    t->cancel_arg = arg;
+}
+
+/* blocked stays set: if the wake comes while the leaf is still on the C
+ * stack (a yield, a waker woken inside poll), the runner must still stop,
+ * since the task is now on the ready queue. The loop clears it. */
+void acc__task_wake(acc_task *t)
+{
+    if (!t->waiting)
+        return;
+    t->waiting = 0;
+    t->on_cancel = NULL;
+    t->cancel_arg = NULL;
+    enqueue(t);
+}
+
+void acc__task_cancel(acc_task *t)
+{
+    if (t->done || t->cancelled)
+        return;
+    t->cancelled = 1;
+    if (!t->started) {
+        /* SPEC 2: it does not run at all, its result lvalue is untouched. */
+        acc__frame_discard(t->root);
+        finish(t);
+        return;
+    }
+    if (t->waiting) {
+        acc__task_cb undo = t->on_cancel;
+        void *arg = t->cancel_arg;
+        t->on_cancel = NULL;
+        t->cancel_arg = NULL;
+        if (undo != NULL)
+            undo(t, arg);
+        else
+            acc__task_wake(t);
+    }
+}
