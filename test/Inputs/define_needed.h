@@ -1,0 +1,1 @@
+#define NEEDED 1
