@@ -9,6 +9,8 @@
 #                  fail unless they agree; prints the output once and exits
 #                  with the program's status (test/tools/run.sh)
 #   %crun F [ARGS] the same for a plain C file, with no translation
+#   %vrun F [ARGS] %run under valgrind: memory errors and leaks fail it
+#                  (REQUIRES: valgrind)
 #   %expect-status N CMD...
 #                  run CMD; succeed only if it exits with status N
 #   %FileCheck     FileCheck (plain `FileCheck` and `not` work too: they are
@@ -67,6 +69,7 @@ for var in ("HOME", "TMPDIR"):
 run_sh = os.path.join(tools, "run.sh")
 config.substitutions.append(("%acc", os.path.join(build, "bin", "acc")))
 config.substitutions.append(("%crun", "bash %s --c" % run_sh))
+config.substitutions.append(("%vrun", "bash %s --valgrind" % run_sh))
 config.substitutions.append(("%run", "bash %s" % run_sh))
 config.substitutions.append(("%expect-status",
                              "bash %s" % os.path.join(tools, "expect_status.sh")))

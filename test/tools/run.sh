@@ -5,6 +5,9 @@
 #   run.sh --c FILE.c [ARGS...]   plain C against the runtime
 #   run.sh --time MIN MAX ...     also fail unless each run takes between
 #                                 MIN and MAX seconds of wall-clock time
+#   run.sh --valgrind ...         run both programs under valgrind's memcheck:
+#                                 any memory error or definite/indirect leak
+#                                 fails the run (`%vrun`)
 #
 # Compiles the C with BOTH gcc and clang (-std=c11 -Wall -Wextra -Werror,
 # so generated code must be warning-free under both), links libacc, runs
@@ -24,6 +27,7 @@ timeout_s=${ACC_RUN_TIMEOUT:-60}
 plain_c=0
 min_s=
 max_s=
+wrapper=()
 while [ $# -gt 0 ]; do
     case $1 in
         --c) plain_c=1; shift ;;
@@ -31,6 +35,12 @@ while [ $# -gt 0 ]; do
             [ $# -ge 3 ] || { echo "run.sh: --time needs MIN MAX" >&2; exit 2; }
             min_s=$2 max_s=$3
             shift 3 ;;
+        --valgrind)
+            wrapper=(valgrind -q --error-exitcode=99 --leak-check=full
+                     --show-leak-kinds=definite,indirect
+                     --errors-for-leak-kinds=definite,indirect)
+            timeout_s=${ACC_RUN_TIMEOUT:-300}
+            shift ;;
         *) break ;;
     esac
 done
@@ -75,7 +85,7 @@ status=()
 elapsed=()
 for cc in gcc clang; do
     t0=$(date +%s.%N)
-    timeout "$timeout_s" "$tmp/prog.$cc" "$@" >"$tmp/out.$cc" 2>"$tmp/err.$cc" <"$tmp/in"
+    timeout "$timeout_s" "${wrapper[@]}" "$tmp/prog.$cc" "$@" >"$tmp/out.$cc" 2>"$tmp/err.$cc" <"$tmp/in"
     status+=($?)
     t1=$(date +%s.%N)
     elapsed+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
