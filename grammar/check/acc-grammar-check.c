@@ -4,19 +4,22 @@
  * libtree-sitter, not tree-sitter's generator or CLI.
  *
  *   acc-grammar-check corpus FILE...
- *       Run tree-sitter corpus tests (test/corpus/*.txt format) and compare
+ *       Run tree-sitter corpus tests (the test/corpus files) and compare
  *       S-expressions (field names are compared only where the expected
  *       output has them, as `tree-sitter test` does).
  *   acc-grammar-check update FILE...
  *       Rewrite the expected S-expressions of corpus FILEs with what the
  *       parser produces now (review the diff before committing!).
- *   acc-grammar-check parse PATH...
+ *   acc-grammar-check parse [--expect-error FILE]... PATH...
  *       Parse each .acc file (directories are searched recursively) and fail
- *       on any ERROR or MISSING node.
+ *       on any ERROR or MISSING node, except in the FILEs given with
+ *       --expect-error, which must have one.
  *   acc-grammar-check highlights QUERY[:QUERY...] PATH...
  *       Run the highlight query (several files are concatenated, the first
  *       having precedence) over each .acc file and fail unless every `async`
  *       and `await` token is captured as `keyword` or `keyword.*`.
+ *   acc-grammar-check query QUERY...
+ *       Check that each query file compiles against the grammar.
  *   acc-grammar-check sexp FILE
  *       Print the syntax tree of FILE, indented.
  *   acc-grammar-check html QUERY[:QUERY...] FILE [TITLE]
@@ -370,6 +373,7 @@ static int cmd_corpus(int argc, char **argv, bool update)
             char *actual = normalize_sexp(actual_raw, !fields);
             if (update) {
                 buf_add(&rewritten, text + copied, t->expected_start - copied);
+                buf_addc(&rewritten, '\n');
                 char *pretty = pretty_sexp(normalize_sexp(actual_raw, false));
                 buf_adds(&rewritten, pretty);
                 buf_adds(&rewritten, j + 1 < n ? "\n\n" : "\n");
@@ -435,33 +439,74 @@ static int report_errors(const char *path, TSNode node, int limit)
     return count;
 }
 
+static bool in_list(char **list, size_t n, const char *path)
+{
+    char *real = realpath(path, NULL);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++)
+        found = strcmp(list[i], real ? real : path) == 0;
+    free(real);
+    return found;
+}
+
+/* parse [--expect-error FILE]... PATH...: FILEs must have a syntax error
+ * (they are the tests of acc's syntax errors); every other .acc file must
+ * parse without ERROR or MISSING nodes. */
 static int cmd_parse(int argc, char **argv)
 {
+    char **expect = NULL;
+    size_t nexpect = 0;
     char **files = NULL;
     size_t n = 0;
-    for (int i = 0; i < argc; i++)
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--expect-error") == 0 && i + 1 < argc) {
+            char *real = realpath(argv[++i], NULL);
+            if (!real) {
+                fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));
+                return 2;
+            }
+            expect = realloc(expect, (nexpect + 1) * sizeof *expect);
+            expect[nexpect++] = real;
+            continue;
+        }
         collect_files(argv[i], &files, &n);
+    }
     TSParser *parser = new_parser();
-    int bad = 0;
+    int bad = 0, expected_bad = 0;
     for (size_t i = 0; i < n; i++) {
+        bool want_error = in_list(expect, nexpect, files[i]);
         size_t len;
         char *text = read_file(files[i], &len);
         if (!text)
             return 2;
         TSTree *tree = ts_parser_parse_string(parser, NULL, text, (uint32_t)len);
         TSNode root = ts_tree_root_node(tree);
-        if (ts_node_has_error(root)) {
+        if (want_error) {
+            if (ts_node_has_error(root)) {
+                expected_bad++;
+            } else {
+                bad++;
+                printf("%s: error: parsed without error, but it is listed with "
+                       "--expect-error\n", files[i]);
+            }
+        } else if (ts_node_has_error(root)) {
             bad++;
             if (report_errors(files[i], root, 10) == 0)
                 printf("%s: error: the tree has an error\n", files[i]);
+            printf("%s: note: if this file is meant to have a syntax error, list it "
+                   "with --expect-error in test/grammar/acc-files.test\n", files[i]);
         }
         ts_tree_delete(tree);
         free(text);
         free(files[i]);
     }
     free(files);
+    for (size_t i = 0; i < nexpect; i++)
+        free(expect[i]);
+    free(expect);
     ts_parser_delete(parser);
-    printf("parse: %zu .acc files, %d with errors\n", n, bad);
+    printf("parse: %zu .acc files, %d with the expected syntax errors, %d failed\n", n,
+           expected_bad, bad);
     return bad ? 1 : 0;
 }
 
@@ -637,7 +682,9 @@ static int check_keywords(const char *path, TSNode node, const Capture *caps, si
     uint32_t n = ts_node_child_count(node);
     if (n == 0) {
         const char *type = ts_node_type(node);
-        if (!ts_node_is_named(node) && (strcmp(type, "async") == 0 || strcmp(type, "await") == 0)) {
+        /* `await` is an anonymous token; `async` is the leaf async_specifier. */
+        if (strcmp(type, "await") == 0 || strcmp(type, "async_specifier") == 0 ||
+            strcmp(type, "async") == 0) {
             (*tokens)++;
             uint32_t s = ts_node_start_byte(node), e = ts_node_end_byte(node);
             bool ok = false;
@@ -646,7 +693,7 @@ static int check_keywords(const char *path, TSNode node, const Capture *caps, si
             if (!ok) {
                 TSPoint p = ts_node_start_point(node);
                 printf("%s:%u:%u: error: `%s` is not captured as a keyword\n", path, p.row + 1,
-                       p.column + 1, type);
+                       p.column + 1, type[1] == 'w' ? "await" : "async");
                 bad++;
             }
         }
@@ -686,6 +733,18 @@ static int cmd_highlights(const char *query_spec, int argc, char **argv)
     printf("highlights: %zu .acc files, %d async/await tokens, %d not captured as keywords\n", n,
            tokens, bad);
     return bad ? 1 : 0;
+}
+
+/* query QUERY...: each query file compiles against the grammar. */
+static int cmd_query(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        TSQuery *q = load_query(argv[i]);
+        printf("query %s: %u patterns, %u captures\n", argv[i], ts_query_pattern_count(q),
+               ts_query_capture_count(q));
+        ts_query_delete(q);
+    }
+    return 0;
 }
 
 /* -------------------------------------------------------------------- sexp */
@@ -818,8 +877,9 @@ static int usage(void)
     fprintf(stderr,
             "usage: acc-grammar-check corpus FILE...\n"
             "       acc-grammar-check update FILE...\n"
-            "       acc-grammar-check parse PATH...\n"
+            "       acc-grammar-check parse [--expect-error FILE]... PATH...\n"
             "       acc-grammar-check highlights QUERY[:QUERY...] PATH...\n"
+            "       acc-grammar-check query QUERY...\n"
             "       acc-grammar-check sexp FILE\n"
             "       acc-grammar-check html QUERY[:QUERY...] FILE [TITLE]\n");
     return 2;
@@ -838,6 +898,8 @@ int main(int argc, char **argv)
         return cmd_parse(argc - 2, argv + 2);
     if (strcmp(cmd, "highlights") == 0 && argc >= 4)
         return cmd_highlights(argv[2], argc - 3, argv + 3);
+    if (strcmp(cmd, "query") == 0)
+        return cmd_query(argc - 2, argv + 2);
     if (strcmp(cmd, "sexp") == 0 && argc == 3)
         return cmd_sexp(argv[2]);
     if (strcmp(cmd, "html") == 0 && (argc == 4 || argc == 5))
