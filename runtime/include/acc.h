@@ -132,6 +132,10 @@ acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw);
 double acc_now(void);
 bool acc_cancelled(void);
 
+/* Tasks made by acc_spawn: each is joined or detached exactly once. */
+void acc_detach(acc_task *t);
+void acc_cancel(acc_task *t);
+
 #define ACC_READABLE 1
 #define ACC_WRITABLE 2
 
@@ -140,10 +144,15 @@ bool acc_cancelled(void);
 async int acc_sleep(double seconds);
 async int acc_yield(void);
 
+async int acc_join(acc_task *t);
+async int acc_join_all(acc_task **ts, size_t n);
+
 async int acc__gather_form(int);
 int acc__run_form(int);
+acc_task *acc__spawn_form(int);
 #define acc_gather(...) acc__gather_form(((__VA_ARGS__), 0))
 #define acc_run(coro) acc__run_form(((coro), 0))
+#define acc_spawn(coro) acc__spawn_form(((coro), 0))
 #else
 /* As C sees them. */
 int acc_run(acc_frame *coro);
@@ -151,6 +160,12 @@ acc_frame *acc_sleep__coro(int *acc_out, double seconds);
 acc_frame *acc_yield__coro(int *acc_out);
 /* acc_gather(c1, ..., cn) is translated to this: the frames are copied. */
 acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros);
+/* Queue `coro` as a new task of the running loop, started at its next
+ * turn. NULL with errno ENOMEM (coro NULL, or no memory) or EINVAL (no
+ * loop runs on this thread); coro is freed then. */
+acc_task *acc_spawn(acc_frame *coro);
+acc_frame *acc_join__coro(int *acc_out, acc_task *t);
+acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
 #endif
 
 #ifdef __cplusplus

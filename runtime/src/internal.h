@@ -130,6 +130,7 @@ struct acc_task {
     unsigned cancelled : 1; /* cancellation requested */
     unsigned done : 1;      /* finished: its frames are all gone */
     unsigned detached : 1;  /* free it when done; else its owner does */
+    unsigned spawned : 1;   /* made by acc_spawn: a zombie until released */
 };
 
 /* A new task that will run `root` (not started, on no loop). */
@@ -209,6 +210,7 @@ typedef struct acc__backend acc__backend;
 struct acc__loop {
     acc__list ready;         /* tasks to run, FIFO */
     acc__list tasks;         /* every started, unfinished task, oldest first */
+    acc__list zombies;       /* spawned tasks finished, not yet joined or detached */
     size_t ntasks;           /* length of `tasks` */
     acc_task *current;       /* task being run, NULL between tasks */
     unsigned nest;           /* runners nested on the C stack */

@@ -37,6 +37,9 @@ static const acc__backend *choose_backend(void)
 
 static void loop_free(acc__loop *loop)
 {
+    /* Spawned tasks never joined nor detached: their handles die here. */
+    while (!acc__list_empty(&loop->zombies))
+        acc__task_free(acc__container_of(loop->zombies.next, acc_task, task_node));
     acc__wakeup_free(loop);
     if (loop->backend_data != NULL)
         loop->backend->free(loop);
@@ -55,6 +58,7 @@ static int loop_new(acc__loop **out)
         return -ENOMEM;
     acc__list_init(&loop->ready);
     acc__list_init(&loop->tasks);
+    acc__list_init(&loop->zombies);
     loop->wake_fd = -1;
     loop->backend = choose_backend();
     r = loop->backend->create(loop);

@@ -45,6 +45,7 @@ acc_task *acc__task_new(acc_frame *root)
 
 void acc__task_free(acc_task *t)
 {
+    acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
     free(t);
 }
 
@@ -93,6 +94,8 @@ static void finish(acc_task *t)
         t->on_done(t, t->done_arg);
     if (t->detached)
         acc__task_free(t);
+    else if (t->spawned && loop != NULL)
+        acc__list_push(&loop->zombies, &t->task_node);
 }
 
 void acc__task_run(acc_task *t)

@@ -1,0 +1,202 @@
+/*
+ * spawn.c: tasks as values: acc_spawn, acc_join, acc_join_all,
+ * acc_detach and acc_cancel.
+ *
+ * A spawned task is queued and starts at the loop's next turn (asyncio's
+ * create_task), never inside acc_spawn. Its handle stays valid until it
+ * is released, by acc_detach or by a join that returns; a spawned task
+ * that finishes before that waits on loop->zombies, and whatever is left
+ * there when acc_run ends is freed with the loop.
+ *
+ * Joining uses the task's on_done hook: the finished task wakes its
+ * joiner. acc_join_all is the dynamic acc_gather: the same counting, but
+ * on tasks that were started already.
+ */
+#include "internal.h"
+
+acc_task *acc_spawn(acc_frame *coro)
+{
+    acc__loop *loop = acc__loop_current;
+    acc_task *t;
+
+    if (coro == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (loop == NULL) {
+        acc__frame_discard(coro);
+        errno = EINVAL;
+        return NULL;
+    }
+    t = acc__task_new(coro);
+    if (t == NULL) {
+        acc__frame_discard(coro);
+        return NULL;
+    }
+    t->spawned = 1;
+    acc__task_start_later(loop, t);
+    return t;
+}
+
+void acc_cancel(acc_task *t)
+{
+    acc__task_cancel(t);
+}
+
+void acc_detach(acc_task *t)
+{
+    if (t->done) {
+        acc__task_free(t);
+        return;
+    }
+    t->on_done = NULL;
+    t->detached = 1;
+}
+
+/* Release a finished task and say how it ended. */
+static int reap(acc_task *t)
+{
+    int r = t->cancelled ? -ECANCELED : 0;
+
+    acc__task_free(t);
+    return r;
+}
+
+/* ---- acc_join ---------------------------------------------------------- */
+
+typedef struct join_frame {
+    acc_frame hdr;
+    int *out;
+    acc_task *target;
+} join_frame;
+
+static void join_done(acc_task *target, void *arg)
+{
+    join_frame *f = arg;
+
+    (void)target;
+    acc__task_wake(f->hdr.task);
+}
+
+/* The joiner is cancelled: it returns at once and the target runs on,
+ * detached (SPEC 2). */
+static void join_cancel(acc_task *t, void *arg)
+{
+    join_frame *f = arg;
+
+    acc_detach(f->target);
+    f->target = NULL;
+    acc__task_wake(t);
+}
+
+static int join_step(acc_frame *self)
+{
+    join_frame *f = (join_frame *)self;
+    acc_task *t = self->task;
+
+    switch (self->state) {
+    case 0:
+        if (f->target->done)
+            ACC__RETURN(f, f->out, reap(f->target));
+        if (t->cancelled) {
+            acc_detach(f->target);
+            ACC__RETURN(f, f->out, -ECANCELED);
+        }
+        f->target->on_done = join_done;
+        f->target->done_arg = f;
+        self->state = 1;
+        acc__task_suspend(t, join_cancel, f);
+        return ACC_PENDING;
+    default:
+        if (f->target == NULL) /* join_cancel detached it */
+            ACC__RETURN(f, f->out, -ECANCELED);
+        ACC__RETURN(f, f->out, reap(f->target));
+    }
+}
+
+acc_frame *acc_join__coro(int *acc_out, acc_task *target)
+{
+    join_frame *f = (join_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = join_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->target = target;
+    return &f->hdr;
+}
+
+/* ---- acc_join_all ------------------------------------------------------ */
+
+typedef struct join_all_frame {
+    acc_frame hdr;
+    int *out;
+    acc_task **ts;
+    size_t n;
+    size_t left; /* tasks not finished */
+} join_all_frame;
+
+static void join_all_done(acc_task *target, void *arg)
+{
+    join_all_frame *f = arg;
+
+    (void)target;
+    if (--f->left == 0)
+        acc__task_wake(f->hdr.task);
+}
+
+static void join_all_cancel(acc_task *t, void *arg)
+{
+    join_all_frame *f = arg;
+
+    (void)t;
+    for (size_t i = 0; i < f->n; i++)
+        acc__task_cancel(f->ts[i]); /* the last to finish wakes us */
+}
+
+static int join_all_step(acc_frame *self)
+{
+    join_all_frame *f = (join_all_frame *)self;
+    acc_task *t = self->task;
+    int r = 0;
+
+    switch (self->state) {
+    case 0:
+        f->left = 0;
+        for (size_t i = 0; i < f->n; i++) {
+            if (f->ts[i]->done)
+                continue;
+            f->ts[i]->on_done = join_all_done;
+            f->ts[i]->done_arg = f;
+            f->left++;
+        }
+        if (t->cancelled)
+            join_all_cancel(t, f);
+        self->state = 1;
+        if (f->left > 0) {
+            acc__task_suspend(t, join_all_cancel, f);
+            return ACC_PENDING;
+        }
+        /* fall through - all finished already */
+    default:
+        for (size_t i = 0; i < f->n; i++)
+            if (reap(f->ts[i]) < 0)
+                r = -ECANCELED;
+        ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : r);
+    }
+}
+
+acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n)
+{
+    join_all_frame *f = (join_all_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = join_all_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->ts = ts;
+    f->n = n;
+    return &f->hdr;
+}
