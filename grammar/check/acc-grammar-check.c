@@ -15,9 +15,10 @@
  *       on any ERROR or MISSING node, except in the FILEs given with
  *       --expect-error, which must have one.
  *   acc-grammar-check highlights QUERY[:QUERY...] PATH...
- *       Run the highlight query (several files are concatenated, the first
- *       having precedence) over each .acc file and fail unless every `async`
- *       and `await` token is captured as `keyword` or `keyword.*`.
+ *       Run the highlight query (several files are concatenated; on one
+ *       node the last pattern wins) over each .acc file and fail unless
+ *       every `async` and `await` token is captured as `keyword` or
+ *       `keyword.*`.
  *   acc-grammar-check query QUERY...
  *       Check that each query file compiles against the grammar.
  *   acc-grammar-check sexp FILE
@@ -550,18 +551,39 @@ static char *posix_regex(const char *re)
 {
     Buf b = {0};
     buf_add(&b, "", 0);
+    bool in_class = false;
     for (const char *p = re; *p; p++) {
         if (p[0] == '\\' && p[1]) {
+            const char *set = NULL;
             switch (p[1]) {
-            case 'd': buf_adds(&b, "[0-9]"); p++; continue;
-            case 'w': buf_adds(&b, "[A-Za-z0-9_]"); p++; continue;
-            case 's': buf_adds(&b, "[[:space:]]"); p++; continue;
+            case 'd': set = "0-9"; break;
+            case 'w': set = "A-Za-z0-9_"; break;
+            case 's': set = "[:space:]"; break;
             default: break;
             }
-            buf_add(&b, p, 2);
+            if (set) {
+                if (!in_class)
+                    buf_addc(&b, '[');
+                buf_adds(&b, set);
+                if (!in_class)
+                    buf_addc(&b, ']');
+            } else {
+                buf_add(&b, p, 2);
+            }
             p++;
             continue;
         }
+        if (*p == '[' && !in_class) {
+            in_class = true;
+            buf_addc(&b, *p);
+            if (p[1] == '^')
+                buf_addc(&b, *++p);
+            if (p[1] == ']')
+                buf_addc(&b, *++p);
+            continue;
+        }
+        if (*p == ']' && in_class)
+            in_class = false;
         buf_addc(&b, *p);
     }
     return b.data;
@@ -798,15 +820,16 @@ static int cmd_html(const char *query_spec, const char *path, const char *title)
     size_t ncaps;
     Capture *caps = run_query(q, ts_tree_root_node(tree), text, &ncaps);
 
-    /* For each byte, the innermost capture; on the same node the earliest
-     * pattern wins (tree-sitter-highlight's rule). */
+    /* For each byte, the innermost capture; on the same node the latest
+     * pattern wins (as in tree-sitter-highlight since 0.22, Neovim and
+     * Helix, so a file's patterns override those it inherits). */
     const char **style = calloc(len + 1, sizeof *style);
     uint32_t *width = calloc(len + 1, sizeof *width);
     uint32_t *pat = calloc(len + 1, sizeof *pat);
     for (size_t i = 0; i < ncaps; i++) {
         uint32_t w = caps[i].end - caps[i].start;
         for (uint32_t b = caps[i].start; b < caps[i].end && b < len; b++) {
-            if (!style[b] || w < width[b] || (w == width[b] && caps[i].pattern < pat[b])) {
+            if (!style[b] || w < width[b] || (w == width[b] && caps[i].pattern >= pat[b])) {
                 style[b] = caps[i].name;
                 width[b] = w;
                 pat[b] = caps[i].pattern;

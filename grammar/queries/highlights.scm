@@ -1,9 +1,10 @@
 ; inherits: c
 ;
-; Highlights of async-C: what it adds to C. The line above makes Neovim and
-; Helix load their C queries with these; the tree-sitter CLI loads
-; tree-sitter-c's highlights.scm after this file (package.json), so the
-; patterns here take precedence there too.
+; Highlights of async-C: what it adds to C's. The line above makes Neovim and
+; Helix load their C queries before these; the tree-sitter CLI loads
+; tree-sitter-c's highlights.scm before this file (tree-sitter.json). Where
+; two patterns capture the same node the later one wins, so these override
+; C's (`acc_sleep` is a builtin, not just a function).
 
 ; The two keywords of async-C.
 (async_specifier) @keyword.coroutine
