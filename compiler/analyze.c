@@ -1,0 +1,518 @@
+/*
+ * analyze.c: what the translator must know before it rewrites anything.
+ *
+ *  - which functions are async (those clang saw with the acc.async
+ *    annotation, from any file of the translation unit);
+ *  - in each async function defined in the main file: its locals and
+ *    parameters (all of them live in the frame), every await, every call
+ *    of an async function and every coroutine-taking form;
+ *  - the dialect's rules (SPEC 1.3), reported through error_at().
+ */
+#include "compiler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static Program *prog;
+
+/* ---- async functions ---------------------------------------------------- */
+
+static enum CXChildVisitResult find_annotation(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_AnnotateAttr) {
+        char *s = cx_str(clang_getCursorSpelling(c));
+        if (strcmp(s, "acc.async") == 0)
+            *(bool *)data = true;
+        free(s);
+    }
+    return CXChildVisit_Continue;
+}
+
+static bool has_async_annotation(CXCursor c)
+{
+    bool found = false;
+    clang_visitChildren(c, find_annotation, &found);
+    return found;
+}
+
+AsyncFn *find_async_fn(Program *p, CXCursor referenced)
+{
+    if (clang_getCursorKind(referenced) != CXCursor_FunctionDecl)
+        return NULL;
+    char *usr = cx_str(clang_getCursorUSR(referenced));
+    AsyncFn *found = NULL;
+    for (int i = 0; i < p->nfns && !found; i++)
+        if (strcmp(p->fns[i]->usr, usr) == 0)
+            found = p->fns[i];
+    free(usr);
+    return found;
+}
+
+static bool declared_in_runtime_header(CXCursor c)
+{
+    CXFile f;
+    clang_getSpellingLocation(clang_getCursorLocation(c), &f, NULL, NULL, NULL);
+    if (!f)
+        return false;
+    char *name = cx_str(clang_getFileName(f));
+    size_t n = strlen(name);
+    bool r = n >= 6 && strcmp(name + n - 6, "/acc.h") == 0;
+    free(name);
+    return r;
+}
+
+static void note_async_decl(Source *src, CXCursor c)
+{
+    AsyncFn *fn = find_async_fn(prog, c);
+    bool in_main = is_main_file(src, clang_getCursorLocation(c));
+    if (!fn) {
+        fn = xcalloc(1, sizeof *fn);
+        fn->name = cx_str(clang_getCursorSpelling(c));
+        fn->usr = cx_str(clang_getCursorUSR(c));
+        fn->decl = c;
+        CXType ft = clang_getCursorType(c);
+        fn->ret = clang_getResultType(ft);
+        fn->returns_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
+        fn->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
+        fn->from_runtime = declared_in_runtime_header(c);
+        fn->is_main = strcmp(fn->name, "main") == 0;
+        int n = clang_Cursor_getNumArguments(c);
+        fn->nparams = n < 0 ? 0 : n;
+        fn->param_types = xcalloc((size_t)fn->nparams, sizeof *fn->param_types);
+        fn->param_names = xcalloc((size_t)fn->nparams, sizeof *fn->param_names);
+        for (int i = 0; i < fn->nparams; i++) {
+            CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
+            fn->param_types[i] = clang_getCursorType(a);
+            fn->param_names[i] = cx_str(clang_getCursorSpelling(a));
+        }
+        prog->fns = xrealloc(prog->fns, (size_t)(prog->nfns + 1) * sizeof *prog->fns);
+        prog->fns[prog->nfns++] = fn;
+        if (clang_isFunctionTypeVariadic(ft) && in_main) {
+            unsigned off;
+            clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+            error_at(off, "async function '%s' cannot be variadic", fn->name);
+        }
+    }
+    if (clang_isCursorDefinition(c)) {
+        fn->decl = c;
+        /* parameter names of the definition are the ones the body uses */
+        for (int i = 0; i < fn->nparams; i++) {
+            free(fn->param_names[i]);
+            fn->param_names[i] = cx_str(clang_getCursorSpelling(clang_Cursor_getArgument(c, (unsigned)i)));
+        }
+        fn->defined_here = in_main;
+    }
+    if (in_main)
+        fn->declared_in_main = true;
+    if (clang_Cursor_getStorageClass(c) == CX_SC_Static)
+        fn->is_static = true;
+}
+
+/* ---- the rules inside function bodies ----------------------------------- */
+
+/* `await` reaches clang as `__extension__`; the operator's location is the
+ * `await` token itself when the user wrote it there. */
+static bool is_await_cursor(Source *src, CXCursor c)
+{
+    if (clang_getCursorKind(c) != CXCursor_UnaryOperator)
+        return false;
+    CXFile f;
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &f, NULL, NULL, &off);
+    if (!f || !clang_File_isEqual(f, src->file) || off + 5 > src->len)
+        return false;
+    const char *t = src->text + off;
+    char next = off + 5 < src->len ? t[5] : ' ';
+    return strncmp(t, "await", 5) == 0 &&
+           !(next == '_' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
+             (next >= '0' && next <= '9'));
+}
+
+/* An await inside a macro's definition expands where we cannot rewrite it. */
+static void check_macro_definition(Source *src, CXCursor c)
+{
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(src->tu, clang_getCursorExtent(c), &toks, &n);
+    for (unsigned i = 1; i < n; i++) {
+        if (clang_getTokenKind(toks[i]) != CXToken_Identifier)
+            continue;
+        char *s = cx_str(clang_getTokenSpelling(src->tu, toks[i]));
+        bool is_await = strcmp(s, "await") == 0;
+        free(s);
+        if (is_await) {
+            unsigned off;
+            clang_getExpansionLocation(clang_getTokenLocation(src->tu, toks[i]), NULL, NULL, NULL, &off);
+            char *name = cx_str(clang_getCursorSpelling(c));
+            error_at(off, "acc cannot translate 'await' inside the definition of macro '%s'; "
+                          "write 'await' where the macro is used", name);
+            free(name);
+            break;
+        }
+    }
+    clang_disposeTokens(src->tu, toks, n);
+}
+
+static char *callee_name(CXCursor call)
+{
+    CXCursor ref = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl)
+        return NULL;
+    return cx_str(clang_getCursorSpelling(ref));
+}
+
+static Node *strip(Node *n)
+{
+    while (n && (n->kind == CXCursor_UnexposedExpr || n->kind == CXCursor_ParenExpr) && n->nkids == 1)
+        n = n->kids[0];
+    return n;
+}
+
+static bool is_binop(Source *src, Node *n, const char *op)
+{
+    if (!n || n->kind != CXCursor_BinaryOperator || n->nkids != 2)
+        return false;
+    if (!n->kids[0]->in_main || !n->kids[1]->in_main)
+        return false;
+    char *g = gap_text(src, n->kids[0]->e, n->kids[1]->b);
+    bool r = strcmp(g, op) == 0;
+    free(g);
+    return r;
+}
+
+static void flatten_commas(Source *src, Node *n, Node ***out, int *nout)
+{
+    Node *s = n;
+    while (s && s->kind == CXCursor_UnexposedExpr && s->nkids == 1)
+        s = s->kids[0];
+    if (is_binop(src, s, ",")) {
+        flatten_commas(src, s->kids[0], out, nout);
+        flatten_commas(src, s->kids[1], out, nout);
+        return;
+    }
+    *out = xrealloc(*out, (size_t)(*nout + 1) * sizeof **out);
+    (*out)[(*nout)++] = n;
+}
+
+/* The coroutine call of a form argument: `call` or `lvalue = call`. */
+static Node *form_arg_call(Source *src, Node *arg)
+{
+    Node *s = strip(arg);
+    if (is_binop(src, s, "="))
+        s = strip(s->kids[1]);
+    return s && s->role == ROLE_CORO_CALL ? s : NULL;
+}
+
+/* acc_gather(a, b) reaches clang as acc__gather_form(((a, b), 0)). */
+static void collect_form_args(Source *src, Node *form)
+{
+    Node *arg = form->nkids >= 2 ? strip(form->kids[1]) : NULL;
+    if (!is_binop(src, arg, ",")) {
+        /* the macro's `, 0` is not in the main file's text: find it by shape */
+        if (arg && arg->kind == CXCursor_BinaryOperator && arg->nkids == 2)
+            arg = arg->kids[0];
+    } else {
+        arg = arg->kids[0];
+    }
+    while (arg && arg->kind == CXCursor_ParenExpr && arg->nkids == 1 && !arg->from_arg)
+        arg = arg->kids[0];
+    if (!arg)
+        return;
+    flatten_commas(src, arg, &form->form_args, &form->nform_args);
+}
+
+typedef struct Walk {
+    Source *src;
+    AsyncFn *fn;  /* NULL outside async functions */
+} Walk;
+
+static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
+{
+    Local *l = xcalloc(1, sizeof *l);
+    l->name = cx_str(clang_getCursorSpelling(decl));
+    l->type = clang_getCursorType(decl);
+    l->is_param = is_param;
+    l->decl = decl;
+    /* frame member names are unique: shadowed names get a suffix */
+    char *m = xstrdup(l->name);
+    for (int k = 2;; k++) {
+        bool clash = false;
+        for (int i = 0; i < fn->nlocals && !clash; i++)
+            clash = strcmp(fn->locals[i]->member, m) == 0;
+        if (!clash)
+            break;
+        free(m);
+        Buf b = {0};
+        buf_printf(&b, "%s_%d", l->name, k);
+        m = b.s;
+    }
+    l->member = m;
+    fn->locals = xrealloc(fn->locals, (size_t)(fn->nlocals + 1) * sizeof *fn->locals);
+    fn->locals[fn->nlocals++] = l;
+}
+
+static Local *local_for(AsyncFn *fn, CXCursor decl)
+{
+    for (int i = 0; i < fn->nlocals; i++)
+        if (clang_equalCursors(fn->locals[i]->decl, decl))
+            return fn->locals[i];
+    return NULL;
+}
+
+static bool is_frame_var(CXCursor decl)
+{
+    enum CX_StorageClass sc = clang_Cursor_getStorageClass(decl);
+    return sc == CX_SC_None || sc == CX_SC_Auto || sc == CX_SC_Register;
+}
+
+/* First pass over a body: declare the frame's locals in source order. */
+static void find_locals(Walk *w, Node *n)
+{
+    if (n->kind == CXCursor_VarDecl && is_frame_var(n->cur)) {
+        CXType t = clang_getCursorType(n->cur);
+        if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray) {
+            char *name = cx_str(clang_getCursorSpelling(n->cur));
+            error_at(n->b, "variable-length array '%s' cannot be a local of async function '%s'",
+                     name, w->fn->name);
+            free(name);
+        }
+        add_local(w->fn, n->cur, false);
+        n->local = w->fn->locals[w->fn->nlocals - 1];
+    }
+    for (int i = 0; i < n->nkids; i++)
+        find_locals(w, n->kids[i]);
+}
+
+static enum CXChildVisitResult first_field_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_FieldDecl) {
+        *(CXType *)d = clang_getCanonicalType(clang_getCursorType(c));
+        return CXChildVisit_Break;
+    }
+    return CXChildVisit_Continue;
+}
+
+static bool awaitable_pointer(CXType t)
+{
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind != CXType_Pointer)
+        return false;
+    CXType p = clang_getCanonicalType(clang_getPointeeType(c));
+    for (int depth = 0; depth < 8 && p.kind == CXType_Record; depth++) {
+        char *s = cx_str(clang_getTypeSpelling(p));
+        bool is = strstr(s, "struct acc_awaitable") != NULL;
+        free(s);
+        if (is)
+            return true;
+        CXType first = {0};
+        first.kind = CXType_Invalid;
+        clang_visitChildren(clang_getTypeDeclaration(p), first_field_visit, &first);
+        p = first;
+    }
+    return false;
+}
+
+/* Second pass: roles, and the rules. */
+static void classify(Walk *w, Node *n, bool in_sizeof)
+{
+    Source *src = w->src;
+    bool sizeof_here = in_sizeof || n->kind == CXCursor_UnaryExpr;
+
+    if (is_await_cursor(src, n->cur)) {
+        n->role = ROLE_AWAIT;
+        if (!w->fn) {
+            error_at(n->b, "'await' outside an async function");
+        } else if (in_sizeof) {
+            error_at(n->b, "'await' cannot be used inside sizeof, _Alignof or typeof: its operand is not evaluated");
+        }
+    } else if (n->kind == CXCursor_CallExpr) {
+        AsyncFn *callee = find_async_fn(prog, clang_getCursorReferenced(n->cur));
+        char *name = callee_name(n->cur);
+        if (name && strcmp(name, "acc__gather_form") == 0) {
+            n->role = ROLE_FORM;
+            n->form = FORM_GATHER;
+        } else if (name && strcmp(name, "acc__run_form") == 0) {
+            n->role = ROLE_FORM;
+            n->form = FORM_RUN;
+            if (w->fn)
+                error_at(n->b, "acc_run cannot be called inside async function '%s': it would block "
+                               "the running loop; await the coroutine instead", w->fn->name);
+        } else if (callee) {
+            n->role = ROLE_CORO_CALL;
+            n->callee = callee;
+        } else if (name && w->fn &&
+                   (strcmp(name, "alloca") == 0 || strcmp(name, "__builtin_alloca") == 0)) {
+            error_at(n->b, "alloca cannot be used in async function '%s': its memory would not "
+                           "survive an await", w->fn->name);
+        } else if (name && w->fn &&
+                   (strcmp(name, "setjmp") == 0 || strcmp(name, "_setjmp") == 0 ||
+                    strcmp(name, "sigsetjmp") == 0 || strcmp(name, "__sigsetjmp") == 0)) {
+            error_at(n->b, "setjmp cannot be used in async function '%s': a longjmp cannot "
+                           "cross an await", w->fn->name);
+        }
+        free(name);
+    } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
+        Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
+        if (l) {
+            n->role = ROLE_LOCAL_REF;
+            n->local = l;
+            if (!n->in_main || !text_is(src, n->b, n->e, l->name))
+                error_at(n->b, "acc cannot translate a macro whose definition uses '%s', a local of "
+                               "async function '%s'; pass it to the macro as an argument",
+                         l->name, w->fn->name);
+        }
+    }
+
+    for (int i = 0; i < n->nkids; i++) {
+        classify(w, n->kids[i], sizeof_here);
+        if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT)
+            n->has_await = true;
+    }
+    if (n->role == ROLE_FORM)
+        collect_form_args(src, n);
+}
+
+/* Is this coroutine call's value used by an await or a form? */
+static void check_calls(Walk *w, Node *n)
+{
+    for (int i = 0; i < n->nkids; i++)
+        check_calls(w, n->kids[i]);
+    if (n->role == ROLE_FORM) {
+        if (n->nform_args == 0)
+            error_at(n->b, "%s needs at least one coroutine call",
+                     n->form == FORM_GATHER ? "acc_gather" : "acc_run");
+        for (int i = 0; i < n->nform_args; i++) {
+            Node *call = form_arg_call(w->src, n->form_args[i]);
+            if (!call)
+                error_at(n->form_args[i]->b, "argument %d of %s is not a call of an async function",
+                         i + 1, n->form == FORM_GATHER ? "acc_gather" : "acc_run");
+            else
+                call->role = ROLE_CORO_CALL; /* accepted where it stands */
+        }
+        if (n->form == FORM_RUN && n->nform_args > 1)
+            error_at(n->b, "acc_run takes one coroutine call");
+        if (n->form == FORM_GATHER) {
+            Node *p = n->parent;
+            while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))
+                p = p->parent;
+            if (!p || p->role != ROLE_AWAIT)
+                error_at(n->b, "acc_gather is an async function: await it");
+        }
+        return;
+    }
+    if (n->role != ROLE_CORO_CALL)
+        return;
+    Node *p = n->parent;
+    while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))
+        p = p->parent;
+    if (p && p->role == ROLE_AWAIT)
+        return;
+    /* inside a form it was accepted above (forms are checked first, bottom-up
+     * order visits the call before its form, so look upwards instead) */
+    for (Node *q = n->parent; q; q = q->parent)
+        if (q->role == ROLE_FORM) {
+            for (int i = 0; i < q->nform_args; i++)
+                if (form_arg_call(w->src, q->form_args[i]) == n)
+                    return;
+            break;
+        }
+    error_at(n->b, "call of async function '%s' is not awaited; write 'await %s(...)', or pass "
+                   "it to acc_run, acc_spawn, acc_gather or acc_wait_for",
+             n->callee->name, n->callee->name);
+}
+
+static void check_await_operands(Walk *w, Node *n)
+{
+    for (int i = 0; i < n->nkids; i++)
+        check_await_operands(w, n->kids[i]);
+    if (n->role != ROLE_AWAIT || !w->fn || n->nkids != 1)
+        return;
+    Node *op = strip(n->kids[0]);
+    if (op->role == ROLE_CORO_CALL || (op->role == ROLE_FORM && op->form == FORM_GATHER))
+        return;
+    if (!awaitable_pointer(clang_getCursorType(n->kids[0]->cur)))
+        error_at(n->kids[0]->b, "the operand of 'await' must be a call of an async function or a "
+                                "pointer to an acc_awaitable");
+}
+
+static void analyze_body(Source *src, AsyncFn *fn, Node *def)
+{
+    Walk w = {src, fn};
+    for (int i = 0; i < fn->nparams; i++)
+        add_local(fn, clang_Cursor_getArgument(def->cur, (unsigned)i), true);
+    for (int i = 0; i < def->nkids; i++)
+        if (def->kids[i]->kind == CXCursor_CompoundStmt)
+            fn->body = def->kids[i];
+    if (!fn->body)
+        return;
+    find_locals(&w, fn->body);
+    classify(&w, fn->body, false);
+    check_calls(&w, fn->body);
+    check_await_operands(&w, fn->body);
+}
+
+/* Code outside async functions: awaits and bare coroutine calls are errors. */
+static void check_plain(Source *src, Node *n)
+{
+    Walk w = {src, NULL};
+    classify(&w, n, false);
+    check_calls(&w, n);
+}
+
+static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Source *src = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_FunctionDecl && has_async_annotation(c))
+        note_async_decl(src, c);
+    return CXChildVisit_Continue;
+}
+
+static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Source *src = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_MacroDefinition && is_main_file(src, clang_getCursorLocation(c)))
+        check_macro_definition(src, c);
+    if (k == CXCursor_MacroDefinition || k == CXCursor_MacroExpansion ||
+        k == CXCursor_InclusionDirective)
+        return CXChildVisit_Continue;
+    CXFile f;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &f, NULL, NULL, NULL);
+    if (!f || !clang_File_isEqual(f, src->file))
+        return CXChildVisit_Continue;
+    Node *n = build_tree(src, c, NULL);
+    prog->tops = xrealloc(prog->tops, (size_t)(prog->ntops + 1) * sizeof *prog->tops);
+    prog->tops[prog->ntops++] = n;
+    AsyncFn *fn = k == CXCursor_FunctionDecl ? find_async_fn(prog, c) : NULL;
+    if (fn && clang_isCursorDefinition(c))
+        analyze_body(src, fn, n);
+    else
+        check_plain(src, n);
+    return CXChildVisit_Continue;
+}
+
+Program *analyze(Source *src)
+{
+    prog = xcalloc(1, sizeof *prog);
+    prog->src = src;
+
+    unsigned nd = clang_getNumDiagnostics(src->tu);
+    for (unsigned i = 0; i < nd; i++) {
+        CXDiagnostic d = clang_getDiagnostic(src->tu, i);
+        report_clang_diag(d);
+        clang_disposeDiagnostic(d);
+    }
+    if (error_count())
+        return prog;
+
+    CXCursor tu = clang_getTranslationUnitCursor(src->tu);
+    clang_visitChildren(tu, top_visit, src);
+    clang_visitChildren(tu, main_visit, src);
+    return prog;
+}

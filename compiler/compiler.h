@@ -1,0 +1,197 @@
+/*
+ * compiler.h: the one internal header of the acc translator.
+ *
+ * The translator runs these passes, one file each, in this order:
+ *   parse.c     libclang reads the .acc file (with the dialect prelude) and
+ *               we mirror the parts we need into our own Node tree;
+ *   analyze.c   find async functions, awaits, coroutine calls and the
+ *               coroutine-taking forms, check the dialect's rules, and lay
+ *               out each async function's frame;
+ *   lower.c     rewrite each async body into a switch-based step function;
+ *   emit.c      assemble the output file: text outside async functions is
+ *               copied as written, with #line directives back to the source;
+ *   typeprint.c spell C declarations from clang types (frame members);
+ *   diag.c      every diagnostic goes through error_at();
+ *   main.c      the command line, and `acc run`.
+ */
+#ifndef ACC_COMPILER_H
+#define ACC_COMPILER_H
+
+#include <clang-c/Index.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ACC_VERSION "0.1.0"
+
+/* ---- util ------------------------------------------------------------- */
+
+typedef struct Buf {
+    char *s;
+    size_t len, cap;
+} Buf;
+
+void buf_put(Buf *b, const char *s, size_t n);
+void buf_puts(Buf *b, const char *s);
+void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+
+/* ---- diag.c ----------------------------------------------------------- */
+
+typedef struct Source Source;
+void diag_init(Source *src, const char *display_name);
+/* `file:line:col: error: msg` plus the source line and a caret; counts it. */
+void error_at(unsigned offset, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void warning_at(unsigned offset, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void error_at_line(unsigned line, unsigned col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Diagnostics from clang itself, printed in our format. */
+void report_clang_diag(CXDiagnostic d);
+int error_count(void);
+extern bool warnings_are_errors;
+
+/* ---- parse.c ---------------------------------------------------------- */
+
+/* The main file's text and tokens. Offsets are byte offsets into text. */
+typedef struct Token {
+    unsigned b, e;
+    CXTokenKind kind;
+} Token;
+
+struct Source {
+    const char *path;     /* as given on the command line */
+    char *text;
+    size_t len;
+    Token *toks;
+    size_t ntoks;
+    unsigned *line_starts;
+    size_t nlines;
+    CXTranslationUnit tu;
+    CXFile file;
+};
+
+/* What a node means to us, beyond its clang cursor kind. */
+enum NodeRole {
+    ROLE_NONE,
+    ROLE_AWAIT,      /* `await operand` */
+    ROLE_CORO_CALL,  /* call of an async function */
+    ROLE_FORM,       /* acc_gather / acc_run / acc_spawn / acc_wait_for */
+    ROLE_LOCAL_REF,  /* reference to a frame-resident local or parameter */
+};
+
+enum FormKind { FORM_NONE, FORM_RUN, FORM_GATHER };
+
+typedef struct Local Local;
+typedef struct AsyncFn AsyncFn;
+
+typedef struct Node {
+    enum CXCursorKind kind;
+    CXCursor cur;
+    struct Node *parent;
+    struct Node **kids;
+    int nkids;
+    unsigned b, e;     /* region in the main file: [b, e) */
+    bool in_main;      /* region lies in the main file */
+    bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
+    bool has_await;    /* this subtree holds an await */
+    enum NodeRole role;
+    enum FormKind form;
+    struct Node **form_args; /* FORM_*: the coroutine-call arguments */
+    int nform_args;
+    Local *local;      /* ROLE_LOCAL_REF, and VarDecl nodes of frame locals */
+    AsyncFn *callee;   /* ROLE_CORO_CALL: the async function called */
+    int temp;          /* ROLE_AWAIT: index of its result temporary, -1 none */
+    char *override;    /* lowering: text that replaces this node's region */
+} Node;
+
+Source *parse_file(const char *path, const char *display, int argc, const char *const *argv);
+/* Build our mirror of the cursor's subtree. */
+Node *build_tree(Source *src, CXCursor c, Node *parent);
+unsigned line_of(Source *src, unsigned off);
+unsigned col_of(Source *src, unsigned off);
+/* Region of a cursor in the main file (expansion range, or macro-argument spelling). */
+bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg);
+bool is_main_file(Source *src, CXSourceLocation loc);
+/* Index of the first token starting at or after `off`. */
+size_t token_at(Source *src, unsigned off);
+bool text_is(Source *src, unsigned b, unsigned e, const char *s);
+char *cx_str(CXString s); /* heap copy, disposes s */
+/* The text between two offsets with whitespace and comments dropped. */
+char *gap_text(Source *src, unsigned b, unsigned e);
+
+/* ---- analyze.c -------------------------------------------------------- */
+
+struct Local {
+    char *name;        /* as the user wrote it */
+    char *member;      /* frame member name (unique in the frame) */
+    CXType type;
+    bool is_param;
+    CXCursor decl;
+};
+
+struct AsyncFn {
+    char *name;
+    char *usr;
+    CXCursor decl;         /* the definition if in this file, else a declaration */
+    bool defined_here;     /* defined in the main file */
+    bool declared_in_main; /* some declaration is in the main file */
+    bool from_runtime;     /* declared by acc.h: the runtime provides the C API */
+    bool is_static;
+    bool returns_void;
+    CXType ret;
+    int nparams;
+    CXType *param_types;
+    char **param_names;
+    Node *body;            /* definitions in the main file */
+    Local **locals;        /* parameters first, then body locals */
+    int nlocals;
+    CXType *temps;         /* await result temporaries */
+    int ntemps;
+    int nawaits;           /* resume points */
+    bool is_main;          /* async int main */
+};
+
+typedef struct Program {
+    Source *src;
+    AsyncFn **fns;
+    int nfns;
+    Node **tops;     /* top-level declarations of the main file, in order */
+    int ntops;
+} Program;
+
+Program *analyze(Source *src);
+AsyncFn *find_async_fn(Program *p, CXCursor referenced);
+
+/* ---- typeprint.c ------------------------------------------------------ */
+
+/* `T name` for a declaration of `name` with type `t` (name may be ""). */
+char *declare(CXType t, const char *name);
+/* The same for a frame member: top-level const dropped. NULL: unspellable. */
+char *declare_member(CXType t, const char *name);
+
+/* ---- lower.c / emit.c ------------------------------------------------- */
+
+typedef struct Out {
+    Buf buf;
+    bool lines;          /* emit #line directives */
+    const char *src_name;/* file name in #line directives */
+    const char *out_name;/* the output's own name, for #line back to it */
+    unsigned out_line;   /* current line of the output (1-based) */
+    unsigned mapped;     /* source line the next output line maps to, 0: none */
+} Out;
+
+void out_text(Out *o, const char *s, size_t n);
+void out_str(Out *o, const char *s);
+void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Make the next output line map to source line `line`. */
+void out_sync(Out *o, unsigned line);
+/* Point #line back at the output itself (for generated code). */
+void out_generated(Out *o);
+
+void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
+void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
+char *emit_program(Program *p, bool lines, const char *out_name);
+
+#endif

@@ -1,0 +1,1034 @@
+/*
+ * lower.c: rewrite one async function into a switch-based state machine.
+ *
+ * For `async T f(P p) { body }` we emit
+ *
+ *     struct f__frame { acc_frame acc_hdr; T *acc_out; P p; <locals>; <temps>; };
+ *     static int f__step(acc_frame *acc_base);
+ *     acc_frame *f__coro(T *acc_out, P p)     allocate and fill the frame
+ *     static int f__step(acc_frame *acc_base) the body, resumable:
+ *         switch (state) { case 0: break; case K: goto acc_resume_K; ... }
+ *         <body, locals read and written through acc_self->>
+ *
+ * Every local lives in the frame, so nothing needs saving at an await, and
+ * a resume is a jump to the label after the await it left. Statements keep
+ * their shape; only expressions holding an await are split, the awaits
+ * hoisted in evaluation order into statements before the expression:
+ *
+ *     x = g(await f(a)) + 1;
+ *  => acc_self->acc_hdr.state = 1;
+ *     if (acc__await(&acc_self->acc_hdr, f__coro(&acc_self->acc_t1, acc_self->a)) == ACC_PENDING)
+ *         return ACC_PENDING;
+ *     acc_resume_1:;
+ *     acc_self->x = g(acc_self->acc_t1) + 1;
+ *
+ * `&&`, `||`, `?:` and `,` with an await in a later operand become if
+ * statements, so that an operand C would not evaluate is not awaited.
+ */
+#include "compiler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Loop {
+    char *continue_label; /* NULL: a plain `continue` is right */
+} Loop;
+
+typedef struct Lower {
+    Program *p;
+    Source *src;
+    AsyncFn *fn; /* NULL in plain functions (only acc_run forms to rewrite) */
+    Out *o;
+    Loop loops[256];
+    int nloops;
+    int nlabels;
+} Lower;
+
+static char *lower_expr(Lower *L, Node *n, Buf *pre);
+
+/* ---- rendering source text with edits ------------------------------------ */
+
+typedef struct Edit {
+    unsigned b, e;
+    char *text;
+} Edit;
+
+typedef struct Edits {
+    Edit *v;
+    int n;
+} Edits;
+
+static char *run_form_text(Lower *L, Node *form);
+
+static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
+{
+    E->v = xrealloc(E->v, (size_t)(E->n + 1) * sizeof *E->v);
+    E->v[E->n++] = (Edit){b, e, text};
+}
+
+static void collect_edits(Lower *L, Node *n, Edits *E)
+{
+    if (n->override) {
+        add_edit(E, n->b, n->e, xstrdup(n->override));
+        return;
+    }
+    if (n->role == ROLE_LOCAL_REF) {
+        Buf b = {0};
+        buf_printf(&b, "acc_self->%s", n->local->member);
+        add_edit(E, n->b, n->e, b.s);
+        return;
+    }
+    if (n->role == ROLE_FORM && n->form == FORM_RUN) {
+        add_edit(E, n->b, n->e, run_form_text(L, n));
+        return;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        collect_edits(L, n->kids[i], E);
+}
+
+static int edit_order(const void *a, const void *b)
+{
+    const Edit *x = a, *y = b;
+    if (x->b != y->b)
+        return x->b < y->b ? -1 : 1;
+    return x->e > y->e ? -1 : x->e < y->e;
+}
+
+/* The text of [b, e) with the edits of `n`'s subtree applied. */
+static char *render_range(Lower *L, Node *n, unsigned b, unsigned e)
+{
+    Edits E = {0};
+    collect_edits(L, n, &E);
+    qsort(E.v, (size_t)E.n, sizeof *E.v, edit_order);
+    Buf out = {0};
+    unsigned pos = b;
+    for (int i = 0; i < E.n; i++) {
+        Edit *x = &E.v[i];
+        /* a macro argument expanded twice yields the same edit twice */
+        if (x->b >= pos && x->e <= e) {
+            buf_put(&out, L->src->text + pos, x->b - pos);
+            buf_puts(&out, x->text);
+            pos = x->e;
+        }
+        free(x->text);
+    }
+    if (pos < e)
+        buf_put(&out, L->src->text + pos, e - pos);
+    free(E.v);
+    return out.s ? out.s : xstrdup("");
+}
+
+static char *render(Lower *L, Node *n)
+{
+    if (n->override)
+        return xstrdup(n->override);
+    return render_range(L, n, n->b, n->e);
+}
+
+static Node *strip(Node *n)
+{
+    while (n && (n->kind == CXCursor_UnexposedExpr || n->kind == CXCursor_ParenExpr) && n->nkids == 1)
+        n = n->kids[0];
+    return n;
+}
+
+static bool gap_is(Lower *L, unsigned b, unsigned e, const char *op)
+{
+    char *g = gap_text(L->src, b, e);
+    bool r = strcmp(g, op) == 0;
+    free(g);
+    return r;
+}
+
+static bool binop_is(Lower *L, Node *n, const char *op)
+{
+    return n->kind == CXCursor_BinaryOperator && n->nkids == 2 && n->kids[0]->in_main &&
+           n->kids[1]->in_main && n->kids[0]->e <= n->kids[1]->b &&
+           gap_is(L, n->kids[0]->e, n->kids[1]->b, op);
+}
+
+static bool canon_equal(CXType a, CXType b)
+{
+    return clang_equalTypes(clang_getCanonicalType(a), clang_getCanonicalType(b));
+}
+
+/* ---- awaits ------------------------------------------------------------- */
+
+static int new_temp(AsyncFn *fn, CXType t)
+{
+    fn->temps = xrealloc(fn->temps, (size_t)(fn->ntemps + 1) * sizeof *fn->temps);
+    fn->temps[fn->ntemps] = t;
+    return ++fn->ntemps;
+}
+
+/* `f(args)` as the expression that makes its frame: f__coro(dest, args). */
+static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre)
+{
+    AsyncFn *callee = call->callee;
+    Buf b = {0};
+    buf_printf(&b, "%s__coro(", callee->name);
+    bool first = true;
+    if (!callee->returns_void) {
+        buf_puts(&b, dest ? dest : "NULL");
+        first = false;
+    }
+    /* kids: the callee expression, then the arguments in order */
+    for (int i = 1; i < call->nkids; i++) {
+        char *a = pre ? lower_expr(L, call->kids[i], pre) : render(L, call->kids[i]);
+        buf_printf(&b, "%s%s", first ? "" : ", ", a);
+        first = false;
+        free(a);
+    }
+    buf_puts(&b, ")");
+    return b.s;
+}
+
+/* One argument of a form: `call` or `lvalue = call`. */
+static char *form_arg_text(Lower *L, Node *arg, Buf *pre)
+{
+    Node *s = strip(arg);
+    char *dest = NULL;
+    if (s->role != ROLE_CORO_CALL && s->kind == CXCursor_BinaryOperator && s->nkids == 2) {
+        if (s->kids[0]->has_await)
+            error_at(s->kids[0]->b, "acc cannot translate an await in the result lvalue of a coroutine call");
+        char *lv = render(L, s->kids[0]);
+        Buf d = {0};
+        buf_printf(&d, "&(%s)", lv);
+        free(lv);
+        dest = d.s;
+        s = strip(s->kids[1]);
+    }
+    char *r = coro_text(L, s, dest, pre);
+    free(dest);
+    return r;
+}
+
+static char *run_form_text(Lower *L, Node *form)
+{
+    Buf b = {0};
+    buf_puts(&b, "acc_run(");
+    if (form->nform_args == 1) {
+        char *a = form_arg_text(L, form->form_args[0], NULL);
+        buf_puts(&b, a);
+        free(a);
+    }
+    buf_puts(&b, ")");
+    return b.s;
+}
+
+static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre)
+{
+    Buf b = {0};
+    buf_printf(&b, "acc_gather__coro(%s, %d, (acc_frame *[]){", dest ? dest : "NULL", form->nform_args);
+    for (int i = 0; i < form->nform_args; i++) {
+        char *a = form_arg_text(L, form->form_args[i], pre);
+        buf_printf(&b, "%s%s", i ? ", " : "", a);
+        free(a);
+    }
+    buf_puts(&b, "})");
+    return b.s;
+}
+
+/* await n: emit the suspension into `pre`; returns the value's text.
+ * `dest`, when given, is where the result goes instead of a temporary. */
+static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
+{
+    AsyncFn *fn = L->fn;
+    Node *op = strip(n->kids[0]);
+    CXType t = clang_getCursorType(n->cur);
+    bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
+    char *value = NULL;
+    char *tmp_dest = NULL;
+    if (!dest && !is_void) {
+        int k = new_temp(fn, t);
+        Buf v = {0}, d = {0};
+        buf_printf(&v, "acc_self->acc_t%d", k);
+        buf_printf(&d, "&acc_self->acc_t%d", k);
+        value = v.s;
+        tmp_dest = d.s;
+        dest = tmp_dest;
+    }
+    char *coro;
+    if (op->role == ROLE_CORO_CALL)
+        coro = coro_text(L, op, dest, pre);
+    else if (op->role == ROLE_FORM && op->form == FORM_GATHER)
+        coro = gather_text(L, op, dest, pre);
+    else {
+        char *ptr = lower_expr(L, n->kids[0], pre);
+        Buf c = {0};
+        buf_printf(&c, "acc__awaitable_coro(%s, (acc_awaitable *)(%s))", dest, ptr);
+        free(ptr);
+        coro = c.s;
+    }
+    int k = ++fn->nawaits;
+    buf_printf(pre,
+               "acc_self->acc_hdr.state = %d;\n"
+               "if (acc__await(&acc_self->acc_hdr, %s) == ACC_PENDING)\n"
+               "    return ACC_PENDING;\n"
+               "acc_resume_%d:;\n",
+               k, coro, k);
+    free(coro);
+    free(tmp_dest);
+    return value ? value : xstrdup("((void)0)");
+}
+
+/* ---- expressions -------------------------------------------------------- */
+
+static bool is_awaited(Node *n)
+{
+    return n->has_await || n->role == ROLE_AWAIT;
+}
+
+/* The operator of a binary node, when it is written in the main file.
+ * An operator inside a macro body is invisible to us, and it might be one
+ * that decides whether its right operand runs at all. */
+static bool visible_binop(Lower *L, Node *n)
+{
+    static const char *ops[] = {"*", "/", "%", "+", "-", "<<", ">>", "<", ">", "<=", ">=",
+                                "==", "!=", "&", "^", "|", "=", "*=", "/=", "%=", "+=",
+                                "-=", "<<=", ">>=", "&=", "^=", "|="};
+    if (n->nkids != 2 || !n->kids[0]->in_main || !n->kids[1]->in_main ||
+        n->kids[0]->e > n->kids[1]->b)
+        return false;
+    char *g = gap_text(L->src, n->kids[0]->e, n->kids[1]->b);
+    bool ok = false;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !ok; i++)
+        ok = strcmp(g, ops[i]) == 0;
+    free(g);
+    return ok;
+}
+
+/* Returns the text of n with its awaits hoisted into `pre`. */
+static char *lower_expr(Lower *L, Node *n, Buf *pre)
+{
+    if (!is_awaited(n))
+        return render(L, n);
+    if (n->role == ROLE_AWAIT)
+        return lower_await(L, n, pre, NULL);
+
+    bool andand = binop_is(L, n, "&&"), oror = binop_is(L, n, "||");
+    if ((andand || oror) && is_awaited(n->kids[1])) {
+        char *lhs = lower_expr(L, n->kids[0], pre);
+        int k = new_temp(L->fn, clang_getCursorType(n->cur));
+        Buf inner = {0};
+        char *rhs = lower_expr(L, n->kids[1], &inner);
+        if (andand)
+            buf_printf(pre, "if (%s) {\n%s    acc_self->acc_t%d = (%s) != 0;\n} else\n    acc_self->acc_t%d = 0;\n",
+                       lhs, inner.s ? inner.s : "", k, rhs, k);
+        else
+            buf_printf(pre, "if (%s)\n    acc_self->acc_t%d = 1;\nelse {\n%s    acc_self->acc_t%d = (%s) != 0;\n}\n",
+                       lhs, k, inner.s ? inner.s : "", k, rhs);
+        free(lhs), free(rhs), free(inner.s);
+        Buf v = {0};
+        buf_printf(&v, "acc_self->acc_t%d", k);
+        return v.s;
+    }
+    if (n->kind == CXCursor_ConditionalOperator && n->nkids == 3 &&
+        (is_awaited(n->kids[1]) || is_awaited(n->kids[2])) &&
+        n->kids[0]->e <= n->kids[1]->b && n->kids[1]->e <= n->kids[2]->b &&
+        gap_is(L, n->kids[0]->e, n->kids[1]->b, "?") && gap_is(L, n->kids[1]->e, n->kids[2]->b, ":")) {
+        char *cond = lower_expr(L, n->kids[0], pre);
+        CXType t = clang_getCursorType(n->cur);
+        bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
+        int k = is_void ? 0 : new_temp(L->fn, t);
+        Buf a = {0}, b = {0};
+        char *x = lower_expr(L, n->kids[1], &a);
+        char *y = lower_expr(L, n->kids[2], &b);
+        if (is_void)
+            buf_printf(pre, "if (%s) {\n%s    (void)(%s);\n} else {\n%s    (void)(%s);\n}\n", cond,
+                       a.s ? a.s : "", x, b.s ? b.s : "", y);
+        else
+            buf_printf(pre, "if (%s) {\n%s    acc_self->acc_t%d = %s;\n} else {\n%s    acc_self->acc_t%d = %s;\n}\n",
+                       cond, a.s ? a.s : "", k, x, b.s ? b.s : "", k, y);
+        free(cond), free(x), free(y), free(a.s), free(b.s);
+        if (is_void)
+            return xstrdup("((void)0)");
+        Buf v = {0};
+        buf_printf(&v, "acc_self->acc_t%d", k);
+        return v.s;
+    }
+    if (binop_is(L, n, ",") && is_awaited(n->kids[1])) {
+        char *lhs = lower_expr(L, n->kids[0], pre);
+        buf_printf(pre, "(void)(%s);\n", lhs);
+        free(lhs);
+        return lower_expr(L, n->kids[1], pre);
+    }
+    if ((n->kind == CXCursor_BinaryOperator || n->kind == CXCursor_CompoundAssignOperator) &&
+        n->nkids == 2 && is_awaited(n->kids[1]) && !visible_binop(L, n)) {
+        error_at(n->kids[1]->b, "acc cannot translate an await in an operand of an operator "
+                                "written inside a macro definition");
+        return render(L, n);
+    }
+    if (n->kind == CXCursor_ConditionalOperator && (is_awaited(n->kids[1]) ||
+                                                    (n->nkids > 2 && is_awaited(n->kids[2])))) {
+        error_at(n->b, "acc cannot translate an await in a branch of this conditional expression");
+        return render(L, n);
+    }
+    /* Any other expression: its operands are unsequenced or sequenced left
+     * to right, so hoisting the awaits in order keeps a C-conforming order. */
+    for (int i = 0; i < n->nkids; i++)
+        if (is_awaited(n->kids[i]))
+            n->kids[i]->override = lower_expr(L, n->kids[i], pre);
+    char *r = render(L, n);
+    for (int i = 0; i < n->nkids; i++) {
+        free(n->kids[i]->override);
+        n->kids[i]->override = NULL;
+    }
+    return r;
+}
+
+/* ---- statements --------------------------------------------------------- */
+
+static void lower_stmt(Lower *L, Node *n);
+
+static void sync_to(Lower *L, unsigned off)
+{
+    out_sync(L->o, line_of(L->src, off));
+}
+
+static void put(Lower *L, const char *s)
+{
+    out_str(L->o, s);
+}
+
+/* Emit pre-statements and then `text;` (text may be NULL). */
+static void put_with_pre(Lower *L, Node *at, Buf *pre, const char *text)
+{
+    sync_to(L, at->b);
+    if (pre->s)
+        put(L, pre->s);
+    if (text) {
+        put(L, text);
+        put(L, ";\n");
+    }
+}
+
+static void lower_return(Lower *L, Node *n)
+{
+    AsyncFn *fn = L->fn;
+    Buf pre = {0};
+    sync_to(L, n->b);
+    put(L, "{\n");
+    if (n->nkids == 1) {
+        Node *v = n->kids[0];
+        Node *s = strip(v);
+        if (!fn->returns_void && s->role == ROLE_AWAIT && canon_equal(clang_getCursorType(s->cur), fn->ret)) {
+            /* return await g(x): g stores straight into our caller's result */
+            char *r = lower_await(L, s, &pre, "acc_self->acc_out");
+            free(r);
+            put_with_pre(L, n, &pre, NULL);
+        } else {
+            char *val = lower_expr(L, v, &pre);
+            put_with_pre(L, n, &pre, NULL);
+            Buf b = {0};
+            if (fn->returns_void)
+                buf_printf(&b, "(void)(%s);\n", val);
+            else
+                buf_printf(&b, "if (acc_self->acc_out)\n    *acc_self->acc_out = %s;\n", val);
+            put(L, b.s);
+            free(b.s);
+            free(val);
+        }
+    }
+    put(L, "return acc__return(&acc_self->acc_hdr);\n}\n");
+    free(pre.s);
+}
+
+static void lower_var(Lower *L, Node *var)
+{
+    Local *l = var->local;
+    CXCursor init_c = clang_Cursor_getVarDeclInitializer(var->cur);
+    if (clang_Cursor_isNull(init_c))
+        return;
+    Node *init = NULL;
+    for (int i = var->nkids - 1; i >= 0 && !init; i--)
+        if (clang_equalCursors(var->kids[i]->cur, init_c))
+            init = var->kids[i];
+    if (!init) {
+        error_at(var->b, "acc cannot find the initializer of '%s'", l->name);
+        return;
+    }
+    Buf pre = {0};
+    Buf b = {0};
+    Node *s = strip(init);
+    CXType t = clang_getCursorType(var->cur);
+    enum CXTypeKind tk = clang_getCanonicalType(t).kind;
+    if (s->role == ROLE_AWAIT && canon_equal(clang_getCursorType(s->cur), t) &&
+        tk != CXType_ConstantArray) {
+        Buf d = {0};
+        buf_printf(&d, "&acc_self->%s", l->member);
+        free(lower_await(L, s, &pre, d.s));
+        free(d.s);
+        put_with_pre(L, var, &pre, NULL);
+        free(pre.s);
+        return;
+    }
+    char *val = lower_expr(L, init, &pre);
+    char *ty = declare_member(t, "");
+    if (!ty) {
+        char *ts = cx_str(clang_getTypeSpelling(t));
+        error_at(var->b, "acc cannot yet keep '%s' of type '%s' in a frame (a type declared "
+                         "inside the function or without a name)", l->name, ts);
+        free(ts);
+        ty = xstrdup("int");
+    }
+    if (tk == CXType_ConstantArray || tk == CXType_IncompleteArray) {
+        bool braced = val[0] == '{';
+        buf_printf(&b, "memcpy(acc_self->%s, (%s)%s%s%s, sizeof acc_self->%s)", l->member, ty,
+                   braced ? "" : "{", val, braced ? "" : "}", l->member);
+    } else if (init->kind == CXCursor_InitListExpr) {
+        buf_printf(&b, "acc_self->%s = (%s)%s", l->member, ty, val);
+    } else {
+        buf_printf(&b, "acc_self->%s = %s", l->member, val);
+    }
+    put_with_pre(L, var, &pre, b.s);
+    free(ty), free(val), free(b.s), free(pre.s);
+}
+
+static bool decl_has_frame_local(Node *n)
+{
+    for (int i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind == CXCursor_VarDecl && n->kids[i]->local)
+            return true;
+    return false;
+}
+
+static void lower_decl(Lower *L, Node *n)
+{
+    if (!decl_has_frame_local(n)) {
+        /* static, extern, typedef and tag declarations stay as written */
+        sync_to(L, n->b);
+        char *t = render(L, n);
+        put(L, t);
+        put(L, "\n");
+        free(t);
+        return;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind == CXCursor_VarDecl)
+            lower_var(L, n->kids[i]);
+}
+
+static bool starts_with_word(Lower *L, Node *n, const char *w)
+{
+    size_t k = strlen(w);
+    const char *t = L->src->text + n->b;
+    return n->in_main && !n->from_arg && n->e - n->b >= k && strncmp(t, w, k) == 0 &&
+           !(t[k] == '_' || (t[k] >= 'a' && t[k] <= 'z') || (t[k] >= 'A' && t[k] <= 'Z') ||
+             (t[k] >= '0' && t[k] <= '9'));
+}
+
+static bool contains_kind(Node *n, enum CXCursorKind k)
+{
+    if (n->kind == k)
+        return true;
+    for (int i = 0; i < n->nkids; i++)
+        if (contains_kind(n->kids[i], k))
+            return true;
+    return false;
+}
+
+/* A statement produced by a macro (`CHECK(x);`) is kept as written, with
+ * its awaits hoisted, unless it needs a rewrite we cannot make inside it. */
+static void lower_macro_stmt(Lower *L, Node *n)
+{
+    if (contains_kind(n, CXCursor_ReturnStmt))
+        error_at(n->b, "acc cannot translate a return statement that comes from a macro "
+                       "inside an async function");
+    if (L->nloops && L->loops[L->nloops - 1].continue_label && contains_kind(n, CXCursor_ContinueStmt))
+        error_at(n->b, "acc cannot translate a continue statement that comes from a macro here");
+    for (int i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind == CXCursor_DeclStmt && decl_has_frame_local(n->kids[i]))
+            error_at(n->b, "acc cannot translate a declaration that comes from a macro inside an "
+                           "async function");
+    Buf pre = {0};
+    char *t = lower_expr(L, n, &pre);
+    put_with_pre(L, n, &pre, t);
+    free(t), free(pre.s);
+}
+
+static char *new_label(Lower *L, const char *what)
+{
+    Buf b = {0};
+    buf_printf(&b, "acc_%s_%d", what, ++L->nlabels);
+    return b.s;
+}
+
+static void push_loop(Lower *L, char *continue_label)
+{
+    if (L->nloops == (int)(sizeof L->loops / sizeof L->loops[0])) {
+        error_at(0, "loops nested too deeply");
+        return;
+    }
+    L->loops[L->nloops++] = (Loop){continue_label};
+}
+
+static void pop_loop(Lower *L)
+{
+    free(L->loops[--L->nloops].continue_label);
+}
+
+/* The parts of `for (init; cond; inc) body`: clang does not say which of
+ * them are present, so place each child against the header's semicolons. */
+static void for_parts(Lower *L, Node *n, Node **init, Node **cond, Node **inc, Node **body)
+{
+    *init = *cond = *inc = *body = NULL;
+    const char *t = L->src->text;
+    unsigned i = n->b + 3, semi[2] = {0, 0};
+    int depth = 0, found = 0;
+    while (i < n->e && t[i] != '(')
+        i++;
+    for (i++; i < n->e && found < 2; i++) {
+        char c = t[i];
+        if (c == '(' || c == '[' || c == '{')
+            depth++;
+        else if (c == ')' || c == ']' || c == '}')
+            depth--;
+        else if (c == '"' || c == '\'') {
+            for (i++; i < n->e && t[i] != c; i++)
+                if (t[i] == '\\')
+                    i++;
+        } else if (c == '/' && t[i + 1] == '*') {
+            const char *end = strstr(t + i + 2, "*/");
+            i = end ? (unsigned)(end - t) + 1 : n->e;
+        } else if (c == '/' && t[i + 1] == '/') {
+            while (i < n->e && t[i] != '\n')
+                i++;
+        } else if (c == ';' && depth == 0)
+            semi[found++] = i;
+    }
+    for (int k = 0; k < n->nkids; k++) {
+        Node *c = n->kids[k];
+        if (k == n->nkids - 1)
+            *body = c;
+        else if (c->b < semi[0])
+            *init = c;
+        else if (c->b < semi[1])
+            *cond = c;
+        else
+            *inc = c;
+    }
+}
+
+static void lower_body(Lower *L, Node *body)
+{
+    lower_stmt(L, body);
+}
+
+static void lower_while(Lower *L, Node *n)
+{
+    Node *cond = n->nkids == 2 ? n->kids[0] : NULL, *body = n->kids[n->nkids - 1];
+    sync_to(L, n->b);
+    if (!cond || !is_awaited(cond)) {
+        char *c = cond ? render(L, cond) : xstrdup("1");
+        Buf b = {0};
+        buf_printf(&b, "while (%s)\n", c);
+        put(L, b.s);
+        free(b.s), free(c);
+        push_loop(L, NULL);
+        lower_body(L, body);
+        pop_loop(L);
+        return;
+    }
+    /* while (await ...) body  =>  for (;;) { pre; if (!(cond)) break; body } */
+    Buf pre = {0};
+    put(L, "for (;;) {\n");
+    char *c = lower_expr(L, cond, &pre);
+    put_with_pre(L, cond, &pre, NULL);
+    Buf b = {0};
+    buf_printf(&b, "if (!(%s))\n    break;\n", c);
+    put(L, b.s);
+    push_loop(L, NULL);
+    lower_body(L, body);
+    pop_loop(L);
+    put(L, "}\n");
+    free(b.s), free(c), free(pre.s);
+}
+
+static void lower_do(Lower *L, Node *n)
+{
+    Node *body = n->kids[0], *cond = n->kids[1];
+    sync_to(L, n->b);
+    if (!is_awaited(cond)) {
+        put(L, "do\n");
+        push_loop(L, NULL);
+        lower_body(L, body);
+        pop_loop(L);
+        char *c = render(L, cond);
+        sync_to(L, cond->b);
+        Buf b = {0};
+        buf_printf(&b, "while (%s);\n", c);
+        put(L, b.s);
+        free(b.s), free(c);
+        return;
+    }
+    /* do body while (await ...)  =>  for (;;) { body; acc_continue_N:; pre; if (!(cond)) break; } */
+    char *label = new_label(L, "continue");
+    Buf b = {0};
+    put(L, "for (;;) {\n");
+    push_loop(L, xstrdup(label));
+    lower_body(L, body);
+    pop_loop(L);
+    buf_printf(&b, "%s:;\n", label);
+    put(L, b.s);
+    Buf pre = {0};
+    char *c = lower_expr(L, cond, &pre);
+    put_with_pre(L, cond, &pre, NULL);
+    free(b.s);
+    b = (Buf){0};
+    buf_printf(&b, "if (!(%s))\n    break;\n}\n", c);
+    put(L, b.s);
+    free(b.s), free(c), free(pre.s), free(label);
+}
+
+static void lower_for(Lower *L, Node *n)
+{
+    Node *init, *cond, *inc, *body;
+    for_parts(L, n, &init, &cond, &inc, &body);
+    sync_to(L, n->b);
+    put(L, "{\n");
+    if (init) {
+        if (init->kind == CXCursor_DeclStmt)
+            lower_decl(L, init);
+        else {
+            Buf pre = {0};
+            char *t = lower_expr(L, init, &pre);
+            put_with_pre(L, init, &pre, t);
+            free(t), free(pre.s);
+        }
+    }
+    sync_to(L, n->b);
+    bool split = (cond && is_awaited(cond)) || (inc && is_awaited(inc));
+    if (!split) {
+        char *c = cond ? render(L, cond) : xstrdup("");
+        char *i = inc ? render(L, inc) : xstrdup("");
+        Buf b = {0};
+        buf_printf(&b, "for (; %s; %s)\n", c, i);
+        put(L, b.s);
+        free(b.s), free(c), free(i);
+        push_loop(L, NULL);
+        lower_body(L, body);
+        pop_loop(L);
+        put(L, "}\n");
+        return;
+    }
+    /* for (; cond; inc) body  =>  for (;;) { pre; if (!(cond)) break; body; acc_continue_N:; pre; inc; } */
+    char *label = new_label(L, "continue");
+    put(L, "for (;;) {\n");
+    if (cond) {
+        Buf pre = {0};
+        char *c = lower_expr(L, cond, &pre);
+        put_with_pre(L, cond, &pre, NULL);
+        Buf b = {0};
+        buf_printf(&b, "if (!(%s))\n    break;\n", c);
+        put(L, b.s);
+        free(b.s), free(c), free(pre.s);
+    }
+    push_loop(L, xstrdup(label));
+    lower_body(L, body);
+    pop_loop(L);
+    Buf b = {0};
+    buf_printf(&b, "%s:;\n", label);
+    put(L, b.s);
+    free(b.s);
+    if (inc) {
+        Buf pre = {0};
+        char *t = lower_expr(L, inc, &pre);
+        put_with_pre(L, inc, &pre, t);
+        free(t), free(pre.s);
+    }
+    put(L, "}\n}\n");
+    free(label);
+}
+
+static void lower_if(Lower *L, Node *n)
+{
+    Buf pre = {0};
+    char *c = lower_expr(L, n->kids[0], &pre);
+    put_with_pre(L, n, &pre, NULL);
+    Buf b = {0};
+    buf_printf(&b, "if (%s)\n", c);
+    put(L, b.s);
+    lower_stmt(L, n->kids[1]);
+    if (n->nkids > 2) {
+        sync_to(L, n->kids[2]->b);
+        put(L, "else\n");
+        lower_stmt(L, n->kids[2]);
+    }
+    free(b.s), free(c), free(pre.s);
+}
+
+static void lower_switch(Lower *L, Node *n)
+{
+    Buf pre = {0};
+    char *c = lower_expr(L, n->kids[0], &pre);
+    put_with_pre(L, n, &pre, NULL);
+    Buf b = {0};
+    buf_printf(&b, "switch (%s)\n", c);
+    put(L, b.s);
+    lower_stmt(L, n->kids[n->nkids - 1]);
+    free(b.s), free(c), free(pre.s);
+}
+
+static void lower_stmt(Lower *L, Node *n)
+{
+    switch (n->kind) {
+    case CXCursor_CompoundStmt:
+        sync_to(L, n->b);
+        put(L, "{\n");
+        for (int i = 0; i < n->nkids; i++)
+            lower_stmt(L, n->kids[i]);
+        put(L, "}\n");
+        return;
+    case CXCursor_DeclStmt:
+        lower_decl(L, n);
+        return;
+    case CXCursor_ReturnStmt:
+        if (!starts_with_word(L, n, "return"))
+            break;
+        lower_return(L, n);
+        return;
+    case CXCursor_IfStmt:
+        if (!starts_with_word(L, n, "if"))
+            break;
+        lower_if(L, n);
+        return;
+    case CXCursor_WhileStmt:
+        if (!starts_with_word(L, n, "while"))
+            break;
+        lower_while(L, n);
+        return;
+    case CXCursor_DoStmt:
+        if (!starts_with_word(L, n, "do"))
+            break;
+        lower_do(L, n);
+        return;
+    case CXCursor_ForStmt:
+        if (!starts_with_word(L, n, "for"))
+            break;
+        lower_for(L, n);
+        return;
+    case CXCursor_SwitchStmt:
+        if (!starts_with_word(L, n, "switch"))
+            break;
+        lower_switch(L, n);
+        return;
+    case CXCursor_CaseStmt: {
+        if (!starts_with_word(L, n, "case"))
+            break;
+        sync_to(L, n->b);
+        char *v = render(L, n->kids[0]);
+        Buf b = {0};
+        buf_printf(&b, "case %s:\n", v);
+        put(L, b.s);
+        free(b.s), free(v);
+        lower_stmt(L, n->kids[n->nkids - 1]);
+        return;
+    }
+    case CXCursor_DefaultStmt:
+        if (!starts_with_word(L, n, "default"))
+            break;
+        sync_to(L, n->b);
+        put(L, "default:\n");
+        lower_stmt(L, n->kids[n->nkids - 1]);
+        return;
+    case CXCursor_LabelStmt: {
+        char *name = cx_str(clang_getCursorSpelling(n->cur));
+        sync_to(L, n->b);
+        put(L, name);
+        put(L, ":;\n");
+        free(name);
+        lower_stmt(L, n->kids[n->nkids - 1]);
+        return;
+    }
+    case CXCursor_ContinueStmt:
+        if (L->nloops && L->loops[L->nloops - 1].continue_label) {
+            sync_to(L, n->b);
+            Buf b = {0};
+            buf_printf(&b, "goto %s;\n", L->loops[L->nloops - 1].continue_label);
+            put(L, b.s);
+            free(b.s);
+            return;
+        }
+        sync_to(L, n->b);
+        put(L, "continue;\n");
+        return;
+    case CXCursor_BreakStmt:
+        sync_to(L, n->b);
+        put(L, "break;\n");
+        return;
+    case CXCursor_NullStmt:
+        return;
+    case CXCursor_GotoStmt: {
+        sync_to(L, n->b);
+        char *t = render(L, n);
+        put(L, t);
+        put(L, ";\n");
+        free(t);
+        return;
+    }
+    default:
+        break;
+    }
+    /* an expression statement, or a statement that came from a macro */
+    if (n->role == ROLE_AWAIT) {
+        Buf pre = {0};
+        free(lower_await(L, n, &pre, NULL));
+        put_with_pre(L, n, &pre, NULL);
+        free(pre.s);
+        return;
+    }
+    Node *s = strip(n);
+    if (binop_is(L, s, "=") && strip(s->kids[0])->role == ROLE_LOCAL_REF &&
+        strip(s->kids[1])->role == ROLE_AWAIT &&
+        canon_equal(clang_getCursorType(s->kids[0]->cur), clang_getCursorType(strip(s->kids[1])->cur)) &&
+        clang_getCanonicalType(clang_getCursorType(s->kids[0]->cur)).kind != CXType_ConstantArray) {
+        /* local = await f(x): f stores straight into the frame */
+        Buf pre = {0}, d = {0};
+        buf_printf(&d, "&acc_self->%s", strip(s->kids[0])->local->member);
+        free(lower_await(L, strip(s->kids[1]), &pre, d.s));
+        put_with_pre(L, n, &pre, NULL);
+        free(pre.s), free(d.s);
+        return;
+    }
+    lower_macro_stmt(L, n);
+}
+
+/* ---- the function ------------------------------------------------------- */
+
+static const char *out_type_decl(AsyncFn *fn, const char *name, char **owned)
+{
+    *owned = declare_member(fn->ret, "");
+    Buf b = {0};
+    buf_printf(&b, "%s *%s", *owned ? *owned : "int", name);
+    free(*owned);
+    *owned = b.s;
+    return b.s;
+}
+
+/* The parameter's type as the frame keeps it: arrays and functions decay. */
+static char *param_member(CXType t, const char *name)
+{
+    return declare_member(t, name);
+}
+
+void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
+{
+    Buf b = {0};
+    buf_printf(&b, "%sacc_frame *%s__coro(", fn->is_static || fn->is_main ? "static " : "", fn->name);
+    bool first = true;
+    if (!fn->returns_void) {
+        char *owned;
+        buf_puts(&b, out_type_decl(fn, "acc_out", &owned));
+        free(owned);
+        first = false;
+    }
+    for (int i = 0; i < fn->nparams; i++) {
+        char *d = declare(fn->param_types[i], with_names ? fn->param_names[i] : "");
+        buf_printf(&b, "%s%s", first ? "" : ", ", d ? d : "int");
+        free(d);
+        first = false;
+    }
+    if (first)
+        buf_puts(&b, "void");
+    buf_puts(&b, ")");
+    out_str(o, b.s);
+    free(b.s);
+}
+
+void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
+{
+    Lower L = {.p = p, .src = p->src, .fn = fn};
+
+    /* 1. the body, into its own buffer: lowering decides the temporaries */
+    Out body = {.lines = o->lines, .src_name = o->src_name, .out_name = o->out_name, .out_line = 1};
+    L.o = &body;
+    if (fn->body)
+        for (int i = 0; i < fn->body->nkids; i++)
+            lower_stmt(&L, fn->body->kids[i]);
+
+    /* 2. the frame */
+    out_generated(o);
+    out_printf(o, "/* async %s: its frame, its entry and its step function */\n", fn->name);
+    out_printf(o, "struct %s__frame {\n    acc_frame acc_hdr;\n", fn->name);
+    if (!fn->returns_void) {
+        char *owned;
+        out_printf(o, "    %s;\n", out_type_decl(fn, "acc_out", &owned));
+        free(owned);
+    }
+    for (int i = 0; i < fn->nlocals; i++) {
+        Local *l = fn->locals[i];
+        char *d = param_member(l->type, l->member);
+        if (!d) {
+            char *ts = cx_str(clang_getTypeSpelling(l->type));
+            unsigned off;
+            clang_getExpansionLocation(clang_getCursorLocation(l->decl), NULL, NULL, NULL, &off);
+            error_at(off, "acc cannot yet keep '%s' of type '%s' in a frame (a type declared "
+                          "inside the function or without a name)", l->name, ts);
+            free(ts);
+            continue;
+        }
+        out_printf(o, "    %s;\n", d);
+        free(d);
+    }
+    for (int i = 0; i < fn->ntemps; i++) {
+        Buf name = {0};
+        buf_printf(&name, "acc_t%d", i + 1);
+        char *d = declare_member(fn->temps[i], name.s);
+        out_printf(o, "    %s; /* await result */\n", d ? d : "int");
+        free(d), free(name.s);
+    }
+    out_str(o, "};\n");
+    out_printf(o, "static int %s__step(acc_frame *acc_base);\n", fn->name);
+
+    /* 3. the entry: make the frame, do not run it */
+    emit_entry_prototype(fn, o, true);
+    out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc(sizeof *acc_self);\n",
+               fn->name, fn->name);
+    out_str(o, "    if (acc_self == NULL)\n        return NULL;\n");
+    out_printf(o, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", fn->name);
+    if (!fn->returns_void)
+        out_str(o, "    acc_self->acc_out = acc_out;\n");
+    for (int i = 0; i < fn->nlocals; i++)
+        if (fn->locals[i]->is_param)
+            out_printf(o, "    acc_self->%s = %s;\n", fn->locals[i]->member, fn->locals[i]->name);
+    out_str(o, "    return &acc_self->acc_hdr;\n}\n");
+
+    /* 4. the step function */
+    out_printf(o, "static int %s__step(acc_frame *acc_base)\n{\n", fn->name);
+    out_printf(o, "    struct %s__frame *acc_self = (struct %s__frame *)acc_base;\n", fn->name, fn->name);
+    out_str(o, "    switch (acc_self->acc_hdr.state) {\n    case 0:\n        break;\n");
+    for (int k = 1; k <= fn->nawaits; k++)
+        out_printf(o, "    case %d:\n        goto acc_resume_%d;\n", k, k);
+    out_str(o, "    }\n");
+    if (body.buf.s)
+        out_text(o, body.buf.s, body.buf.len);
+    o->mapped = body.mapped;
+    free(body.buf.s);
+    out_generated(o);
+    out_str(o, "    return acc__return(&acc_self->acc_hdr);\n}\n");
+
+    if (fn->is_main) {
+        out_str(o, "int main(");
+        for (int i = 0; i < fn->nparams; i++) {
+            char *d = declare(fn->param_types[i], fn->param_names[i]);
+            out_printf(o, "%s%s", i ? ", " : "", d ? d : "int");
+            free(d);
+        }
+        if (fn->nparams == 0)
+            out_str(o, "void");
+        out_str(o, ")\n{\n    int acc_result = 0;\n");
+        out_str(o, "    int acc_err = acc_run(main__coro(&acc_result");
+        for (int i = 0; i < fn->nparams; i++)
+            out_printf(o, ", %s", fn->param_names[i]);
+        out_str(o, "));\n    return acc_err < 0 ? 1 : acc_result;\n}\n");
+    }
+}
+
+/* A plain function's text, with its acc_run forms rewritten. */
+char *render_plain(Program *p, Node *n)
+{
+    Lower L = {.p = p, .src = p->src};
+    return render(&L, n);
+}

@@ -1,0 +1,409 @@
+/*
+ * main.c: the acc command line.
+ *
+ *     acc [options] FILE.acc [-o OUT.c]     translate
+ *     acc run [options] FILE.acc [-- ARGS]  translate, compile, run
+ *
+ * The driver is the list of passes: parse, analyze, emit (which lowers),
+ * then an atomic write. Exit status: 0 done, 1 errors in the input, 2 usage
+ * or I/O errors.
+ */
+#include "compiler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct Options {
+    const char *input;
+    const char *output;     /* NULL: FILE.c in the current directory; "-": stdout */
+    const char **clang_args;/* -I -D -U -include -isystem -std */
+    int nclang_args;
+    bool no_line;
+    bool syntax_only;
+    bool md;
+    const char *mf, *mt;
+    bool run;
+    char **run_args;        /* after `--` */
+    int nrun_args;
+} Options;
+
+static void usage(FILE *f)
+{
+    fputs("usage: acc [options] FILE.acc [-o OUT.c]\n"
+          "       acc run [options] FILE.acc [-- ARGS...]\n"
+          "\n"
+          "Translate async-C (C11 with async functions and await) into plain C11.\n"
+          "\n"
+          "options:\n"
+          "  -o FILE             write the C to FILE (default: FILE.c here; - for stdout)\n"
+          "  -I DIR, -isystem DIR, -D NAME[=VAL], -U NAME, -include FILE, -std=STD\n"
+          "                      as for cc, used while parsing\n"
+          "  -MD                 also write a make-style dependency file\n"
+          "  -MF FILE            name of the dependency file (default: OUT with .d)\n"
+          "  -MT TARGET          target named in the dependency file (default: OUT)\n"
+          "  --no-line           omit #line directives\n"
+          "  -fsyntax-only       check only; write nothing\n"
+          "  -Werror             treat warnings as errors\n"
+          "  --version           print the version\n"
+          "  --help              print this help\n"
+          "\n"
+          "acc run translates FILE.acc, compiles it with $CC (default cc) and the\n"
+          "runtime, runs it with ARGS and exits with its status.\n",
+          f);
+}
+
+static void die_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "acc: error: ");
+    fprintf(stderr, fmt, arg);
+    fputs("\n(see acc --help)\n", stderr);
+    exit(2);
+}
+
+static void add_clang_arg(Options *o, const char *a)
+{
+    o->clang_args = xrealloc(o->clang_args, (size_t)(o->nclang_args + 1) * sizeof *o->clang_args);
+    o->clang_args[o->nclang_args++] = a;
+}
+
+static void parse_args(Options *o, int argc, char **argv)
+{
+    int i = 1;
+    if (argc > 1 && strcmp(argv[1], "run") == 0) {
+        o->run = true;
+        i = 2;
+    }
+    for (; i < argc; i++) {
+        char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            if (!o->run)
+                die_usage("'--' is only for acc run%s", "");
+            o->run_args = argv + i + 1;
+            o->nrun_args = argc - i - 1;
+            break;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("acc %s (libclang %s)\n", ACC_VERSION, clang_getCString(clang_getClangVersion()));
+            exit(0);
+        }
+        if (strcmp(a, "-o") == 0) {
+            if (++i >= argc)
+                die_usage("-o needs a file name%s", "");
+            o->output = argv[i];
+        } else if (strncmp(a, "-o", 2) == 0) {
+            o->output = a + 2;
+        } else if (strcmp(a, "-I") == 0 || strcmp(a, "-D") == 0 || strcmp(a, "-U") == 0 ||
+                   strcmp(a, "-include") == 0 || strcmp(a, "-isystem") == 0) {
+            if (i + 1 >= argc)
+                die_usage("%s needs an argument", a);
+            add_clang_arg(o, a);
+            add_clang_arg(o, argv[++i]);
+        } else if (strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0 ||
+                   strncmp(a, "-U", 2) == 0 || strncmp(a, "-std=", 5) == 0) {
+            add_clang_arg(o, a);
+        } else if (strcmp(a, "--no-line") == 0) {
+            o->no_line = true;
+        } else if (strcmp(a, "-fsyntax-only") == 0) {
+            o->syntax_only = true;
+        } else if (strcmp(a, "-Werror") == 0) {
+            warnings_are_errors = true;
+        } else if (strcmp(a, "-MD") == 0) {
+            o->md = true;
+        } else if (strcmp(a, "-MF") == 0 || strcmp(a, "-MT") == 0) {
+            if (i + 1 >= argc)
+                die_usage("%s needs an argument", a);
+            if (a[2] == 'F')
+                o->mf = argv[++i];
+            else
+                o->mt = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            die_usage("unknown option '%s'", a);
+        } else if (o->input) {
+            die_usage("more than one input file ('%s')", a);
+        } else {
+            o->input = a;
+        }
+    }
+    if (!o->input)
+        die_usage("no input file%s", "");
+}
+
+/* FILE.acc -> FILE.c, in the current directory. */
+static char *default_output(const char *input)
+{
+    const char *base = strrchr(input, '/');
+    base = base ? base + 1 : input;
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".acc") == 0)
+        n -= 4;
+    Buf b = {0};
+    buf_put(&b, base, n);
+    buf_puts(&b, ".c");
+    return b.s;
+}
+
+/* Where the runtime's headers and library are: beside the acc binary, as
+ * in an install prefix (bin/acc, include/acc.h, lib/libacc.a); the build
+ * tree has the same layout. */
+static char *prefix_dir(const char *sub)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *dir = dirname(exe); /* .../bin */
+    Buf b = {0};
+    buf_printf(&b, "%s/../%s", dir, sub);
+    char *real = realpath(b.s, NULL);
+    free(b.s);
+    return real;
+}
+
+/* Write `data` to `path` so that no reader ever sees half of it. */
+static int write_atomic(const char *path, const char *data, size_t len)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+            return -1;
+        return 0;
+    }
+    Buf tmp = {0};
+    buf_printf(&tmp, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp.s);
+    if (fd < 0) {
+        free(tmp.s);
+        return -1;
+    }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    int err = done != len || close(fd) != 0;
+    if (err || rename(tmp.s, path) != 0) {
+        int saved = errno;
+        unlink(tmp.s);
+        free(tmp.s);
+        errno = saved;
+        return -1;
+    }
+    free(tmp.s);
+    return 0;
+}
+
+typedef struct Deps {
+    Buf list;
+} Deps;
+
+static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXClientData data)
+{
+    (void)stack;
+    if (n == 0)
+        return; /* the main file comes first, by itself */
+    char *name = cx_str(clang_getFileName(f));
+    if (strstr(name, "acc_prelude.h") == NULL) {
+        Deps *d = data;
+        buf_printf(&d->list, " \\\n  %s", name);
+    }
+    free(name);
+}
+
+static int write_depfile(Source *src, const Options *o, const char *out)
+{
+    Deps d = {{0}};
+    clang_getInclusions(src->tu, visit_inclusion, &d);
+    char *mf = NULL;
+    if (o->mf) {
+        mf = xstrdup(o->mf);
+    } else {
+        const char *base = strcmp(out, "-") == 0 ? default_output(o->input) : out;
+        size_t n = strlen(base);
+        Buf b = {0};
+        buf_put(&b, base, n >= 2 && strcmp(base + n - 2, ".c") == 0 ? n - 2 : n);
+        buf_puts(&b, ".d");
+        mf = b.s;
+    }
+    Buf text = {0};
+    buf_printf(&text, "%s: %s%s\n", o->mt ? o->mt : out, o->input, d.list.s ? d.list.s : "");
+    int r = write_atomic(mf, text.s, text.len);
+    if (r < 0)
+        fprintf(stderr, "acc: error: cannot write '%s': %s\n", mf, strerror(errno));
+    free(mf), free(text.s), free(d.list.s);
+    return r;
+}
+
+/* Translate; returns the exit status (0, 1 or 2). */
+static int translate(const Options *o, const char *out)
+{
+    char *inc = prefix_dir("include");
+    const char **args = xcalloc((size_t)o->nclang_args + 4, sizeof *args);
+    int n = 0;
+    bool has_std = false;
+    for (int i = 0; i < o->nclang_args; i++) {
+        args[n++] = o->clang_args[i];
+        has_std |= strncmp(o->clang_args[i], "-std=", 5) == 0;
+    }
+    if (!has_std)
+        args[n++] = "-std=gnu11";
+    if (inc) {
+        args[n++] = "-I";
+        args[n++] = inc;
+    }
+    Source *src = parse_file(o->input, o->input, n, args);
+    Program *p = analyze(src);
+    if (error_count())
+        return 1;
+    char *text = emit_program(p, !o->no_line, strcmp(out, "-") == 0 ? "<stdout>" : out);
+    if (error_count())
+        return 1;
+    if (o->syntax_only)
+        return 0;
+    if (write_atomic(out, text, strlen(text)) < 0) {
+        fprintf(stderr, "acc: error: cannot write '%s': %s\n", out, strerror(errno));
+        return 2;
+    }
+    if (o->md && write_depfile(src, o, out) < 0)
+        return 2;
+    free(text);
+    free(inc);
+    free(args);
+    return 0;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return 2;
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return 2;
+}
+
+static int spawn_wait(char **argv)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "acc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    return wait_status(pid);
+}
+
+static void remove_dir(const char *dir, const char *c_file, const char *exe)
+{
+    unlink(c_file);
+    unlink(exe);
+    rmdir(dir);
+}
+
+/* acc run: translate into a temporary directory, compile, run. */
+static int run(Options *o)
+{
+    char dir[] = "/tmp/acc-run-XXXXXX";
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "acc: error: cannot make a temporary directory: %s\n", strerror(errno));
+        return 2;
+    }
+    Buf c_file = {0}, exe = {0};
+    char *base = default_output(o->input);
+    buf_printf(&c_file, "%s/%s", dir, base);
+    buf_printf(&exe, "%s/program", dir);
+    int rc = translate(o, c_file.s);
+    if (rc != 0) {
+        remove_dir(dir, c_file.s, exe.s);
+        return rc;
+    }
+
+    char *inc = prefix_dir("include"), *lib = prefix_dir("lib");
+    if (!inc || !lib) {
+        fprintf(stderr, "acc: error: cannot find the runtime (include/ and lib/ beside the acc binary)\n");
+        remove_dir(dir, c_file.s, exe.s);
+        return 2;
+    }
+    const char *cc = getenv("CC");
+    char *cc_words = xstrdup(cc && *cc ? cc : "cc");
+    char **argv = xcalloc((size_t)o->nclang_args + 64, sizeof *argv);
+    int n = 0;
+    for (char *w = strtok(cc_words, " \t"); w && n < 32; w = strtok(NULL, " \t"))
+        argv[n++] = w;
+    char *src_copy = xstrdup(o->input);
+    Buf srcdir = {0}, incflag = {0}, libpath = {0};
+    buf_printf(&srcdir, "-I%s", dirname(src_copy));
+    buf_printf(&incflag, "-I%s", inc);
+    buf_printf(&libpath, "%s/libacc.a", lib);
+    argv[n++] = srcdir.s;
+    for (int i = 0; i < o->nclang_args; i++)
+        if (strncmp(o->clang_args[i], "-std=", 5) != 0)
+            argv[n++] = (char *)o->clang_args[i];
+    argv[n++] = incflag.s;
+    argv[n++] = "-o";
+    argv[n++] = exe.s;
+    argv[n++] = c_file.s;
+    argv[n++] = libpath.s;
+    argv[n++] = "-lpthread";
+    argv[n] = NULL;
+    rc = spawn_wait(argv);
+    if (rc != 0) {
+        fprintf(stderr, "acc: error: compiling '%s' failed\n", o->input);
+        remove_dir(dir, c_file.s, exe.s);
+        return 2;
+    }
+
+    char **pargv = xcalloc((size_t)o->nrun_args + 2, sizeof *pargv);
+    pargv[0] = exe.s;
+    for (int i = 0; i < o->nrun_args; i++)
+        pargv[i + 1] = o->run_args[i];
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        remove_dir(dir, c_file.s, exe.s);
+        return 2;
+    }
+    if (pid == 0) {
+        execv(exe.s, pargv);
+        _exit(127);
+    }
+    /* the program owns the terminal's signals; we only wait for it */
+    signal(SIGINT, SIG_IGN);
+    rc = wait_status(pid);
+    remove_dir(dir, c_file.s, exe.s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    Options o = {0};
+    parse_args(&o, argc, argv);
+    if (o.run)
+        return run(&o);
+    char *out = o.output ? xstrdup(o.output) : default_output(o.input);
+    return translate(&o, out);
+}

@@ -1,0 +1,221 @@
+/*
+ * parse.c: libclang reads the .acc file and we mirror what we need.
+ *
+ * clang does not know the dialect's keywords, so a prelude injected with
+ * -include spells them in C that clang accepts and that we can find again:
+ *     async  ->  __attribute__((annotate("acc.async")))   (on the declaration)
+ *     await  ->  __extension__                             (a unary operator)
+ * With that, clang type-checks the whole file as C: `await f(x)` has the
+ * type of f's result, exactly as in async-C.
+ */
+#include "compiler.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PRELUDE_PATH "/acc-prelude/acc_prelude.h"
+
+static const char prelude[] =
+    "#define async __attribute__((annotate(\"acc.async\")))\n"
+    "#define await __extension__\n";
+
+char *cx_str(CXString s)
+{
+    const char *c = clang_getCString(s);
+    char *d = xstrdup(c ? c : "");
+    clang_disposeString(s);
+    return d;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    Buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_put(&b, chunk, n);
+    int err = ferror(f);
+    fclose(f);
+    if (err)
+        return NULL;
+    if (!b.s)
+        b.s = xstrdup("");
+    *len = b.len;
+    return b.s;
+}
+
+static void index_lines(Source *src)
+{
+    size_t cap = 64;
+    src->line_starts = xrealloc(NULL, cap * sizeof *src->line_starts);
+    src->nlines = 0;
+    src->line_starts[src->nlines++] = 0;
+    for (size_t i = 0; i < src->len; i++) {
+        if (src->text[i] != '\n')
+            continue;
+        if (src->nlines == cap) {
+            cap *= 2;
+            src->line_starts = xrealloc(src->line_starts, cap * sizeof *src->line_starts);
+        }
+        src->line_starts[src->nlines++] = (unsigned)i + 1;
+    }
+}
+
+unsigned line_of(Source *src, unsigned off)
+{
+    size_t lo = 0, hi = src->nlines;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (src->line_starts[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (unsigned)lo + 1;
+}
+
+unsigned col_of(Source *src, unsigned off)
+{
+    return off - src->line_starts[line_of(src, off) - 1] + 1;
+}
+
+Source *parse_file(const char *path, const char *display, int argc, const char *const *argv)
+{
+    Source *src = xcalloc(1, sizeof *src);
+    src->path = path;
+    src->text = read_file(path, &src->len);
+    if (!src->text) {
+        fprintf(stderr, "acc: error: cannot read '%s': %s\n", display, strerror(errno));
+        exit(2);
+    }
+    index_lines(src);
+    diag_init(src, display);
+
+    const char **args = xcalloc((size_t)argc + 8, sizeof *args);
+    int n = 0;
+    args[n++] = "-x";
+    args[n++] = "c";
+    args[n++] = "-D__ACC__=1";
+    args[n++] = "-include";
+    args[n++] = PRELUDE_PATH;
+    for (int i = 0; i < argc; i++)
+        args[n++] = argv[i];
+
+    struct CXUnsavedFile unsaved = {PRELUDE_PATH, prelude, sizeof prelude - 1};
+    CXIndex index = clang_createIndex(0, 0);
+    enum CXErrorCode rc = clang_parseTranslationUnit2(
+        index, path, args, n, &unsaved, 1,
+        CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_KeepGoing, &src->tu);
+    free(args);
+    if (rc != CXError_Success || !src->tu) {
+        fprintf(stderr, "acc: error: clang could not parse '%s'\n", display);
+        exit(2);
+    }
+    src->file = clang_getFile(src->tu, path);
+    return src;
+}
+
+bool is_main_file(Source *src, CXSourceLocation loc)
+{
+    CXFile f;
+    clang_getSpellingLocation(loc, &f, NULL, NULL, NULL);
+    return f && clang_File_isEqual(f, src->file);
+}
+
+static bool in_main(Source *src, CXFile f)
+{
+    return f && clang_File_isEqual(f, src->file);
+}
+
+/* Where a cursor's text is in the main file. Plain code and whole macro
+ * invocations use their expansion range; code spelled inside a macro's
+ * argument uses the argument's spelling, so it can be rewritten in place. */
+bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg)
+{
+    CXSourceRange r = clang_getCursorExtent(c);
+    CXSourceLocation s = clang_getRangeStart(r), t = clang_getRangeEnd(r);
+    CXFile sf, tf, xsf, xtf;
+    unsigned so, to, xso, xto;
+    clang_getSpellingLocation(s, &sf, NULL, NULL, &so);
+    clang_getSpellingLocation(t, &tf, NULL, NULL, &to);
+    clang_getExpansionLocation(s, &xsf, NULL, NULL, &xso);
+    clang_getExpansionLocation(t, &xtf, NULL, NULL, &xto);
+    *from_arg = false;
+    if (in_main(src, sf) && in_main(src, tf) && so <= to) {
+        *b = so;
+        *e = to;
+        *from_arg = so != xso || to != xto;
+        return true;
+    }
+    if (in_main(src, xsf) && in_main(src, xtf) && xso <= xto) {
+        *b = xso;
+        *e = xto;
+        return true;
+    }
+    return false;
+}
+
+typedef struct BuildCtx {
+    Source *src;
+    Node *parent;
+} BuildCtx;
+
+static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    BuildCtx *ctx = data;
+    Node *kid = build_tree(ctx->src, c, ctx->parent);
+    Node *p = ctx->parent;
+    p->kids = xrealloc(p->kids, (size_t)(p->nkids + 1) * sizeof *p->kids);
+    p->kids[p->nkids++] = kid;
+    return CXChildVisit_Continue;
+}
+
+Node *build_tree(Source *src, CXCursor c, Node *parent)
+{
+    Node *n = xcalloc(1, sizeof *n);
+    n->kind = clang_getCursorKind(c);
+    n->cur = c;
+    n->parent = parent;
+    n->temp = -1;
+    n->in_main = cursor_region(src, c, &n->b, &n->e, &n->from_arg);
+    BuildCtx ctx = {src, n};
+    clang_visitChildren(c, build_child, &ctx);
+    return n;
+}
+
+bool text_is(Source *src, unsigned b, unsigned e, const char *s)
+{
+    size_t n = strlen(s);
+    return e >= b && e - b == n && memcmp(src->text + b, s, n) == 0;
+}
+
+/* Text between b and e without whitespace, comments and line splices. */
+char *gap_text(Source *src, unsigned b, unsigned e)
+{
+    Buf out = {0};
+    const char *t = src->text;
+    for (unsigned i = b; i < e && i < src->len;) {
+        if (t[i] == '/' && i + 1 < e && t[i + 1] == '*') {
+            const char *end = strstr(t + i + 2, "*/");
+            i = end ? (unsigned)(end - t) + 2 : e;
+        } else if (t[i] == '/' && i + 1 < e && t[i + 1] == '/') {
+            while (i < e && t[i] != '\n')
+                i++;
+        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r' ||
+                   t[i] == '\f' || t[i] == '\v' || t[i] == '\\') {
+            i++;
+        } else {
+            buf_put(&out, t + i, 1);
+            i++;
+        }
+    }
+    if (!out.s)
+        out.s = xstrdup("");
+    return out.s;
+}
