@@ -77,7 +77,7 @@ void acc__frame_discard(acc_frame *f);
 void acc__frame_trim(void);
 
 /* ------------------------------------------------------------------------
- * timer.c: a binary min-heap of timers keyed by (deadline, sequence).
+ * timer.c: a 4-ary min-heap of timers keyed by (deadline, sequence).
  * ---------------------------------------------------------------------- */
 
 typedef struct acc__timer acc__timer;
@@ -92,8 +92,13 @@ struct acc__timer {
 
 #define ACC__TIMER_IDLE ((size_t)-1)
 
+typedef struct acc__heap_entry {
+    uint64_t deadline, seq; /* the timer's key, copied: no pointer chase */
+    acc__timer *timer;
+} acc__heap_entry;
+
 typedef struct acc__heap {
-    acc__timer **slot; /* slot[0] is the earliest timer */
+    acc__heap_entry *slot; /* slot[0] is the earliest timer */
     size_t len, cap;
     uint64_t seq;      /* next sequence number */
 } acc__heap;
@@ -187,7 +192,10 @@ struct acc_waker {
     acc__list ts_node;      /* in loop->wake_list while a thread-safe wake is pending */
     unsigned woken : 1;     /* acc_wake since the last poll */
     unsigned waiting : 1;   /* the task is suspended on this waker */
-    unsigned ts_queued : 1; /* on loop->wake_list (guarded by wake_lock) */
+    /* On loop->wake_list. Written by other threads under wake_lock, so
+     * not a bit-field: it must be a memory location of its own (C11
+     * 3.14), apart from the bits the loop thread writes without a lock. */
+    int ts_queued;
 };
 
 int acc__wakeup_init(acc__loop *loop);

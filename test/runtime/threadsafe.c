@@ -1,0 +1,170 @@
+// RUN: %crun %s | FileCheck %s
+//
+// acc_wake_threadsafe from other threads: one pthread opens a gate after
+// a delay while the loop keeps running other tasks; then four threads
+// hammer one waker with 4 x 2000 wakes until a shared count is reached.
+#define _POSIX_C_SOURCE 200809L
+#include <acc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* The shape acc generates, folded into macros: a coroutine's body is a
+ * switch on self->state, and each await is a numbered resume point. */
+#define BEGIN switch (self->state) { case 0:
+#define AWAIT(k, call)                               \
+    self->state = k;                                 \
+    if (acc__await(self, (call)) == ACC_PENDING)     \
+        return ACC_PENDING;                          \
+    goto resume_##k;                                 \
+    case k:                                          \
+    resume_##k:;
+#define END(value)                                   \
+    if (f->acc_out)                                  \
+        *f->acc_out = (value);                       \
+    return acc__return(self);                        \
+    }                                                \
+    return ACC_DONE;
+#define NEW(type, step)                                          \
+    type *f = (type *)acc__frame_alloc(sizeof *f);               \
+    if (f == NULL)                                               \
+        return NULL;                                             \
+    f->hdr.resume = step;                                        \
+    f->hdr.state = 0;                                            \
+    f->acc_out = acc_out;
+
+
+typedef struct xgate {
+    acc_awaitable aw;
+    atomic_int count;     /* set by the threads */
+    int need;             /* poll is done when count >= need */
+    int nthreads;
+    pthread_t th[4];
+    int started;
+    atomic_uintptr_t w;   /* the waker, published to the threads */
+    int wakes;            /* per thread */
+} xgate;
+
+static void *opener(void *arg)
+{
+    xgate *g = arg;
+    struct timespec ts = {0, 30 * 1000000};
+
+    nanosleep(&ts, NULL);
+    atomic_fetch_add(&g->count, 1);
+    acc_wake_threadsafe((acc_waker *)atomic_load(&g->w));
+    return NULL;
+}
+
+static void *hammer(void *arg)
+{
+    xgate *g = arg;
+
+    for (int i = 0; i < g->wakes; i++) {
+        atomic_fetch_add(&g->count, 1);
+        acc_wake_threadsafe((acc_waker *)atomic_load(&g->w));
+    }
+    return NULL;
+}
+
+static int xgate_poll(acc_awaitable *aw, acc_waker *w)
+{
+    xgate *g = (xgate *)aw;
+
+    atomic_store(&g->w, (uintptr_t)w);
+    if (!g->started) {
+        g->started = 1;
+        for (int i = 0; i < g->nthreads; i++)
+            pthread_create(&g->th[i], NULL, g->wakes ? hammer : opener, g);
+    }
+    return atomic_load(&g->count) >= g->need;
+}
+
+static void xgate_join(xgate *g)
+{
+    for (int i = 0; i < g->nthreads; i++)
+        pthread_join(g->th[i], NULL);
+}
+
+/* async int ticker(void): counts turns until *stop */
+typedef struct { acc_frame hdr; int *acc_out; int *stop, n, r; } ticker_frame;
+static int ticker_step(acc_frame *self)
+{
+    ticker_frame *f = (ticker_frame *)self;
+    BEGIN
+    for (f->n = 0; !*f->stop; f->n++) {
+        AWAIT(1, acc_sleep__coro(&f->r, 0.001))
+    }
+    END(f->n)
+}
+static acc_frame *ticker(int *acc_out, int *stop)
+{
+    NEW(ticker_frame, ticker_step)
+    f->stop = stop;
+    return &f->hdr;
+}
+
+/* async int gated(xgate *g, int *stop) */
+typedef struct { acc_frame hdr; int *acc_out; xgate *g; int *stop, r; } gated_frame;
+static int gated_step(acc_frame *self)
+{
+    gated_frame *f = (gated_frame *)self;
+    BEGIN
+    AWAIT(1, acc__awaitable_coro(&f->r, &f->g->aw))
+    *f->stop = 1;
+    END(f->r)
+}
+static acc_frame *gated(int *acc_out, xgate *g, int *stop)
+{
+    NEW(gated_frame, gated_step)
+    f->g = g;
+    f->stop = stop;
+    return &f->hdr;
+}
+
+typedef struct { acc_frame hdr; int *acc_out; xgate g; int stop, ticks, r1, r; } main_frame;
+static int main_step(acc_frame *self)
+{
+    main_frame *f = (main_frame *)self;
+    BEGIN
+    f->g.aw.poll = xgate_poll;
+    f->g.aw.cancel = NULL;
+    atomic_init(&f->g.count, 0);
+    atomic_init(&f->g.w, 0);
+    f->g.need = 1;
+    f->g.nthreads = 1;
+    f->g.wakes = 0;
+    f->g.started = 0;
+    f->stop = 0;
+    AWAIT(1, acc_gather__coro(&f->r, 2, (acc_frame *[]){
+        gated(&f->r1, &f->g, &f->stop), ticker(&f->ticks, &f->stop)}))
+    xgate_join(&f->g);
+    printf("opened: %d, loop ran meanwhile: %d\n", f->r1, f->ticks > 5);
+
+    atomic_init(&f->g.count, 0);
+    f->g.need = 4 * 2000;
+    f->g.nthreads = 4;
+    f->g.wakes = 2000;
+    f->g.started = 0;
+    AWAIT(2, acc__awaitable_coro(&f->r, &f->g.aw))
+    xgate_join(&f->g);
+    printf("hammered: %d count %d\n", f->r, atomic_load(&f->g.count));
+    END(0)
+}
+static acc_frame *main_coro(int *acc_out)
+{
+    NEW(main_frame, main_step)
+    return &f->hdr;
+}
+
+int main(void)
+{
+    printf("acc_run: %d\n", acc_run(main_coro(NULL)));
+    return 0;
+}
+
+// CHECK: opened: 0, loop ran meanwhile: 1
+// CHECK-NEXT: hammered: 0 count 8000
+// CHECK-NEXT: acc_run: 0
