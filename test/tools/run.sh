@@ -65,7 +65,7 @@ else
     }
 fi
 
-cflags=(-std=c11 -Wall -Wextra -Werror -g -I"$build/include")
+cflags=(-std=c11 -Wall -Wextra -Werror -g -gdwarf-4 -I"$build/include")
 libs=("$build/lib/libacc.a" -lpthread -lm)
 
 # Both programs read the same input: what was piped in, else nothing.
