@@ -97,8 +97,9 @@ int acc__gather_step(acc_frame *self)
             acc__task_suspend(t, gather_cancel, f);
             return ACC_PENDING;
         }
-        /* fall through - every child finished without suspending */
+        goto finished; /* every child finished without suspending */
     default:
+    finished:
         r = t->cancelled ? -ECANCELED : 0;
         free_kids(f);
         ACC__RETURN(f, f->out, r);

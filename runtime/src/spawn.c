@@ -178,8 +178,9 @@ static int join_all_step(acc_frame *self)
             acc__task_suspend(t, join_all_cancel, f);
             return ACC_PENDING;
         }
-        /* fall through - all finished already */
+        goto finished; /* all finished already */
     default:
+    finished:
         for (size_t i = 0; i < f->n; i++)
             if (reap(f->ts[i]) < 0)
                 r = -ECANCELED;
