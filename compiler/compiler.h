@@ -179,7 +179,11 @@ typedef struct Out {
     const char *src_name;/* file name in #line directives */
     const char *out_name;/* the output's own name, for #line back to it */
     unsigned out_line;   /* current line of the output (1-based) */
-    unsigned mapped;     /* source line the next output line maps to, 0: none */
+    unsigned mapped;     /* source line the next output line maps to; 0: the output's own */
+    unsigned want;       /* mapping the next text needs (written lazily) */
+    bool pending;        /* `want` not yet checked */
+    bool auto_indent;    /* indent lines by brace depth (lowered bodies) */
+    int depth;
 } Out;
 
 void out_text(Out *o, const char *s, size_t n);

@@ -21,7 +21,7 @@ static bool at_line_start(Out *o)
     return o->buf.len == 0 || o->buf.s[o->buf.len - 1] == '\n';
 }
 
-void out_text(Out *o, const char *s, size_t n)
+static void raw(Out *o, const char *s, size_t n)
 {
     buf_put(&o->buf, s, n);
     for (size_t i = 0; i < n; i++)
@@ -30,6 +30,67 @@ void out_text(Out *o, const char *s, size_t n)
             if (o->mapped)
                 o->mapped++;
         }
+}
+
+static void put_quoted(Out *o, const char *name)
+{
+    raw(o, "\"", 1);
+    for (const char *c = name; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            raw(o, "\\", 1);
+        raw(o, c, 1);
+    }
+    raw(o, "\"", 1);
+}
+
+/* Directives are written lazily, just before the text they describe, so
+ * that one directive stands where several requests met. */
+static void flush_line_directive(Out *o)
+{
+    if (!o->pending)
+        return;
+    o->pending = false;
+    if (!o->lines || o->want == o->mapped)
+        return;
+    char num[32];
+    if (o->want == 0) {
+        snprintf(num, sizeof num, "#line %u ", o->out_line + 1);
+        raw(o, num, strlen(num));
+        put_quoted(o, o->out_name);
+    } else {
+        snprintf(num, sizeof num, "#line %u ", o->want);
+        raw(o, num, strlen(num));
+        put_quoted(o, o->src_name);
+    }
+    raw(o, "\n", 1);
+    o->mapped = o->want;
+}
+
+void out_text(Out *o, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '\n')
+            j++;
+        if (j < n)
+            j++; /* through the newline */
+        if (at_line_start(o)) {
+            flush_line_directive(o);
+            if (o->auto_indent) {
+                /* indent generated statements by their brace depth */
+                if (i < j && s[i] == '}' && o->depth > 0)
+                    o->depth--;
+                if (i < j && s[i] != '\n' && s[i] != '#')
+                    for (int d = 0; d < o->depth; d++)
+                        raw(o, "    ", 4);
+            }
+        }
+        raw(o, s + i, j - i);
+        if (o->auto_indent && j - i >= 2 && s[j - 1] == '\n' && s[j - 2] == '{')
+            o->depth++;
+        i = j;
+    }
 }
 
 void out_str(Out *o, const char *s)
@@ -52,41 +113,20 @@ void out_printf(Out *o, const char *fmt, ...)
     free(s);
 }
 
-static void put_quoted(Out *o, const char *name)
-{
-    out_str(o, "\"");
-    for (const char *c = name; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            out_str(o, "\\");
-        out_text(o, c, 1);
-    }
-    out_str(o, "\"");
-}
-
 void out_sync(Out *o, unsigned line)
 {
-    if (!o->lines)
-        return;
-    if (at_line_start(o) && o->mapped == line)
-        return;
     if (!at_line_start(o))
-        out_str(o, "\n");
-    out_printf(o, "#line %u ", line);
-    put_quoted(o, o->src_name);
-    out_str(o, "\n");
-    o->mapped = line;
+        raw(o, "\n", 1);
+    o->want = line;
+    o->pending = true;
 }
 
 void out_generated(Out *o)
 {
     if (!at_line_start(o))
-        out_str(o, "\n");
-    if (!o->lines || o->mapped == 0)
-        return;
-    o->mapped = 0;
-    out_printf(o, "#line %u ", o->out_line + 1);
-    put_quoted(o, o->out_name);
-    out_str(o, "\n");
+        raw(o, "\n", 1);
+    o->want = 0;
+    o->pending = true;
 }
 
 /* ---- the program ---------------------------------------------------------- */

@@ -33,6 +33,7 @@
 
 typedef struct Loop {
     char *continue_label; /* NULL: a plain `continue` is right */
+    bool used;            /* some `continue` jumps to the label */
 } Loop;
 
 typedef struct Lower {
@@ -153,8 +154,19 @@ static bool canon_equal(CXType a, CXType b)
     return clang_equalTypes(clang_getCanonicalType(a), clang_getCanonicalType(b));
 }
 
+/* May `await` store its result straight into an object of type `t`? Only
+ * a coroutine's result has exactly the type clang gave the await. */
+static bool direct_result(Node *await, CXType t)
+{
+    Node *op = strip(await->kids[0]);
+    bool coro = op->role == ROLE_CORO_CALL || (op->role == ROLE_FORM && op->form == FORM_GATHER);
+    return coro && canon_equal(clang_getCursorType(await->cur), t) &&
+           clang_getCanonicalType(t).kind != CXType_ConstantArray;
+}
+
 /* ---- awaits ------------------------------------------------------------- */
 
+/* A temporary of type t; an invalid t stands for int. */
 static int new_temp(AsyncFn *fn, CXType t)
 {
     fn->temps = xrealloc(fn->temps, (size_t)(fn->ntemps + 1) * sizeof *fn->temps);
@@ -237,6 +249,9 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     AsyncFn *fn = L->fn;
     Node *op = strip(n->kids[0]);
     CXType t = clang_getCursorType(n->cur);
+    bool awaitable = op->role != ROLE_CORO_CALL && !(op->role == ROLE_FORM && op->form == FORM_GATHER);
+    if (awaitable)
+        t.kind = CXType_Invalid; /* clang typed it as the pointer: the value is an int */
     bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
     char *value = NULL;
     char *tmp_dest = NULL;
@@ -413,7 +428,7 @@ static void lower_return(Lower *L, Node *n)
     if (n->nkids == 1) {
         Node *v = n->kids[0];
         Node *s = strip(v);
-        if (!fn->returns_void && s->role == ROLE_AWAIT && canon_equal(clang_getCursorType(s->cur), fn->ret)) {
+        if (!fn->returns_void && s->role == ROLE_AWAIT && direct_result(s, fn->ret)) {
             /* return await g(x): g stores straight into our caller's result */
             char *r = lower_await(L, s, &pre, "acc_self->acc_out");
             free(r);
@@ -454,8 +469,7 @@ static void lower_var(Lower *L, Node *var)
     Node *s = strip(init);
     CXType t = clang_getCursorType(var->cur);
     enum CXTypeKind tk = clang_getCanonicalType(t).kind;
-    if (s->role == ROLE_AWAIT && canon_equal(clang_getCursorType(s->cur), t) &&
-        tk != CXType_ConstantArray) {
+    if (s->role == ROLE_AWAIT && direct_result(s, t)) {
         Buf d = {0};
         buf_printf(&d, "&acc_self->%s", l->member);
         free(lower_await(L, s, &pre, d.s));
@@ -561,12 +575,23 @@ static void push_loop(Lower *L, char *continue_label)
         error_at(0, "loops nested too deeply");
         return;
     }
-    L->loops[L->nloops++] = (Loop){continue_label};
+    L->loops[L->nloops++] = (Loop){continue_label, false};
 }
 
-static void pop_loop(Lower *L)
+/* Returns whether a `continue` used the loop's label. */
+static bool pop_loop(Lower *L)
 {
-    free(L->loops[--L->nloops].continue_label);
+    Loop *l = &L->loops[--L->nloops];
+    free(l->continue_label);
+    return l->used;
+}
+
+static void put_label(Lower *L, const char *label)
+{
+    Buf b = {0};
+    buf_printf(&b, "%s:;\n", label);
+    put(L, b.s);
+    free(b.s);
 }
 
 /* The parts of `for (init; cond; inc) body`: clang does not say which of
@@ -611,9 +636,17 @@ static void for_parts(Lower *L, Node *n, Node **init, Node **cond, Node **inc, N
     }
 }
 
+/* The body of a loop or a branch of an if: one statement may become
+ * several, so it gets braces of its own. */
 static void lower_body(Lower *L, Node *body)
 {
+    if (body->kind == CXCursor_CompoundStmt) {
+        lower_stmt(L, body);
+        return;
+    }
+    put(L, "{\n");
     lower_stmt(L, body);
+    put(L, "}\n");
 }
 
 static void lower_while(Lower *L, Node *n)
@@ -665,18 +698,15 @@ static void lower_do(Lower *L, Node *n)
     }
     /* do body while (await ...)  =>  for (;;) { body; acc_continue_N:; pre; if (!(cond)) break; } */
     char *label = new_label(L, "continue");
-    Buf b = {0};
     put(L, "for (;;) {\n");
     push_loop(L, xstrdup(label));
     lower_body(L, body);
-    pop_loop(L);
-    buf_printf(&b, "%s:;\n", label);
-    put(L, b.s);
+    if (pop_loop(L))
+        put_label(L, label);
     Buf pre = {0};
     char *c = lower_expr(L, cond, &pre);
     put_with_pre(L, cond, &pre, NULL);
-    free(b.s);
-    b = (Buf){0};
+    Buf b = {0};
     buf_printf(&b, "if (!(%s))\n    break;\n}\n", c);
     put(L, b.s);
     free(b.s), free(c), free(pre.s), free(label);
@@ -727,11 +757,8 @@ static void lower_for(Lower *L, Node *n)
     }
     push_loop(L, xstrdup(label));
     lower_body(L, body);
-    pop_loop(L);
-    Buf b = {0};
-    buf_printf(&b, "%s:;\n", label);
-    put(L, b.s);
-    free(b.s);
+    if (pop_loop(L))
+        put_label(L, label);
     if (inc) {
         Buf pre = {0};
         char *t = lower_expr(L, inc, &pre);
@@ -750,11 +777,11 @@ static void lower_if(Lower *L, Node *n)
     Buf b = {0};
     buf_printf(&b, "if (%s)\n", c);
     put(L, b.s);
-    lower_stmt(L, n->kids[1]);
+    lower_body(L, n->kids[1]);
     if (n->nkids > 2) {
         sync_to(L, n->kids[2]->b);
         put(L, "else\n");
-        lower_stmt(L, n->kids[2]);
+        lower_body(L, n->kids[2]);
     }
     free(b.s), free(c), free(pre.s);
 }
@@ -771,16 +798,58 @@ static void lower_switch(Lower *L, Node *n)
     free(b.s), free(c), free(pre.s);
 }
 
+/* Comments between statements stay: they explain the code, and some are
+ * read by compilers (a fall-through comment). */
+static void put_comments(Lower *L, unsigned b, unsigned e)
+{
+    const char *t = L->src->text;
+    for (unsigned i = b; i + 1 < e; i++) {
+        if (t[i] == '"' || t[i] == '\'') {
+            char q = t[i];
+            for (i++; i < e && t[i] != q; i++)
+                if (t[i] == '\\')
+                    i++;
+            continue;
+        }
+        unsigned end;
+        if (t[i] == '/' && t[i + 1] == '*') {
+            const char *x = strstr(t + i + 2, "*/");
+            end = x ? (unsigned)(x - t) + 2 : e;
+        } else if (t[i] == '/' && t[i + 1] == '/') {
+            end = i;
+            while (end < e && t[end] != '\n')
+                end++;
+        } else {
+            continue;
+        }
+        if (end > e)
+            end = e;
+        sync_to(L, i);
+        out_text(L->o, t + i, end - i);
+        put(L, "\n");
+        i = end - 1;
+    }
+}
+
 static void lower_stmt(Lower *L, Node *n)
 {
     switch (n->kind) {
-    case CXCursor_CompoundStmt:
+    case CXCursor_CompoundStmt: {
         sync_to(L, n->b);
         put(L, "{\n");
-        for (int i = 0; i < n->nkids; i++)
+        unsigned pos = n->b + 1;
+        for (int i = 0; i < n->nkids; i++) {
+            if (n->kids[i]->in_main && !n->kids[i]->from_arg && n->kids[i]->b >= pos) {
+                put_comments(L, pos, n->kids[i]->b);
+                pos = n->kids[i]->e;
+            }
             lower_stmt(L, n->kids[i]);
+        }
+        if (n->e > pos)
+            put_comments(L, pos, n->e - 1);
         put(L, "}\n");
         return;
+    }
     case CXCursor_DeclStmt:
         lower_decl(L, n);
         return;
@@ -844,6 +913,7 @@ static void lower_stmt(Lower *L, Node *n)
     }
     case CXCursor_ContinueStmt:
         if (L->nloops && L->loops[L->nloops - 1].continue_label) {
+            L->loops[L->nloops - 1].used = true;
             sync_to(L, n->b);
             Buf b = {0};
             buf_printf(&b, "goto %s;\n", L->loops[L->nloops - 1].continue_label);
@@ -882,8 +952,7 @@ static void lower_stmt(Lower *L, Node *n)
     Node *s = strip(n);
     if (binop_is(L, s, "=") && strip(s->kids[0])->role == ROLE_LOCAL_REF &&
         strip(s->kids[1])->role == ROLE_AWAIT &&
-        canon_equal(clang_getCursorType(s->kids[0]->cur), clang_getCursorType(strip(s->kids[1])->cur)) &&
-        clang_getCanonicalType(clang_getCursorType(s->kids[0]->cur)).kind != CXType_ConstantArray) {
+        direct_result(strip(s->kids[1]), clang_getCursorType(s->kids[0]->cur))) {
         /* local = await f(x): f stores straight into the frame */
         Buf pre = {0}, d = {0};
         buf_printf(&d, "&acc_self->%s", strip(s->kids[0])->local->member);
@@ -942,7 +1011,8 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     Lower L = {.p = p, .src = p->src, .fn = fn};
 
     /* 1. the body, into its own buffer: lowering decides the temporaries */
-    Out body = {.lines = o->lines, .src_name = o->src_name, .out_name = o->out_name, .out_line = 1};
+    Out body = {.lines = o->lines, .src_name = o->src_name, .out_name = o->out_name,
+                .out_line = 1, .mapped = (unsigned)-1, .auto_indent = true, .depth = 1};
     L.o = &body;
     if (fn->body)
         for (int i = 0; i < fn->body->nkids; i++)
@@ -975,8 +1045,11 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     for (int i = 0; i < fn->ntemps; i++) {
         Buf name = {0};
         buf_printf(&name, "acc_t%d", i + 1);
-        char *d = declare_member(fn->temps[i], name.s);
-        out_printf(o, "    %s; /* await result */\n", d ? d : "int");
+        char *d = fn->temps[i].kind == CXType_Invalid ? NULL : declare_member(fn->temps[i], name.s);
+        if (d)
+            out_printf(o, "    %s; /* await result */\n", d);
+        else
+            out_printf(o, "    int %s; /* await result */\n", name.s);
         free(d), free(name.s);
     }
     out_str(o, "};\n");
@@ -1003,8 +1076,9 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         out_printf(o, "    case %d:\n        goto acc_resume_%d;\n", k, k);
     out_str(o, "    }\n");
     if (body.buf.s)
-        out_text(o, body.buf.s, body.buf.len);
-    o->mapped = body.mapped;
+        out_text(o, body.buf.s, body.buf.len); /* starts with its own #line */
+    if (body.buf.s)
+        o->mapped = body.mapped;
     free(body.buf.s);
     out_generated(o);
     out_str(o, "    return acc__return(&acc_self->acc_hdr);\n}\n");
