@@ -110,6 +110,20 @@ static void note_async_decl(Source *src, CXCursor c)
         fn->is_static = true;
 }
 
+const char *form_name(enum FormKind k)
+{
+    switch (k) {
+    case FORM_RUN:
+        return "acc_run";
+    case FORM_GATHER:
+        return "acc_gather";
+    case FORM_SPAWN:
+        return "acc_spawn";
+    default:
+        return "?";
+    }
+}
+
 /* ---- the rules inside function bodies ----------------------------------- */
 
 /* `await` reaches clang as `__extension__`; the operator's location is the
@@ -334,6 +348,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (name && strcmp(name, "acc__gather_form") == 0) {
             n->role = ROLE_FORM;
             n->form = FORM_GATHER;
+        } else if (name && strcmp(name, "acc__spawn_form") == 0) {
+            n->role = ROLE_FORM;
+            n->form = FORM_SPAWN;
         } else if (name && strcmp(name, "acc__run_form") == 0) {
             n->role = ROLE_FORM;
             n->form = FORM_RUN;
@@ -382,18 +399,17 @@ static void check_calls(Walk *w, Node *n)
         check_calls(w, n->kids[i]);
     if (n->role == ROLE_FORM) {
         if (n->nform_args == 0)
-            error_at(n->b, "%s needs at least one coroutine call",
-                     n->form == FORM_GATHER ? "acc_gather" : "acc_run");
+            error_at(n->b, "%s needs at least one coroutine call", form_name(n->form));
         for (int i = 0; i < n->nform_args; i++) {
             Node *call = form_arg_call(w->src, n->form_args[i]);
             if (!call)
                 error_at(n->form_args[i]->b, "argument %d of %s is not a call of an async function",
-                         i + 1, n->form == FORM_GATHER ? "acc_gather" : "acc_run");
+                         i + 1, form_name(n->form));
             else
                 call->role = ROLE_CORO_CALL; /* accepted where it stands */
         }
-        if (n->form == FORM_RUN && n->nform_args > 1)
-            error_at(n->b, "acc_run takes one coroutine call");
+        if (n->form != FORM_GATHER && n->nform_args > 1)
+            error_at(n->b, "%s takes one coroutine call", form_name(n->form));
         if (n->form == FORM_GATHER) {
             Node *p = n->parent;
             while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))

@@ -81,7 +81,9 @@ enum NodeRole {
     ROLE_LOCAL_REF,  /* reference to a frame-resident local or parameter */
 };
 
-enum FormKind { FORM_NONE, FORM_RUN, FORM_GATHER };
+enum FormKind { FORM_NONE, FORM_RUN, FORM_GATHER, FORM_SPAWN };
+/* The name the user wrote: "acc_run", "acc_gather", ... */
+const char *form_name(enum FormKind k);
 
 typedef struct Local Local;
 typedef struct AsyncFn AsyncFn;

@@ -115,6 +115,8 @@ void out_printf(Out *o, const char *fmt, ...)
 
 void out_sync(Out *o, unsigned line)
 {
+    if (!at_line_start(o) && o->lines && !o->pending && o->mapped == line)
+        return; /* the current line already maps there: stay on it */
     if (!at_line_start(o))
         raw(o, "\n", 1);
     o->want = line;

@@ -60,7 +60,7 @@ typedef struct Edits {
     int n;
 } Edits;
 
-static char *run_form_text(Lower *L, Node *form);
+static char *run_form_text(Lower *L, Node *form, Buf *pre);
 
 static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
 {
@@ -80,8 +80,8 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         add_edit(E, n->b, n->e, b.s);
         return;
     }
-    if (n->role == ROLE_FORM && n->form == FORM_RUN) {
-        add_edit(E, n->b, n->e, run_form_text(L, n));
+    if (n->role == ROLE_FORM && n->form != FORM_GATHER) {
+        add_edit(E, n->b, n->e, run_form_text(L, n, NULL));
         return;
     }
     for (int i = 0; i < n->nkids; i++)
@@ -216,12 +216,13 @@ static char *form_arg_text(Lower *L, Node *arg, Buf *pre)
     return r;
 }
 
-static char *run_form_text(Lower *L, Node *form)
+/* acc_run(f(x)) and acc_spawn(f(x)) take the coroutine's frame. */
+static char *run_form_text(Lower *L, Node *form, Buf *pre)
 {
     Buf b = {0};
-    buf_puts(&b, "acc_run(");
+    buf_printf(&b, "%s(", form_name(form->form));
     if (form->nform_args == 1) {
-        char *a = form_arg_text(L, form->form_args[0], NULL);
+        char *a = form_arg_text(L, form->form_args[0], pre);
         buf_puts(&b, a);
         free(a);
     }
@@ -321,6 +322,8 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         return render(L, n);
     if (n->role == ROLE_AWAIT)
         return lower_await(L, n, pre, NULL);
+    if (n->role == ROLE_FORM && n->form == FORM_SPAWN)
+        return run_form_text(L, n, pre);
 
     bool andand = binop_is(L, n, "&&"), oror = binop_is(L, n, "||");
     if ((andand || oror) && is_awaited(n->kids[1])) {
@@ -800,7 +803,7 @@ static void lower_switch(Lower *L, Node *n)
 
 /* Comments between statements stay: they explain the code, and some are
  * read by compilers (a fall-through comment). */
-static void put_comments(Lower *L, unsigned b, unsigned e)
+static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
 {
     const char *t = L->src->text;
     for (unsigned i = b; i + 1 < e; i++) {
@@ -826,7 +829,8 @@ static void put_comments(Lower *L, unsigned b, unsigned e)
             end = e;
         sync_to(L, i);
         out_text(L->o, t + i, end - i);
-        put(L, "\n");
+        /* a block comment before a statement on its line stays on it */
+        put(L, t[i + 1] == '*' && line_of(L->src, end) == next_line ? " " : "\n");
         i = end - 1;
     }
 }
@@ -840,13 +844,13 @@ static void lower_stmt(Lower *L, Node *n)
         unsigned pos = n->b + 1;
         for (int i = 0; i < n->nkids; i++) {
             if (n->kids[i]->in_main && !n->kids[i]->from_arg && n->kids[i]->b >= pos) {
-                put_comments(L, pos, n->kids[i]->b);
+                put_comments(L, pos, n->kids[i]->b, line_of(L->src, n->kids[i]->b));
                 pos = n->kids[i]->e;
             }
             lower_stmt(L, n->kids[i]);
         }
         if (n->e > pos)
-            put_comments(L, pos, n->e - 1);
+            put_comments(L, pos, n->e - 1, 0);
         put(L, "}\n");
         return;
     }
