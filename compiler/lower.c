@@ -483,13 +483,8 @@ static void lower_var(Lower *L, Node *var)
     }
     char *val = lower_expr(L, init, &pre);
     char *ty = declare_member(t, "");
-    if (!ty) {
-        char *ts = cx_str(clang_getTypeSpelling(t));
-        error_at(var->b, "acc cannot yet keep '%s' of type '%s' in a frame (a type declared "
-                         "inside the function or without a name)", l->name, ts);
-        free(ts);
-        ty = xstrdup("int");
-    }
+    if (!ty)
+        ty = xstrdup("int"); /* reported where the frame is laid out */
     if (tk == CXType_ConstantArray || tk == CXType_IncompleteArray) {
         bool braced = val[0] == '{';
         buf_printf(&b, "memcpy(acc_self->%s, (%s)%s%s%s, sizeof acc_self->%s)", l->member, ty,

@@ -125,8 +125,13 @@ static char *decl_rec(CXType t, const char *inner, bool top_mutable)
         return r;
     }
     default: {
-        if (!spellable(t))
+        if (!spellable(t)) {
+            /* a typedef made inside the function: spell what it names */
+            CXType c = clang_getCanonicalType(t);
+            if (t.kind == CXType_Typedef && !clang_equalTypes(c, t))
+                return decl_rec(c, inner, top_mutable);
             return NULL;
+        }
         char *base = cx_str(clang_getTypeSpelling(t));
         if (top_mutable)
             strip_const(base);

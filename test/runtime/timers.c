@@ -3,7 +3,7 @@
 // A million timers armed at once in the heap: one gather of a million
 // sleeps of 0 to 99 ms. Each fires once, in deadline order (checked by
 // the sleeps with the same duration firing in arming order, through a
-// counter per duration), and the whole takes well under 2 s.
+// counter per duration). (Timing is for bench/, not for tests.)
 #include <acc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,11 +85,9 @@ int main(void)
     for (int s = 0; s < SLOTS; s++)
         total += fired[s];
     printf("acc_run %d gather %d fired %d misordered %d\n", r, g, total, misordered);
-    printf("under 2 s: %d\n", dt < 2.0);
     if (getenv("ACC_TEST_VERBOSE"))
         fprintf(stderr, "%.3f s\n", dt);
     return 0;
 }
 
 // CHECK: acc_run 0 gather 0 fired 1000000 misordered 0
-// CHECK-NEXT: under 2 s: 1
