@@ -119,6 +119,8 @@ const char *form_name(enum FormKind k)
         return "acc_gather";
     case FORM_SPAWN:
         return "acc_spawn";
+    case FORM_WAIT_FOR:
+        return "acc_wait_for";
     default:
         return "?";
     }
@@ -348,6 +350,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (name && strcmp(name, "acc__gather_form") == 0) {
             n->role = ROLE_FORM;
             n->form = FORM_GATHER;
+        } else if (name && strcmp(name, "acc__wait_for_form") == 0) {
+            n->role = ROLE_FORM;
+            n->form = FORM_WAIT_FOR;
         } else if (name && strcmp(name, "acc__spawn_form") == 0) {
             n->role = ROLE_FORM;
             n->form = FORM_SPAWN;
@@ -388,8 +393,16 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT)
             n->has_await = true;
     }
-    if (n->role == ROLE_FORM)
+    if (n->role == ROLE_FORM) {
         collect_form_args(src, n);
+        if (n->form == FORM_WAIT_FOR && n->nkids >= 3) {
+            /* the macro's own parentheses are not in the source text */
+            Node *s = n->kids[2];
+            while (s->kind == CXCursor_ParenExpr && !s->from_arg && s->nkids == 1)
+                s = s->kids[0];
+            n->form_seconds = s;
+        }
+    }
 }
 
 /* Is this coroutine call's value used by an await or a form? */
@@ -410,12 +423,12 @@ static void check_calls(Walk *w, Node *n)
         }
         if (n->form != FORM_GATHER && n->nform_args > 1)
             error_at(n->b, "%s takes one coroutine call", form_name(n->form));
-        if (n->form == FORM_GATHER) {
+        if (n->form == FORM_GATHER || n->form == FORM_WAIT_FOR) {
             Node *p = n->parent;
             while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))
                 p = p->parent;
             if (!p || p->role != ROLE_AWAIT)
-                error_at(n->b, "acc_gather is an async function: await it");
+                error_at(n->b, "%s is an async function: await it", form_name(n->form));
         }
         return;
     }
@@ -447,7 +460,8 @@ static void check_await_operands(Walk *w, Node *n)
     if (n->role != ROLE_AWAIT || !w->fn || n->nkids != 1)
         return;
     Node *op = strip(n->kids[0]);
-    if (op->role == ROLE_CORO_CALL || (op->role == ROLE_FORM && op->form == FORM_GATHER))
+    if (op->role == ROLE_CORO_CALL || (op->role == ROLE_FORM && op->form != FORM_RUN &&
+                                         op->form != FORM_SPAWN))
         return;
     if (!awaitable_pointer(clang_getCursorType(n->kids[0]->cur)))
         error_at(n->kids[0]->b, "the operand of 'await' must be a call of an async function or a "

@@ -81,7 +81,7 @@ enum NodeRole {
     ROLE_LOCAL_REF,  /* reference to a frame-resident local or parameter */
 };
 
-enum FormKind { FORM_NONE, FORM_RUN, FORM_GATHER, FORM_SPAWN };
+enum FormKind { FORM_NONE, FORM_RUN, FORM_GATHER, FORM_SPAWN, FORM_WAIT_FOR };
 /* The name the user wrote: "acc_run", "acc_gather", ... */
 const char *form_name(enum FormKind k);
 
@@ -102,6 +102,7 @@ typedef struct Node {
     enum FormKind form;
     struct Node **form_args; /* FORM_*: the coroutine-call arguments */
     int nform_args;
+    struct Node *form_seconds; /* FORM_WAIT_FOR: the time limit */
     Local *local;      /* ROLE_LOCAL_REF, and VarDecl nodes of frame locals */
     AsyncFn *callee;   /* ROLE_CORO_CALL: the async function called */
     int temp;          /* ROLE_AWAIT: index of its result temporary, -1 none */

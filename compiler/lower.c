@@ -80,7 +80,7 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         add_edit(E, n->b, n->e, b.s);
         return;
     }
-    if (n->role == ROLE_FORM && n->form != FORM_GATHER) {
+    if (n->role == ROLE_FORM && (n->form == FORM_RUN || n->form == FORM_SPAWN)) {
         add_edit(E, n->b, n->e, run_form_text(L, n, NULL));
         return;
     }
@@ -154,13 +154,19 @@ static bool canon_equal(CXType a, CXType b)
     return clang_equalTypes(clang_getCanonicalType(a), clang_getCanonicalType(b));
 }
 
+/* Is this await's operand a coroutine (not a hand-written awaitable)? */
+static bool is_coro_operand(Node *op)
+{
+    return op->role == ROLE_CORO_CALL ||
+           (op->role == ROLE_FORM && (op->form == FORM_GATHER || op->form == FORM_WAIT_FOR));
+}
+
 /* May `await` store its result straight into an object of type `t`? Only
  * a coroutine's result has exactly the type clang gave the await. */
 static bool direct_result(Node *await, CXType t)
 {
     Node *op = strip(await->kids[0]);
-    bool coro = op->role == ROLE_CORO_CALL || (op->role == ROLE_FORM && op->form == FORM_GATHER);
-    return coro && canon_equal(clang_getCursorType(await->cur), t) &&
+    return is_coro_operand(op) && canon_equal(clang_getCursorType(await->cur), t) &&
            clang_getCanonicalType(t).kind != CXType_ConstantArray;
 }
 
@@ -243,6 +249,17 @@ static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre)
     return b.s;
 }
 
+/* acc_wait_for(f(x), s)  =>  acc_wait_for__coro(dest, f__coro(...), s) */
+static char *wait_for_text(Lower *L, Node *form, const char *dest, Buf *pre)
+{
+    Buf b = {0};
+    char *c = form->nform_args == 1 ? form_arg_text(L, form->form_args[0], pre) : xstrdup("NULL");
+    char *s = form->form_seconds ? lower_expr(L, form->form_seconds, pre) : xstrdup("0");
+    buf_printf(&b, "acc_wait_for__coro(%s, %s, %s)", dest ? dest : "NULL", c, s);
+    free(c), free(s);
+    return b.s;
+}
+
 /* await n: emit the suspension into `pre`; returns the value's text.
  * `dest`, when given, is where the result goes instead of a temporary. */
 static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
@@ -250,7 +267,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     AsyncFn *fn = L->fn;
     Node *op = strip(n->kids[0]);
     CXType t = clang_getCursorType(n->cur);
-    bool awaitable = op->role != ROLE_CORO_CALL && !(op->role == ROLE_FORM && op->form == FORM_GATHER);
+    bool awaitable = !is_coro_operand(op);
     if (awaitable)
         t.kind = CXType_Invalid; /* clang typed it as the pointer: the value is an int */
     bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
@@ -270,6 +287,8 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
         coro = coro_text(L, op, dest, pre);
     else if (op->role == ROLE_FORM && op->form == FORM_GATHER)
         coro = gather_text(L, op, dest, pre);
+    else if (op->role == ROLE_FORM && op->form == FORM_WAIT_FOR)
+        coro = wait_for_text(L, op, dest, pre);
     else {
         char *ptr = lower_expr(L, n->kids[0], pre);
         Buf c = {0};

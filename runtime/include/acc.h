@@ -150,7 +150,9 @@ async int acc_join_all(acc_task **ts, size_t n);
 async int acc__gather_form(int);
 int acc__run_form(int);
 acc_task *acc__spawn_form(int);
+async int acc__wait_for_form(int, double);
 #define acc_gather(...) acc__gather_form(((__VA_ARGS__), 0))
+#define acc_wait_for(coro, seconds) acc__wait_for_form(((coro), 0), (seconds))
 #define acc_run(coro) acc__run_form(((coro), 0))
 #define acc_spawn(coro) acc__spawn_form(((coro), 0))
 #else
@@ -166,6 +168,8 @@ acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros);
 acc_task *acc_spawn(acc_frame *coro);
 acc_frame *acc_join__coro(int *acc_out, acc_task *t);
 acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
+/* acc_wait_for(c, s) is translated to this. */
+acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds);
 #endif
 
 #ifdef __cplusplus
