@@ -30,7 +30,7 @@ static enum CXChildVisitResult find_annotation(CXCursor c, CXCursor parent, CXCl
     return CXChildVisit_Continue;
 }
 
-static bool has_async_annotation(CXCursor c)
+bool has_async_annotation(CXCursor c)
 {
     bool found = false;
     clang_visitChildren(c, find_annotation, &found);
@@ -82,10 +82,12 @@ static void note_async_decl(Source *src, CXCursor c)
         fn->nparams = n < 0 ? 0 : n;
         fn->param_types = xcalloc((size_t)fn->nparams, sizeof *fn->param_types);
         fn->param_names = xcalloc((size_t)fn->nparams, sizeof *fn->param_names);
+        fn->param_async = xcalloc((size_t)fn->nparams, sizeof *fn->param_async);
         for (int i = 0; i < fn->nparams; i++) {
             CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
             fn->param_types[i] = clang_getCursorType(a);
             fn->param_names[i] = cx_str(clang_getCursorSpelling(a));
+            fn->param_async[i] = has_async_annotation(a);
         }
         prog->fns = xrealloc(prog->fns, (size_t)(prog->nfns + 1) * sizeof *prog->fns);
         prog->fns[prog->nfns++] = fn;
@@ -250,6 +252,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     l->name = cx_str(clang_getCursorSpelling(decl));
     l->type = clang_getCursorType(decl);
     l->is_param = is_param;
+    l->is_async = has_async_annotation(decl);
     l->decl = decl;
     /* frame member names are unique: shadowed names get a suffix */
     char *m = xstrdup(l->name);
@@ -331,6 +334,99 @@ static bool awaitable_pointer(CXType t)
     return false;
 }
 
+/* Is n the function a call calls (`f` in `f(x)`)? */
+static bool is_callee_position(Node *n)
+{
+    Node *c = n;
+    while (c->parent && (c->parent->kind == CXCursor_UnexposedExpr || c->parent->kind == CXCursor_ParenExpr))
+        c = c->parent;
+    return c->parent && c->parent->kind == CXCursor_CallExpr && c->parent->nkids > 0 &&
+           c->parent->kids[0] == c;
+}
+
+/* The declaration a called expression names: `op`, `s->op`, `(*op)`, `ops[i]`. */
+static CXCursor callee_decl(Node *n)
+{
+    for (int depth = 0; n && depth < 16; depth++) {
+        switch (n->kind) {
+        case CXCursor_UnexposedExpr:
+        case CXCursor_ParenExpr:
+        case CXCursor_UnaryOperator:
+        case CXCursor_ArraySubscriptExpr:
+            n = n->nkids ? n->kids[0] : NULL;
+            break;
+        case CXCursor_DeclRefExpr:
+        case CXCursor_MemberRefExpr:
+            return clang_getCursorReferenced(n->cur);
+        default:
+            return clang_getNullCursor();
+        }
+    }
+    return clang_getNullCursor();
+}
+
+/* A call through a pointer declared `async` (or typed by an async typedef). */
+static bool calls_async_pointer(Node *call)
+{
+    if (call->nkids == 0)
+        return false;
+    CXCursor d = callee_decl(call->kids[0]);
+    if (clang_Cursor_isNull(d) || clang_getCursorKind(d) == CXCursor_FunctionDecl)
+        return false;
+    return has_async_annotation(d) || type_is_async(clang_getCursorType(d));
+}
+
+static bool is_async_decl_kind(enum CXCursorKind k)
+{
+    return k == CXCursor_VarDecl || k == CXCursor_FieldDecl || k == CXCursor_ParmDecl ||
+           k == CXCursor_TypedefDecl;
+}
+
+/* `async int (*op)(int) = f;`  =>  `acc_frame *(*op)(int *, int) = f__coro;`
+ * The declarator (from the specifiers to the initializer) is replaced. */
+static void mark_async_decl(Source *src, Node *n)
+{
+    char *name = cx_str(clang_getCursorSpelling(n->cur));
+    CXType t = n->kind == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(n->cur)
+                                                : clang_getCursorType(n->cur);
+    char *d = has_async_annotation(n->cur) ? declare_async(t, name, false) : declare(t, name);
+    if (!d) {
+        error_at(n->b, "acc cannot spell the type of '%s'", name);
+        free(name);
+        return;
+    }
+    Buf b = {0};
+    enum CX_StorageClass sc = clang_Cursor_getStorageClass(n->cur);
+    if (n->kind == CXCursor_TypedefDecl)
+        buf_puts(&b, "typedef ");
+    else if (sc == CX_SC_Static)
+        buf_puts(&b, "static ");
+    else if (sc == CX_SC_Extern)
+        buf_puts(&b, "extern ");
+    buf_puts(&b, d);
+    free(d);
+    n->role = ROLE_ASYNC_DECL;
+    n->decl_text = b.s;
+    n->decl_end = n->e;
+    if (n->kind == CXCursor_VarDecl) {
+        CXCursor init = clang_Cursor_getVarDeclInitializer(n->cur);
+        if (!clang_Cursor_isNull(init)) {
+            for (int i = 0; i < n->nkids; i++)
+                if (clang_equalCursors(n->kids[i]->cur, init)) {
+                    unsigned e = n->kids[i]->b;
+                    while (e > n->b && src->text[e - 1] != '=')
+                        e--;
+                    if (e > n->b)
+                        e--;
+                    while (e > n->b && (src->text[e - 1] == ' ' || src->text[e - 1] == '\t'))
+                        e--;
+                    n->decl_end = e;
+                }
+        }
+    }
+    free(name);
+}
+
 /* Second pass: roles, and the rules. */
 static void classify(Walk *w, Node *n, bool in_sizeof)
 {
@@ -365,6 +461,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         } else if (callee) {
             n->role = ROLE_CORO_CALL;
             n->callee = callee;
+        } else if (calls_async_pointer(n)) {
+            n->role = ROLE_CORO_CALL; /* callee NULL: through a pointer */
         } else if (name && w->fn &&
                    (strcmp(name, "alloca") == 0 || strcmp(name, "__builtin_alloca") == 0)) {
             error_at(n->b, "alloca cannot be used in async function '%s': its memory would not "
@@ -376,6 +474,18 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                            "cross an await", w->fn->name);
         }
         free(name);
+    } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) &&
+               find_async_fn(prog, clang_getCursorReferenced(n->cur))) {
+        n->role = ROLE_FN_REF;
+        if (!n->in_main || n->e - n->b != strlen(find_async_fn(prog, clang_getCursorReferenced(n->cur))->name))
+            error_at(n->b, "acc cannot translate a macro whose definition names async function '%s'",
+                     find_async_fn(prog, clang_getCursorReferenced(n->cur))->name);
+    } else if (is_async_decl_kind(n->kind) && n->in_main && !n->from_arg &&
+               !(w->fn && n->kind == CXCursor_VarDecl && n->local) &&
+               !(n->kind == CXCursor_ParmDecl && n->parent && n->parent->kind == CXCursor_FunctionDecl &&
+                 find_async_fn(prog, n->parent->cur)) &&
+               (has_async_annotation(n->cur) || type_is_async(clang_getCursorType(n->cur)))) {
+        mark_async_decl(src, n);
     } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
         Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
         if (l) {
@@ -448,9 +558,13 @@ static void check_calls(Walk *w, Node *n)
                     return;
             break;
         }
-    error_at(n->b, "call of async function '%s' is not awaited; write 'await %s(...)', or pass "
-                   "it to acc_run, acc_spawn, acc_gather or acc_wait_for",
-             n->callee->name, n->callee->name);
+    if (n->callee)
+        error_at(n->b, "call of async function '%s' is not awaited; write 'await %s(...)', or pass "
+                       "it to acc_run, acc_spawn, acc_gather or acc_wait_for",
+                 n->callee->name, n->callee->name);
+    else
+        error_at(n->b, "call through a pointer to async function is not awaited; write 'await' "
+                       "before it, or pass it to acc_run, acc_spawn, acc_gather or acc_wait_for");
 }
 
 static void check_await_operands(Walk *w, Node *n)

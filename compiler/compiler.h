@@ -79,6 +79,8 @@ enum NodeRole {
     ROLE_CORO_CALL,  /* call of an async function */
     ROLE_FORM,       /* acc_gather / acc_run / acc_spawn / acc_wait_for */
     ROLE_LOCAL_REF,  /* reference to a frame-resident local or parameter */
+    ROLE_FN_REF,     /* an async function named, not called: its entry */
+    ROLE_ASYNC_DECL, /* a declaration of a pointer to async function (or typedef) */
 };
 
 enum FormKind { FORM_NONE, FORM_RUN, FORM_GATHER, FORM_SPAWN, FORM_WAIT_FOR };
@@ -107,6 +109,8 @@ typedef struct Node {
     AsyncFn *callee;   /* ROLE_CORO_CALL: the async function called */
     int temp;          /* ROLE_AWAIT: index of its result temporary, -1 none */
     char *override;    /* lowering: text that replaces this node's region */
+    char *decl_text;   /* ROLE_ASYNC_DECL: the declaration as C spells it */
+    unsigned decl_end; /* ROLE_ASYNC_DECL: end of the declarator it replaces */
 } Node;
 
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv);
@@ -131,6 +135,7 @@ struct Local {
     char *member;      /* frame member name (unique in the frame) */
     CXType type;
     bool is_param;
+    bool is_async;     /* declared `async`: a pointer to async function */
     CXCursor decl;
 };
 
@@ -147,6 +152,7 @@ struct AsyncFn {
     int nparams;
     CXType *param_types;
     char **param_names;
+    bool *param_async;     /* parameter declared `async` */
     Node *body;            /* definitions in the main file */
     Local **locals;        /* parameters first, then body locals */
     int nlocals;
@@ -173,6 +179,11 @@ AsyncFn *find_async_fn(Program *p, CXCursor referenced);
 char *declare(CXType t, const char *name);
 /* The same for a frame member: top-level const dropped. NULL: unspellable. */
 char *declare_member(CXType t, const char *name);
+/* For a declaration that is itself `async` (a pointer to async function,
+ * an array of them, ...): the function type is spelled as its entry. */
+char *declare_async(CXType t, const char *name, bool mutable_top);
+bool type_is_async(CXType t);
+bool has_async_annotation(CXCursor c);
 
 /* ---- lower.c / emit.c ------------------------------------------------- */
 

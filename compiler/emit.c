@@ -185,12 +185,14 @@ static void declare_callees(Emit *E, Node *n, bool *wrote)
         declare_callees(E, n->kids[k], wrote);
 }
 
-static bool has_form(Node *n)
+/* Does plain code need rewriting: a form, an async function named as a
+ * value, a declaration of an async function pointer? */
+static bool needs_render(Node *n)
 {
-    if (n->role == ROLE_FORM)
+    if (n->role == ROLE_FORM || n->role == ROLE_FN_REF || n->role == ROLE_ASYNC_DECL)
         return true;
     for (int i = 0; i < n->nkids; i++)
-        if (has_form(n->kids[i]))
+        if (needs_render(n->kids[i]))
             return true;
     return false;
 }
@@ -240,7 +242,7 @@ char *emit_program(Program *p, bool lines, const char *out_name)
             emit_entry_prototype(fn, o, true);
             E.declared[fn_index(p, fn)] = true;
             E.pos = t->e;
-        } else if (has_form(t)) {
+        } else if (needs_render(t)) {
             copy_to(&E, t->b);
             need_acc_h(&E);
             out_sync(o, line_of(p->src, t->b));

@@ -80,6 +80,19 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         add_edit(E, n->b, n->e, b.s);
         return;
     }
+    if (n->role == ROLE_FN_REF) {
+        Buf b = {0};
+        buf_printf(&b, "%s__coro", find_async_fn(L->p, clang_getCursorReferenced(n->cur))->name);
+        add_edit(E, n->b, n->e, b.s);
+        return;
+    }
+    if (n->role == ROLE_ASYNC_DECL) {
+        add_edit(E, n->b, n->decl_end, xstrdup(n->decl_text));
+        for (int i = 0; i < n->nkids; i++)
+            if (n->kids[i]->b >= n->decl_end)
+                collect_edits(L, n->kids[i], E);
+        return;
+    }
     if (n->role == ROLE_FORM && (n->form == FORM_RUN || n->form == FORM_SPAWN)) {
         add_edit(E, n->b, n->e, run_form_text(L, n, NULL));
         return;
@@ -185,9 +198,19 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre)
 {
     AsyncFn *callee = call->callee;
     Buf b = {0};
-    buf_printf(&b, "%s__coro(", callee->name);
+    bool returns_void;
+    if (callee) {
+        buf_printf(&b, "%s__coro(", callee->name);
+        returns_void = callee->returns_void;
+    } else {
+        /* through a pointer: it holds the entry already */
+        char *fp = pre ? lower_expr(L, call->kids[0], pre) : render(L, call->kids[0]);
+        buf_printf(&b, "(%s)(", fp);
+        free(fp);
+        returns_void = clang_getCanonicalType(clang_getCursorType(call->cur)).kind == CXType_Void;
+    }
     bool first = true;
-    if (!callee->returns_void) {
+    if (!returns_void) {
         buf_puts(&b, dest ? dest : "NULL");
         first = false;
     }
@@ -994,10 +1017,10 @@ static const char *out_type_decl(AsyncFn *fn, const char *name, char **owned)
     return b.s;
 }
 
-/* The parameter's type as the frame keeps it: arrays and functions decay. */
-static char *param_member(CXType t, const char *name)
+/* A local's or parameter's type as the frame keeps it. */
+static char *frame_member(Local *l)
 {
-    return declare_member(t, name);
+    return l->is_async ? declare_async(l->type, l->member, true) : declare_member(l->type, l->member);
 }
 
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
@@ -1012,7 +1035,9 @@ void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
         first = false;
     }
     for (int i = 0; i < fn->nparams; i++) {
-        char *d = declare(fn->param_types[i], with_names ? fn->param_names[i] : "");
+        const char *pname = with_names ? fn->param_names[i] : "";
+        char *d = fn->param_async[i] ? declare_async(fn->param_types[i], pname, false)
+                                     : declare(fn->param_types[i], pname);
         buf_printf(&b, "%s%s", first ? "" : ", ", d ? d : "int");
         free(d);
         first = false;
@@ -1047,7 +1072,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     }
     for (int i = 0; i < fn->nlocals; i++) {
         Local *l = fn->locals[i];
-        char *d = param_member(l->type, l->member);
+        char *d = frame_member(l);
         if (!d) {
             char *ts = cx_str(clang_getTypeSpelling(l->type));
             unsigned off;

@@ -57,10 +57,58 @@ static char *strip_const(char *s)
     }
 }
 
-/* `inner` is the declarator built so far; NULL result: cannot spell it. */
+/* Is `t` (through typedefs, pointers and arrays) an async function type,
+ * made so by an `async` typedef? */
+bool type_is_async(CXType t)
+{
+    for (int depth = 0; depth < 16; depth++) {
+        switch (t.kind) {
+        case CXType_Typedef: {
+            CXCursor d = clang_getTypeDeclaration(t);
+            if (has_async_annotation(d))
+                return true;
+            t = clang_getTypedefDeclUnderlyingType(d);
+            break;
+        }
+        case CXType_Elaborated:
+            t = clang_Type_getNamedType(t);
+            break;
+        case CXType_Pointer:
+            t = clang_getPointeeType(t);
+            break;
+        case CXType_ConstantArray:
+        case CXType_IncompleteArray:
+            t = clang_getArrayElementType(t);
+            break;
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+/* `inner` is the declarator built so far; NULL result: cannot spell it.
+ * With `async_fn`, the first function type met is an async one, spelled
+ * as its entry: `R (P)` becomes `acc_frame *(R *, P)`. */
+static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async_fn);
+
 static char *decl_rec(CXType t, const char *inner, bool top_mutable)
 {
+    return decl_rec2(t, inner, top_mutable, false);
+}
+
+static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async_fn)
+{
     char *d, *r;
+    if (async_fn && (t.kind == CXType_Typedef || t.kind == CXType_Elaborated)) {
+        /* the typedef's name may mean the plain type in C (a header's
+         * `async` reads as nothing there): spell what it stands for */
+        CXType c = clang_getCanonicalType(t);
+        if (c.kind == CXType_Pointer || c.kind == CXType_FunctionProto ||
+            c.kind == CXType_FunctionNoProto || c.kind == CXType_ConstantArray ||
+            c.kind == CXType_IncompleteArray)
+            return decl_rec2(c, inner, top_mutable, true);
+    }
     switch (t.kind) {
     case CXType_Pointer: {
         const char *q = "";
@@ -83,20 +131,20 @@ static char *decl_rec(CXType t, const char *inner, bool top_mutable)
         } else {
             d = b.s;
         }
-        r = decl_rec(pt, d, false);
+        r = decl_rec2(pt, d, false, async_fn);
         free(d);
         return r;
     }
     case CXType_ConstantArray: {
         Buf b = {0};
         buf_printf(&b, "%s[%lld]", inner, clang_getArraySize(t));
-        r = decl_rec(clang_getArrayElementType(t), b.s, top_mutable);
+        r = decl_rec2(clang_getArrayElementType(t), b.s, top_mutable, async_fn);
         free(b.s);
         return r;
     }
     case CXType_IncompleteArray: {
         d = cat3(inner, "[]", "");
-        r = decl_rec(clang_getArrayElementType(t), d, top_mutable);
+        r = decl_rec2(clang_getArrayElementType(t), d, top_mutable, async_fn);
         free(d);
         return r;
     }
@@ -106,7 +154,19 @@ static char *decl_rec(CXType t, const char *inner, bool top_mutable)
         buf_puts(&b, inner);
         buf_puts(&b, "(");
         int n = clang_getNumArgTypes(t);
-        if (t.kind == CXType_FunctionProto && n <= 0 && !clang_isFunctionTypeVariadic(t))
+        CXType res = clang_getResultType(t);
+        bool first = true;
+        if (async_fn && clang_getCanonicalType(res).kind != CXType_Void) {
+            char *o = decl_rec(res, "*", true);
+            if (!o) {
+                free(b.s);
+                return NULL;
+            }
+            buf_puts(&b, o);
+            free(o);
+            first = false;
+        }
+        if (t.kind == CXType_FunctionProto && n <= 0 && first && !clang_isFunctionTypeVariadic(t))
             buf_puts(&b, "void");
         for (int i = 0; i < n; i++) {
             char *a = decl_rec(clang_getArgType(t, (unsigned)i), "", false);
@@ -114,13 +174,19 @@ static char *decl_rec(CXType t, const char *inner, bool top_mutable)
                 free(b.s);
                 return NULL;
             }
-            buf_printf(&b, "%s%s", i ? ", " : "", a);
+            buf_printf(&b, "%s%s", first ? "" : ", ", a);
+            first = false;
             free(a);
         }
         if (clang_isFunctionTypeVariadic(t))
             buf_puts(&b, n > 0 ? ", ..." : "...");
         buf_puts(&b, ")");
-        r = decl_rec(clang_getResultType(t), b.s, false);
+        if (async_fn) {
+            r = cat3("acc_frame *", b.s, "");
+            free(b.s);
+            return r;
+        }
+        r = decl_rec(res, b.s, false);
         free(b.s);
         return r;
     }
@@ -144,12 +210,18 @@ static char *decl_rec(CXType t, const char *inner, bool top_mutable)
 
 char *declare(CXType t, const char *name)
 {
-    return decl_rec(t, name, false);
+    return decl_rec2(t, name, false, type_is_async(t));
+}
+
+/* A declaration whose declarator says `async` (not its typedef). */
+char *declare_async(CXType t, const char *name, bool mutable_top)
+{
+    return decl_rec2(t, name, mutable_top, true);
 }
 
 /* A frame member is assigned after the frame is made, so top-level const
  * (also of array elements) is dropped. */
 char *declare_member(CXType t, const char *name)
 {
-    return decl_rec(t, name, true);
+    return decl_rec2(t, name, true, type_is_async(t));
 }
