@@ -100,6 +100,7 @@ typedef struct Node {
     bool in_main;      /* region lies in the main file */
     bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
     bool has_await;    /* this subtree holds an await */
+    bool hoisted;      /* a type declaration moved to file scope */
     enum NodeRole role;
     enum FormKind form;
     struct Node **form_args; /* FORM_*: the coroutine-call arguments */
@@ -183,6 +184,8 @@ char *declare_member(CXType t, const char *name);
  * an array of them, ...): the function type is spelled as its entry. */
 char *declare_async(CXType t, const char *name, bool mutable_top);
 bool type_is_async(CXType t);
+/* Set by lower.c: the file-scope name of a type declared in an async body. */
+extern const char *(*typeprint_local_name)(CXCursor decl);
 bool has_async_annotation(CXCursor c);
 
 /* ---- lower.c / emit.c ------------------------------------------------- */

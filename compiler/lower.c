@@ -548,8 +548,44 @@ static bool decl_has_frame_local(Node *n)
     return false;
 }
 
+/* A declaration that stays in the step function (static, extern) but
+ * whose type was defined in the same declaration and hoisted. */
+static void lower_kept_var(Lower *L, Node *var)
+{
+    char *name = cx_str(clang_getCursorSpelling(var->cur));
+    char *d = declare(clang_getCursorType(var->cur), name);
+    enum CX_StorageClass sc = clang_Cursor_getStorageClass(var->cur);
+    Buf b = {0};
+    buf_printf(&b, "%s%s", sc == CX_SC_Static ? "static " : sc == CX_SC_Extern ? "extern " : "",
+               d ? d : name);
+    CXCursor init = clang_Cursor_getVarDeclInitializer(var->cur);
+    for (int i = 0; i < var->nkids && !clang_Cursor_isNull(init); i++)
+        if (clang_equalCursors(var->kids[i]->cur, init)) {
+            char *t = render(L, var->kids[i]);
+            buf_printf(&b, " = %s", t);
+            free(t);
+        }
+    sync_to(L, var->b);
+    put(L, b.s);
+    put(L, ";\n");
+    free(b.s), free(d), free(name);
+}
+
 static void lower_decl(Lower *L, Node *n)
 {
+    bool any_hoisted = false;
+    for (int i = 0; i < n->nkids; i++)
+        any_hoisted |= n->kids[i]->hoisted;
+    if (any_hoisted) {
+        for (int i = 0; i < n->nkids; i++) {
+            Node *k = n->kids[i];
+            if (k->kind == CXCursor_VarDecl && k->local)
+                lower_var(L, k);
+            else if (k->kind == CXCursor_VarDecl)
+                lower_kept_var(L, k);
+        }
+        return;
+    }
     if (!decl_has_frame_local(n)) {
         /* static, extern, typedef and tag declarations stay as written */
         sync_to(L, n->b);
@@ -1005,6 +1041,98 @@ static void lower_stmt(Lower *L, Node *n)
     lower_macro_stmt(L, n);
 }
 
+/* ---- types declared in the body ------------------------------------------ */
+
+/* The frame lives at file scope, so the types of its members must be
+ * nameable there: struct, union, enum and typedef declarations in an async
+ * body move to file scope, before the frame. Anonymous ones get a tag. */
+typedef struct Hoisted {
+    CXCursor decl;
+    char *name;
+} Hoisted;
+
+static Hoisted *hoisted;
+static int nhoisted;
+
+static const char *hoisted_name(CXCursor decl)
+{
+    for (int i = 0; i < nhoisted; i++)
+        if (clang_equalCursors(hoisted[i].decl, decl))
+            return hoisted[i].name;
+    return NULL;
+}
+
+static void register_hoisted(CXCursor decl, char *name)
+{
+    hoisted = xrealloc(hoisted, (size_t)(nhoisted + 1) * sizeof *hoisted);
+    hoisted[nhoisted++] = (Hoisted){decl, name};
+    typeprint_local_name = hoisted_name;
+}
+
+static bool is_tag_decl(enum CXCursorKind k)
+{
+    return k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl;
+}
+
+static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
+{
+    for (int i = 0; i < ds->nkids; i++) {
+        Node *k = ds->kids[i];
+        if (k->kind == CXCursor_TypedefDecl) {
+            register_hoisted(k->cur, cx_str(clang_getCursorSpelling(k->cur)));
+            char *t = render(L, k);
+            buf_printf(out, "%s;\n", t);
+            free(t);
+            k->hoisted = true;
+        } else if (is_tag_decl(k->kind)) {
+            k->hoisted = true;
+            bool in_typedef = false;
+            for (int j = 0; j < ds->nkids; j++)
+                if (ds->kids[j]->kind == CXCursor_TypedefDecl && ds->kids[j]->b <= k->b &&
+                    k->e <= ds->kids[j]->e)
+                    in_typedef = true;
+            char *name = cx_str(clang_getCursorSpelling(k->cur));
+            bool anonymous = !*name || strstr(name, "(unnamed") || strstr(name, "(anonymous");
+            if (in_typedef) {
+                register_hoisted(k->cur, name);
+                continue;
+            }
+            char *t = render(L, k);
+            if (anonymous) {
+                free(name);
+                Buf tag = {0};
+                buf_printf(&tag, "acc_%s_anon%d", L->fn->name, ++L->nlabels);
+                name = tag.s;
+                /* `struct {` -> `struct acc_f_anon1 {` */
+                char *brace = strchr(t, '{');
+                Buf named = {0};
+                if (brace) {
+                    buf_put(&named, t, (size_t)(brace - t));
+                    buf_printf(&named, "%s ", name);
+                    buf_puts(&named, brace);
+                } else {
+                    buf_puts(&named, t);
+                }
+                free(t);
+                t = named.s;
+            }
+            register_hoisted(k->cur, name);
+            buf_printf(out, "%s;\n", t);
+            free(t);
+        }
+    }
+}
+
+static void hoist_types(Lower *L, Node *n, Buf *out)
+{
+    if (n->kind == CXCursor_DeclStmt) {
+        hoist_decl_stmt(L, n, out);
+        return;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        hoist_types(L, n->kids[i], out);
+}
+
 /* ---- the function ------------------------------------------------------- */
 
 static const char *out_type_decl(AsyncFn *fn, const char *name, char **owned)
@@ -1053,7 +1181,11 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 {
     Lower L = {.p = p, .src = p->src, .fn = fn};
 
-    /* 1. the body, into its own buffer: lowering decides the temporaries */
+    /* 1. types declared in the body move out; the body, into its own
+     * buffer: lowering decides the temporaries */
+    Buf types = {0};
+    if (fn->body)
+        hoist_types(&L, fn->body, &types);
     Out body = {.lines = o->lines, .src_name = o->src_name, .out_name = o->out_name,
                 .out_line = 1, .mapped = (unsigned)-1, .auto_indent = true, .depth = 1};
     L.o = &body;
@@ -1062,6 +1194,11 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
             lower_stmt(&L, fn->body->kids[i]);
 
     /* 2. the frame */
+    if (types.s) {
+        out_sync(o, line_of(p->src, fn->body->b));
+        out_str(o, types.s);
+        free(types.s);
+    }
     out_generated(o);
     out_printf(o, "/* async %s: its frame, its entry and its step function */\n", fn->name);
     out_printf(o, "struct %s__frame {\n    acc_frame acc_hdr;\n", fn->name);

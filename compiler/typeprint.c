@@ -21,23 +21,39 @@ static char *cat3(const char *a, const char *b, const char *c)
     return o.s ? o.s : xstrdup("");
 }
 
-/* Types whose names cannot be written at file scope: anonymous structs and
- * unions, and types declared inside a function body. */
-static bool spellable(CXType t)
+const char *(*typeprint_local_name)(CXCursor decl);
+
+/* The name of a type as C can write it at file scope, or NULL. Types made
+ * inside an async function are hoisted to file scope by lower.c, which
+ * names them (anonymous ones get a tag) through typeprint_local_name. */
+static char *base_spelling(CXType t)
 {
     char *s = cx_str(clang_getTypeSpelling(t));
-    bool ok = !strstr(s, "(unnamed") && !strstr(s, "(anonymous");
-    free(s);
-    if (!ok)
-        return false;
+    bool anonymous = strstr(s, "(unnamed") || strstr(s, "(anonymous");
     CXCursor d = clang_getTypeDeclaration(t);
-    if (!clang_Cursor_isNull(d) && clang_getCursorKind(d) != CXCursor_NoDeclFound) {
-        CXCursor p = clang_getCursorSemanticParent(d);
-        enum CXCursorKind k = clang_getCursorKind(p);
-        if (k == CXCursor_FunctionDecl)
-            return false;
+    bool has_decl = !clang_Cursor_isNull(d) && clang_getCursorKind(d) != CXCursor_NoDeclFound;
+    bool local = has_decl &&
+                 clang_getCursorKind(clang_getCursorSemanticParent(d)) == CXCursor_FunctionDecl;
+    if (!anonymous && !local)
+        return s;
+    const char *name = has_decl && typeprint_local_name ? typeprint_local_name(d) : NULL;
+    if (!name) {
+        free(s);
+        return NULL;
     }
-    return true;
+    if (!anonymous)
+        return s;
+    /* `const struct (unnamed at f.acc:3:5)` -> `const struct acc_f_anon1` */
+    Buf b = {0};
+    if (clang_isConstQualifiedType(t))
+        buf_puts(&b, "const ");
+    if (clang_isVolatileQualifiedType(t))
+        buf_puts(&b, "volatile ");
+    enum CXCursorKind k = clang_getCursorKind(d);
+    buf_printf(&b, "%s %s", k == CXCursor_UnionDecl ? "union" : k == CXCursor_EnumDecl ? "enum" : "struct",
+               name);
+    free(s);
+    return b.s;
 }
 
 static char *strip_const(char *s)
@@ -191,14 +207,14 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
         return r;
     }
     default: {
-        if (!spellable(t)) {
-            /* a typedef made inside the function: spell what it names */
+        char *base = base_spelling(t);
+        if (!base) {
+            /* a typedef made inside a plain block: spell what it names */
             CXType c = clang_getCanonicalType(t);
             if (t.kind == CXType_Typedef && !clang_equalTypes(c, t))
                 return decl_rec(c, inner, top_mutable);
             return NULL;
         }
-        char *base = cx_str(clang_getTypeSpelling(t));
         if (top_mutable)
             strip_const(base);
         r = cat3(base, *inner ? " " : "", inner);
