@@ -18,6 +18,8 @@
 #
 # ACC_BUILD_DIR names the build tree (lit sets it; default <src>/build).
 # ACC_RUN_TIMEOUT bounds each run in seconds (default 60).
+# ACC_EXTRA_CFLAGS adds flags to both compilations (split on whitespace),
+# e.g. `-pedantic` (a lit.local.cfg can set it for a directory).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,6 +68,8 @@ else
 fi
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g -gdwarf-4 -I"$build/include")
+# shellcheck disable=SC2206
+cflags+=(${ACC_EXTRA_CFLAGS:-})
 libs=("$build/lib/libacc.a" -lpthread -lm)
 
 # Both programs read the same input: what was piped in, else nothing.
