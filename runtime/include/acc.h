@@ -136,8 +136,62 @@ bool acc_cancelled(void);
 void acc_detach(acc_task *t);
 void acc_cancel(acc_task *t);
 
+/* ------------------------------------------------------------------------
+ * Descriptors.
+ * ---------------------------------------------------------------------- */
+
 #define ACC_READABLE 1
 #define ACC_WRITABLE 2
+
+/* A non-blocking listening TCP socket on host (NULL, "" or "*": every
+ * address) and port (0: a free one), or a negative errno. host is
+ * resolved synchronously (it is meant for numeric addresses and
+ * "localhost"); backlog <= 0 means SOMAXCONN. */
+int acc_listen(const char *host, int port, int backlog);
+/* The local port of a bound socket, or a negative errno. */
+int acc_local_port(int fd);
+/* Close fd; tasks waiting on it resume with -EBADF. */
+void acc_close(int fd);
+
+/* ------------------------------------------------------------------------
+ * Synchronisation between tasks of one loop (not between threads).
+ * Complete types, so they can live in frames, structs or statics; an
+ * all-zero acc_event or acc_sem is valid (unset, no permits). Their
+ * members are private.
+ * ---------------------------------------------------------------------- */
+
+typedef struct acc__list {
+    struct acc__list *next, *prev;
+} acc__list;
+
+typedef struct acc_event {
+    acc__list waiters; /* acc_event_wait frames, FIFO */
+    bool set;
+} acc_event;
+
+typedef struct acc_sem {
+    acc__list waiters; /* acc_sem_acquire frames, FIFO */
+    unsigned value;    /* free permits (0 while anyone waits) */
+} acc_sem;
+
+typedef struct acc_queue acc_queue;
+
+void acc_event_init(acc_event *ev);
+void acc_event_set(acc_event *ev);
+void acc_event_clear(acc_event *ev);
+bool acc_event_is_set(const acc_event *ev);
+
+void acc_sem_init(acc_sem *s, unsigned n);
+void acc_sem_release(acc_sem *s);
+
+/* A FIFO queue of pointers holding at most `capacity` items (0: no
+ * limit, as asyncio's maxsize 0). NULL and errno ENOMEM on failure. */
+acc_queue *acc_queue_new(size_t capacity);
+/* No more puts (-EPIPE); gets drain what is queued, then get -EPIPE.
+ * Waiting putters and getters resume with -EPIPE. */
+void acc_queue_close(acc_queue *q);
+/* Close, then free the queue; items still queued are dropped. */
+void acc_queue_free(acc_queue *q);
 
 #ifdef __ACC__
 /* As `acc` reads them. */
@@ -146,6 +200,17 @@ async int acc_yield(void);
 
 async int acc_join(acc_task *t);
 async int acc_join_all(acc_task **ts, size_t n);
+
+async int acc_wait_fd(int fd, int events);
+async int acc_accept(int listen_fd);
+async int acc_connect(const char *host, int port);
+async ssize_t acc_read(int fd, void *buf, size_t n);
+async ssize_t acc_write(int fd, const void *buf, size_t n);
+async void *acc_to_thread(void *(*fn)(void *), void *arg);
+async int acc_event_wait(acc_event *ev);
+async int acc_sem_acquire(acc_sem *s);
+async int acc_queue_put(acc_queue *q, void *item);
+async int acc_queue_get(acc_queue *q, void **item);
 
 async int acc__gather_form(int);
 int acc__run_form(int);
@@ -170,6 +235,16 @@ acc_frame *acc_join__coro(int *acc_out, acc_task *t);
 acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
 /* acc_wait_for(c, s) is translated to this. */
 acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds);
+acc_frame *acc_wait_fd__coro(int *acc_out, int fd, int events);
+acc_frame *acc_accept__coro(int *acc_out, int listen_fd);
+acc_frame *acc_connect__coro(int *acc_out, const char *host, int port);
+acc_frame *acc_read__coro(ssize_t *acc_out, int fd, void *buf, size_t n);
+acc_frame *acc_write__coro(ssize_t *acc_out, int fd, const void *buf, size_t n);
+acc_frame *acc_to_thread__coro(void **acc_out, void *(*fn)(void *), void *arg);
+acc_frame *acc_event_wait__coro(int *acc_out, acc_event *ev);
+acc_frame *acc_sem_acquire__coro(int *acc_out, acc_sem *s);
+acc_frame *acc_queue_put__coro(int *acc_out, acc_queue *q, void *item);
+acc_frame *acc_queue_get__coro(int *acc_out, acc_queue *q, void **item);
 #endif
 
 #ifdef __cplusplus

@@ -30,11 +30,76 @@
 static _Thread_local acc_frame *free_list[ACC__NCLASS];
 static _Thread_local size_t cached_bytes;
 
+/* Failure injection for tests: allocations left before every one fails;
+ * negative: off. One thread-local load on the hot path. */
+static _Thread_local long fail_after = -1;
+
+void acc__fail_alloc_after(long n)
+{
+    fail_after = n;
+}
+
+static int must_fail(void)
+{
+    if (fail_after < 0)
+        return 0;
+    if (fail_after == 0)
+        return 1;
+    fail_after--;
+    return 0;
+}
+
+void *acc__malloc(size_t size)
+{
+    void *p;
+
+    if (must_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    p = malloc(size);
+    if (p == NULL)
+        errno = ENOMEM;
+    return p;
+}
+
+void *acc__calloc(size_t n, size_t size)
+{
+    void *p;
+
+    if (must_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    p = calloc(n, size);
+    if (p == NULL)
+        errno = ENOMEM;
+    return p;
+}
+
+void *acc__realloc(void *old, size_t size)
+{
+    void *p;
+
+    if (must_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    p = realloc(old, size);
+    if (p == NULL)
+        errno = ENOMEM;
+    return p;
+}
+
 acc_frame *acc__frame_alloc(size_t size)
 {
     acc_frame *f;
     size_t c;
 
+    if (fail_after >= 0 && must_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
     if (size < sizeof(acc_frame))
         size = sizeof(acc_frame);
     if (size > ACC__CLASS_MAX) {
@@ -102,11 +167,13 @@ void acc__await_failed(void)
 }
 
 /* Only the runtime's own frames can own something before they run: a
- * gather owns its children. Generated frames hold parameters only. */
+ * gather owns its children, acc_wait_for its coroutine. Generated frames hold parameters only. */
 void acc__frame_discard(acc_frame *f)
 {
     if (f != NULL && f->resume == acc__gather_step)
         acc__gather_discard(f);
+    else if (f != NULL && f->resume == acc__wait_for_step)
+        acc__wait_for_discard(f);
     else
         acc__frame_free(f);
 }

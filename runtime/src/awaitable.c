@@ -53,16 +53,19 @@ void acc_wake_threadsafe(acc_waker *w)
     uint64_t one = 1;
     ssize_t r;
 
+    /* The write is made under the lock too: once the lock is released the
+     * await may end (awaitable_return takes the lock) and the loop may be
+     * freed, its eventfd with it. */
     pthread_mutex_lock(&loop->wake_lock);
     if (!w->ts_queued) {
         w->ts_queued = 1;
         acc__list_push(&loop->wake_list, &w->ts_node);
+        /* EAGAIN means the counter is already nonzero: the loop will wake. */
+        do
+            r = write(loop->wake_fd, &one, sizeof one);
+        while (r < 0 && errno == EINTR);
     }
     pthread_mutex_unlock(&loop->wake_lock);
-    /* EAGAIN means the counter is already nonzero: the loop will wake. */
-    do
-        r = write(loop->wake_fd, &one, sizeof one);
-    while (r < 0 && errno == EINTR);
 }
 
 /* One waker at a time leaves the list under the lock: another thread may
@@ -122,6 +125,35 @@ void acc__wakeup_free(acc__loop *loop)
     close(loop->wake_fd);
     loop->wake_fd = -1;
     pthread_mutex_destroy(&loop->wake_lock);
+}
+
+void acc__waker_init(acc_waker *w, acc_task *t)
+{
+    w->loop = t->loop;
+    w->task = t;
+    acc__list_init(&w->ts_node);
+    w->woken = 0;
+    w->waiting = 0;
+    w->ts_queued = 0;
+}
+
+void acc__waker_wait(acc_waker *w)
+{
+    w->waiting = 1;
+    w->loop->nexternal++;
+}
+
+void acc__waker_end(acc_waker *w)
+{
+    acc__loop *loop = w->loop;
+
+    end_wait(w);
+    pthread_mutex_lock(&loop->wake_lock);
+    if (w->ts_queued) {
+        acc__list_remove(&w->ts_node);
+        w->ts_queued = 0;
+    }
+    pthread_mutex_unlock(&loop->wake_lock);
 }
 
 static void awaitable_cancel(acc_task *t, void *arg)

@@ -24,7 +24,7 @@ static unsigned to_epoll(int mask)
 
 static int epoll_create_(acc__loop *loop)
 {
-    epoll_state *s = calloc(1, sizeof *s);
+    epoll_state *s = acc__calloc(1, sizeof *s);
 
     if (s == NULL)
         return -ENOMEM;
@@ -54,6 +54,15 @@ static int epoll_add(acc__loop *loop, int fd, int mask)
     int old = loop->io[fd].mask;
     struct epoll_event ev = {0};
 
+    /* Room to report every watched descriptor in one epoll_wait; grown
+     * here, where a failure can reach the waiter, never in poll. */
+    if (s->cap < loop->fired_cap) {
+        struct epoll_event *e = acc__realloc(s->events, (size_t)loop->fired_cap * sizeof *e);
+        if (e == NULL)
+            return -ENOMEM;
+        s->events = e;
+        s->cap = loop->fired_cap;
+    }
     ev.events = to_epoll(old | mask);
     ev.data.fd = fd;
     if (epoll_ctl(s->epfd, old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0)
@@ -76,22 +85,15 @@ static void epoll_del(acc__loop *loop, int fd, int mask)
 static int epoll_poll(acc__loop *loop, int timeout_ms)
 {
     epoll_state *s = loop->backend_data;
+    struct epoll_event none, *events = s->cap ? s->events : &none;
     int n;
 
-    if (s->cap < loop->fired_cap) {
-        struct epoll_event *e = realloc(s->events, (size_t)loop->fired_cap * sizeof *e);
-        if (e != NULL) {
-            s->events = e;
-            s->cap = loop->fired_cap;
-        }
-    }
-    if (s->cap == 0)
-        return -ENOMEM;
-    n = epoll_wait(s->epfd, s->events, s->cap, timeout_ms);
+    /* With nothing ever watched, still sleep until the timeout. */
+    n = epoll_wait(s->epfd, events, s->cap ? s->cap : 1, timeout_ms);
     if (n < 0)
         return errno == EINTR ? 0 : -errno;
     for (int i = 0; i < n; i++) {
-        unsigned e = s->events[i].events;
+        unsigned e = events[i].events;
         int mask = 0;
 
         if (e & EPOLLIN)
@@ -100,7 +102,7 @@ static int epoll_poll(acc__loop *loop, int timeout_ms)
             mask |= ACC_WRITABLE;
         if (e & (EPOLLERR | EPOLLHUP))
             mask |= ACC_READABLE | ACC_WRITABLE;
-        loop->fired[i].fd = s->events[i].data.fd;
+        loop->fired[i].fd = events[i].data.fd;
         loop->fired[i].events = mask;
     }
     return n;

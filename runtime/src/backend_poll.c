@@ -24,7 +24,7 @@ static short to_poll(int mask)
 
 static int poll_create_(acc__loop *loop)
 {
-    poll_state *s = calloc(1, sizeof *s);
+    poll_state *s = acc__calloc(1, sizeof *s);
 
     if (s == NULL)
         return -ENOMEM;
@@ -56,7 +56,7 @@ static int poll_add(acc__loop *loop, int fd, int mask)
         int *slot;
         while (cap <= fd)
             cap *= 2;
-        slot = realloc(s->slot, (size_t)cap * sizeof *slot);
+        slot = acc__realloc(s->slot, (size_t)cap * sizeof *slot);
         if (slot == NULL)
             return -ENOMEM;
         for (int i = s->slot_cap; i < cap; i++)
@@ -66,7 +66,7 @@ static int poll_add(acc__loop *loop, int fd, int mask)
     }
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 16;
-        struct pollfd *fds = realloc(s->fds, (size_t)cap * sizeof *fds);
+        struct pollfd *fds = acc__realloc(s->fds, (size_t)cap * sizeof *fds);
         if (fds == NULL)
             return -ENOMEM;
         s->fds = fds;

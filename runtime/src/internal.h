@@ -29,9 +29,7 @@ typedef struct acc__loop acc__loop;
  * A list head is a node linked to itself when empty.
  * ---------------------------------------------------------------------- */
 
-typedef struct acc__list {
-    struct acc__list *next, *prev;
-} acc__list;
+/* acc__list itself is in acc.h: acc_event and acc_sem embed one. */
 
 #define acc__container_of(ptr, type, member) \
     ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
@@ -75,6 +73,13 @@ static inline void acc__list_splice(acc__list *from, acc__list *to)
 void acc__frame_discard(acc_frame *f);
 /* Give every cached frame of this thread back to malloc. */
 void acc__frame_trim(void);
+/* Every allocation of the runtime goes through these, so that tests can
+ * make the n+1st one fail: acc__fail_alloc_after(n) on this thread
+ * (n < 0: never). Frames taken from the cache count too. */
+void *acc__malloc(size_t size);
+void *acc__calloc(size_t n, size_t size);
+void *acc__realloc(void *p, size_t size);
+void acc__fail_alloc_after(long n);
 
 /* ------------------------------------------------------------------------
  * timer.c: a 4-ary min-heap of timers keyed by (deadline, sequence).
@@ -181,6 +186,25 @@ int acc__io_start(acc__loop *loop, int fd, int events, acc__io_cb cb, void *arg)
 void acc__io_stop(acc__loop *loop, int fd, int events);
 /* Poll once for at most timeout_ms (-1: no limit) and run callbacks. */
 int acc__io_poll(acc__loop *loop, int timeout_ms);
+/* fd is being closed: stop every watch and call each callback with
+ * events = err (negative), so waiters resume with it. */
+void acc__io_close(acc__loop *loop, int fd, int err);
+
+/* fd.c: one task waiting for a descriptor, the building block of every
+ * I/O leaf (acc_wait_fd, acc_read, acc_write, acc_accept, acc_connect). */
+typedef struct acc__fdwait {
+    acc_task *task;
+    int fd;
+    int want; /* directions still watched */
+    int got;  /* directions that fired, or a negative errno (-EBADF: closed) */
+} acc__fdwait;
+
+/* Watch fd for events and suspend t: 0 (then return ACC_PENDING), or a
+ * negative errno (-EBUSY: another task waits for one of these directions). */
+int acc__fdwait_start(acc__fdwait *w, acc_task *t, int fd, int events);
+/* After the task is resumed: stop the watches left; the directions that
+ * fired, or a negative errno (-ECANCELED when the task was cancelled). */
+int acc__fdwait_end(acc__fdwait *w);
 
 /* ------------------------------------------------------------------------
  * awaitable.c: wakers and the thread-safe wake channel.
@@ -200,6 +224,41 @@ struct acc_waker {
 
 int acc__wakeup_init(acc__loop *loop);
 void acc__wakeup_free(acc__loop *loop);
+/* For the runtime's own waits on other threads (acc_to_thread): bind w to
+ * t, mark the task waiting on it (a wait another thread can end), and end
+ * that: the wait, and any thread-safe wake still queued. */
+void acc__waker_init(acc_waker *w, acc_task *t);
+void acc__waker_wait(acc_waker *w);
+void acc__waker_end(acc_waker *w);
+
+/* ------------------------------------------------------------------------
+ * thread.c: the worker pool behind acc_to_thread and acc_connect's name
+ * look-up. Threads are created lazily and shared by every loop.
+ * ---------------------------------------------------------------------- */
+
+typedef struct acc__job acc__job;
+
+/* Run fn(arg) on a worker; when it returns, acc_wake_threadsafe(w). If
+ * the job is abandoned (acc__job_abandon), discard(arg, result) runs
+ * instead (on the worker; or at once if fn never started). NULL and
+ * errno on failure. */
+acc__job *acc__job_submit(acc__loop *loop, void *(*fn)(void *), void *arg,
+                          void (*discard)(void *arg, void *result), acc_waker *w);
+/* The waiting task gives up. Returns 1 if fn had finished already (its
+ * result is then in *result, and the job is freed), else 0 (the job now
+ * belongs to the pool). */
+int acc__job_abandon(acc__job *j, void **result);
+/* After the wake: the result, and the job is freed. */
+void *acc__job_finish(acc__job *j);
+/* A loop that used the pool ends: idle workers exit once no loop needs them. */
+void acc__pool_release(void);
+
+/* ------------------------------------------------------------------------
+ * wait_for.c
+ * ---------------------------------------------------------------------- */
+
+int acc__wait_for_step(acc_frame *self);
+void acc__wait_for_discard(acc_frame *self);
 
 /* ------------------------------------------------------------------------
  * gather.c
@@ -232,6 +291,9 @@ struct acc__loop {
     int nio;                 /* descriptors with a nonzero mask */
     acc__fired *fired;       /* filled by backend->poll */
     int fired_cap;
+
+    int reserve_fd;          /* spare descriptor for accept's EMFILE, or -1 */
+    unsigned uses_pool : 1;  /* submitted work to the thread pool */
 
     int wake_fd;             /* eventfd written by acc_wake_threadsafe */
     pthread_mutex_t wake_lock;

@@ -22,13 +22,13 @@ static int grow(acc__loop *loop, int fd)
 
     while (cap <= fd)
         cap *= 2;
-    io = realloc(loop->io, (size_t)cap * sizeof *io);
+    io = acc__realloc(loop->io, (size_t)cap * sizeof *io);
     if (io == NULL)
         return -ENOMEM;
     memset(io + loop->io_cap, 0, (size_t)(cap - loop->io_cap) * sizeof *io);
     loop->io = io;
     loop->io_cap = cap;
-    fired = realloc(loop->fired, (size_t)cap * sizeof *fired);
+    fired = acc__realloc(loop->fired, (size_t)cap * sizeof *fired);
     if (fired == NULL)
         return -ENOMEM; /* the old, smaller array stays valid */
     loop->fired = fired;
@@ -108,4 +108,26 @@ int acc__io_poll(acc__loop *loop, int timeout_ms)
             io->wcb(loop, fd, ACC_WRITABLE, io->warg);
     }
     return n < 0 ? n : 0;
+}
+
+void acc__io_close(acc__loop *loop, int fd, int err)
+{
+    acc__io *io;
+
+    if (fd < 0 || fd >= loop->io_cap)
+        return;
+    io = &loop->io[fd];
+    if (io->mask & ACC_READABLE) {
+        acc__io_cb cb = io->rcb;
+        void *arg = io->rarg;
+        acc__io_stop(loop, fd, ACC_READABLE);
+        cb(loop, fd, err, arg);
+    }
+    io = &loop->io[fd];
+    if (io->mask & ACC_WRITABLE) {
+        acc__io_cb cb = io->wcb;
+        void *arg = io->warg;
+        acc__io_stop(loop, fd, ACC_WRITABLE);
+        cb(loop, fd, err, arg);
+    }
 }

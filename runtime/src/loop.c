@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 
@@ -41,6 +42,10 @@ static void loop_free(acc__loop *loop)
     while (!acc__list_empty(&loop->zombies))
         acc__task_free(acc__container_of(loop->zombies.next, acc_task, task_node));
     acc__wakeup_free(loop);
+    if (loop->reserve_fd >= 0)
+        close(loop->reserve_fd);
+    if (loop->uses_pool)
+        acc__pool_release();
     if (loop->backend_data != NULL)
         loop->backend->free(loop);
     acc__heap_free(&loop->timers);
@@ -51,7 +56,7 @@ static void loop_free(acc__loop *loop)
 
 static int loop_new(acc__loop **out)
 {
-    acc__loop *loop = calloc(1, sizeof *loop);
+    acc__loop *loop = acc__calloc(1, sizeof *loop);
     int r;
 
     if (loop == NULL)
@@ -60,6 +65,7 @@ static int loop_new(acc__loop **out)
     acc__list_init(&loop->tasks);
     acc__list_init(&loop->zombies);
     loop->wake_fd = -1;
+    loop->reserve_fd = -1;
     loop->backend = choose_backend();
     r = loop->backend->create(loop);
     if (r == 0)

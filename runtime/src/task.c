@@ -28,7 +28,7 @@
 
 acc_task *acc__task_new(acc_frame *root)
 {
-    acc_task *t = calloc(1, sizeof *t);
+    acc_task *t = acc__calloc(1, sizeof *t);
 
     if (t == NULL) {
         errno = ENOMEM;

@@ -100,7 +100,7 @@ int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
         acc__timer_stop(loop, t);
     if (h->len == h->cap) {
         size_t cap = h->cap ? 2 * h->cap : 64;
-        acc__heap_entry *slot = realloc(h->slot, cap * sizeof *slot);
+        acc__heap_entry *slot = acc__realloc(h->slot, cap * sizeof *slot);
         if (slot == NULL)
             return -ENOMEM;
         h->slot = slot;

@@ -1,0 +1,370 @@
+/*
+ * sync.c: acc_event, acc_sem and acc_queue, the asyncio.Event, Semaphore
+ * and Queue of one loop.
+ *
+ * Each keeps its waiters on an intrusive FIFO list of nodes that live in
+ * the waiting frames, so waiting allocates nothing. Waking hands over
+ * what was waited for at once, in FIFO order: a released permit goes to
+ * the first acquirer, a put item to the first getter, a freed slot to the
+ * first putter. A woken task cannot be overtaken by one that comes later,
+ * and the order is deterministic.
+ *
+ * Cancellation loses nothing. A waiter cancelled while it still waits
+ * leaves the list with nothing taken: -ECANCELED, the getter consumed no
+ * item, the putter queued none. A waiter that was handed its permit or
+ * item before the cancellation arrived has completed: it returns 0 (it
+ * holds the permit, has the item, its item is queued) and the
+ * cancellation shows at its next await. Event waits take nothing, so a
+ * woken then cancelled event wait returns -ECANCELED like acc_sleep.
+ *
+ * All-zero acc_event and acc_sem are valid: the lists are set up on
+ * first use.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+static void lazy_init(acc__list *l)
+{
+    if (l->next == NULL)
+        acc__list_init(l);
+}
+
+/* A waiter: a node on a wait list, in the frame of the waiting leaf. */
+typedef struct waiter {
+    acc__list node;
+    acc_task *task;
+    int granted;  /* handed its permit / item / slot, or the queue closed */
+    int result;   /* when granted: 0 or -EPIPE */
+} waiter;
+
+static void waiter_cancel(acc_task *t, void *arg)
+{
+    waiter *w = arg;
+
+    acc__list_remove(&w->node);
+    acc__task_wake(t);
+}
+
+static void wait_on(acc__list *list, waiter *w, acc_task *t)
+{
+    w->task = t;
+    w->granted = 0;
+    w->result = 0;
+    acc__list_push(list, &w->node);
+    acc__task_suspend(t, waiter_cancel, w);
+}
+
+/* Take the first waiter off the list and wake it with `result`. */
+static waiter *grant_first(acc__list *list, int result)
+{
+    waiter *w = acc__container_of(list->next, waiter, node);
+
+    acc__list_remove(&w->node);
+    w->granted = 1;
+    w->result = result;
+    acc__task_wake(w->task);
+    return w;
+}
+
+/* ---- acc_event ---------------------------------------------------------- */
+
+void acc_event_init(acc_event *ev)
+{
+    acc__list_init(&ev->waiters);
+    ev->set = false;
+}
+
+void acc_event_set(acc_event *ev)
+{
+    lazy_init(&ev->waiters);
+    ev->set = true;
+    while (!acc__list_empty(&ev->waiters))
+        grant_first(&ev->waiters, 0);
+}
+
+void acc_event_clear(acc_event *ev)
+{
+    ev->set = false;
+}
+
+bool acc_event_is_set(const acc_event *ev)
+{
+    return ev->set;
+}
+
+typedef struct event_frame {
+    acc_frame hdr;
+    int *out;
+    acc_event *ev;
+    waiter w;
+} event_frame;
+
+static int event_step(acc_frame *self)
+{
+    event_frame *f = (event_frame *)self;
+    acc_task *t = self->task;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled)
+            ACC__RETURN(f, f->out, -ECANCELED);
+        if (f->ev->set)
+            ACC__RETURN(f, f->out, 0);
+        lazy_init(&f->ev->waiters);
+        wait_on(&f->ev->waiters, &f->w, t);
+        self->state = 1;
+        return ACC_PENDING;
+    default:
+        ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);
+    }
+}
+
+acc_frame *acc_event_wait__coro(int *acc_out, acc_event *ev)
+{
+    event_frame *f = (event_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = event_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->ev = ev;
+    return &f->hdr;
+}
+
+/* ---- acc_sem ------------------------------------------------------------ */
+
+void acc_sem_init(acc_sem *s, unsigned n)
+{
+    acc__list_init(&s->waiters);
+    s->value = n;
+}
+
+void acc_sem_release(acc_sem *s)
+{
+    lazy_init(&s->waiters);
+    if (!acc__list_empty(&s->waiters))
+        grant_first(&s->waiters, 0); /* the permit goes straight to it */
+    else
+        s->value++;
+}
+
+typedef struct sem_frame {
+    acc_frame hdr;
+    int *out;
+    acc_sem *s;
+    waiter w;
+} sem_frame;
+
+static int sem_step(acc_frame *self)
+{
+    sem_frame *f = (sem_frame *)self;
+    acc_task *t = self->task;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled)
+            ACC__RETURN(f, f->out, -ECANCELED);
+        if (f->s->value > 0) { /* permits are free only while nobody waits */
+            f->s->value--;
+            ACC__RETURN(f, f->out, 0);
+        }
+        lazy_init(&f->s->waiters);
+        wait_on(&f->s->waiters, &f->w, t);
+        self->state = 1;
+        return ACC_PENDING;
+    default:
+        ACC__RETURN(f, f->out, f->w.granted ? 0 : -ECANCELED);
+    }
+}
+
+acc_frame *acc_sem_acquire__coro(int *acc_out, acc_sem *s)
+{
+    sem_frame *f = (sem_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = sem_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->s = s;
+    return &f->hdr;
+}
+
+/* ---- acc_queue ---------------------------------------------------------- */
+
+struct acc_queue {
+    void **ring;        /* items, oldest at ring[head] */
+    size_t size;        /* slots allocated */
+    size_t head, len;
+    size_t capacity;    /* most items held; SIZE_MAX: no limit */
+    bool closed;
+    acc__list getters;  /* queue_frame waiters, FIFO (only while empty) */
+    acc__list putters;  /* queue_frame waiters, FIFO (only while full) */
+};
+
+typedef struct queue_frame {
+    acc_frame hdr;
+    int *out;
+    acc_queue *q;
+    void *item;         /* put: the item */
+    void **dst;         /* get: where the item goes */
+    waiter w;
+} queue_frame;
+
+acc_queue *acc_queue_new(size_t capacity)
+{
+    acc_queue *q = acc__calloc(1, sizeof *q);
+
+    if (q == NULL)
+        return NULL;
+    q->capacity = capacity ? capacity : SIZE_MAX;
+    acc__list_init(&q->getters);
+    acc__list_init(&q->putters);
+    return q;
+}
+
+/* Append an item; the caller checked len < capacity. 0 or -ENOMEM. */
+static int ring_push(acc_queue *q, void *item)
+{
+    if (q->len == q->size) {
+        size_t size = q->size ? 2 * q->size : 16;
+        void **ring;
+        if (size > q->capacity)
+            size = q->capacity;
+        if (size > SIZE_MAX / sizeof *ring)
+            return -ENOMEM;
+        ring = acc__malloc(size * sizeof *ring);
+        if (ring == NULL)
+            return -ENOMEM;
+        for (size_t i = 0; i < q->len; i++) /* unwrap into the new ring */
+            ring[i] = q->ring[(q->head + i) % q->size];
+        free(q->ring);
+        q->ring = ring;
+        q->size = size;
+        q->head = 0;
+    }
+    q->ring[(q->head + q->len) % q->size] = item;
+    q->len++;
+    return 0;
+}
+
+static void *ring_pop(acc_queue *q)
+{
+    void *item = q->ring[q->head];
+
+    q->head = (q->head + 1) % q->size;
+    q->len--;
+    return item;
+}
+
+void acc_queue_close(acc_queue *q)
+{
+    q->closed = true;
+    while (!acc__list_empty(&q->getters))
+        grant_first(&q->getters, -EPIPE);
+    while (!acc__list_empty(&q->putters))
+        grant_first(&q->putters, -EPIPE);
+}
+
+void acc_queue_free(acc_queue *q)
+{
+    if (q == NULL)
+        return;
+    acc_queue_close(q);
+    free(q->ring);
+    free(q);
+}
+
+static int put_step(acc_frame *self)
+{
+    queue_frame *f = (queue_frame *)self;
+    acc_task *t = self->task;
+    acc_queue *q = f->q;
+    int r;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled)
+            ACC__RETURN(f, f->out, -ECANCELED);
+        if (q->closed)
+            ACC__RETURN(f, f->out, -EPIPE);
+        if (!acc__list_empty(&q->getters)) { /* empty: straight to the first getter */
+            queue_frame *g = acc__container_of(grant_first(&q->getters, 0), queue_frame, w);
+            *g->dst = f->item;
+            ACC__RETURN(f, f->out, 0);
+        }
+        if (q->len < q->capacity) {
+            r = ring_push(q, f->item);
+            ACC__RETURN(f, f->out, r);
+        }
+        wait_on(&q->putters, &f->w, t);
+        self->state = 1;
+        return ACC_PENDING;
+    default:
+        ACC__RETURN(f, f->out, f->w.granted ? f->w.result : -ECANCELED);
+    }
+}
+
+static int get_step(acc_frame *self)
+{
+    queue_frame *f = (queue_frame *)self;
+    acc_task *t = self->task;
+    acc_queue *q = f->q;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled)
+            ACC__RETURN(f, f->out, -ECANCELED);
+        if (q->len > 0) {
+            *f->dst = ring_pop(q);
+            if (!acc__list_empty(&q->putters)) { /* a slot is free: the first putter's item */
+                queue_frame *p = acc__container_of(grant_first(&q->putters, 0), queue_frame, w);
+                (void)ring_push(q, p->item); /* cannot fail: a slot was just freed */
+            }
+            ACC__RETURN(f, f->out, 0);
+        }
+        if (q->closed)
+            ACC__RETURN(f, f->out, -EPIPE);
+        wait_on(&q->getters, &f->w, t);
+        self->state = 1;
+        return ACC_PENDING;
+    default:
+        ACC__RETURN(f, f->out, f->w.granted ? f->w.result : -ECANCELED);
+    }
+}
+
+static acc_frame *queue_frame_new(int *acc_out, acc_queue *q, acc_resume_fn step)
+{
+    queue_frame *f = (queue_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->q = q;
+    f->item = NULL;
+    f->dst = NULL;
+    return &f->hdr;
+}
+
+acc_frame *acc_queue_put__coro(int *acc_out, acc_queue *q, void *item)
+{
+    acc_frame *f = queue_frame_new(acc_out, q, put_step);
+
+    if (f != NULL)
+        ((queue_frame *)f)->item = item;
+    return f;
+}
+
+acc_frame *acc_queue_get__coro(int *acc_out, acc_queue *q, void **item)
+{
+    acc_frame *f = queue_frame_new(acc_out, q, get_step);
+
+    if (f != NULL)
+        ((queue_frame *)f)->dst = item;
+    return f;
+}

@@ -1,0 +1,259 @@
+/*
+ * thread.c: the worker pool and acc_to_thread.
+ *
+ * One pool per process, shared by the loops of every thread. Workers are
+ * created lazily: a job submitted when no worker is idle starts a new one,
+ * up to ACC_THREADS (environment, 1..256; default 4, as libuv's
+ * UV_THREADPOOL_SIZE). When the last loop that used the pool ends, idle
+ * workers exit, so a program that has returned from acc_run runs no
+ * threads of ours (unless a function given to acc_to_thread is still
+ * running: its worker exits when it returns).
+ *
+ * A job's result reaches its loop through the thread-safe wake channel
+ * (acc_wake_threadsafe on the waker in the awaiting frame). Everything
+ * about a job is decided under the pool's lock: a worker that finishes a
+ * job either wakes its waiter or, if the waiter gave up (the task was
+ * cancelled), discards the job itself. So a cancelled acc_to_thread
+ * returns at once, and its function runs on to the end on its worker, as
+ * with asyncio.to_thread; a job still queued is dropped and never runs.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_ABANDONED };
+
+struct acc__job {
+    acc__list node;       /* in pool.queue while queued */
+    void *(*fn)(void *);
+    void *arg;
+    void *result;
+    void (*discard)(void *arg, void *result); /* may be NULL */
+    acc_waker *w;         /* the waiting await */
+    int state;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work;  /* a job was queued, or the pool is shrinking */
+    acc__list queue;      /* jobs not started, FIFO */
+    int nthreads, nidle, max;
+    int loops;            /* loops that have used the pool and not ended */
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {NULL, NULL}, 0, 0, 0, 0};
+
+static void *worker(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&pool.lock);
+    for (;;) {
+        acc__job *j;
+        void *result;
+
+        while (acc__list_empty(&pool.queue) && pool.loops > 0) {
+            pool.nidle++;
+            pthread_cond_wait(&pool.work, &pool.lock);
+            pool.nidle--;
+        }
+        if (acc__list_empty(&pool.queue))
+            break; /* no loop needs us */
+        j = acc__container_of(pool.queue.next, acc__job, node);
+        acc__list_remove(&j->node);
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&pool.lock);
+        result = j->fn(j->arg);
+        pthread_mutex_lock(&pool.lock);
+        if (j->state == JOB_ABANDONED) {
+            if (j->discard != NULL)
+                j->discard(j->arg, result);
+            free(j);
+        } else {
+            j->result = result;
+            j->state = JOB_DONE;
+            acc_wake_threadsafe(j->w); /* under the lock: see acc__job_abandon */
+        }
+    }
+    pool.nthreads--;
+    pthread_mutex_unlock(&pool.lock);
+    return NULL;
+}
+
+static int pool_max(void)
+{
+    const char *s = getenv("ACC_THREADS");
+    long n = s ? strtol(s, NULL, 10) : 0;
+
+    return n >= 1 && n <= 256 ? (int)n : 4;
+}
+
+acc__job *acc__job_submit(acc__loop *loop, void *(*fn)(void *), void *arg,
+                          void (*discard)(void *arg, void *result), acc_waker *w)
+{
+    acc__job *j = acc__malloc(sizeof *j);
+    int r = 0;
+
+    if (j == NULL)
+        return NULL;
+    j->fn = fn;
+    j->arg = arg;
+    j->result = NULL;
+    j->discard = discard;
+    j->w = w;
+    j->state = JOB_QUEUED;
+    pthread_mutex_lock(&pool.lock);
+    if (pool.queue.next == NULL)
+        acc__list_init(&pool.queue);
+    if (pool.max == 0)
+        pool.max = pool_max();
+    if (!loop->uses_pool) {
+        loop->uses_pool = 1;
+        pool.loops++;
+    }
+    if (pool.nidle == 0 && pool.nthreads < pool.max) {
+        pthread_t tid;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        r = pthread_create(&tid, &attr, worker, NULL);
+        pthread_attr_destroy(&attr);
+        if (r == 0)
+            pool.nthreads++;
+    }
+    if (pool.nthreads == 0) { /* not even one worker */
+        pthread_mutex_unlock(&pool.lock);
+        free(j);
+        errno = r ? r : EAGAIN;
+        return NULL;
+    }
+    acc__list_push(&pool.queue, &j->node);
+    pthread_cond_signal(&pool.work);
+    pthread_mutex_unlock(&pool.lock);
+    return j;
+}
+
+int acc__job_abandon(acc__job *j, void **result)
+{
+    int done = 0;
+
+    pthread_mutex_lock(&pool.lock);
+    switch (j->state) {
+    case JOB_QUEUED: /* never runs */
+        acc__list_remove(&j->node);
+        if (j->discard != NULL)
+            j->discard(j->arg, NULL);
+        free(j);
+        break;
+    case JOB_RUNNING: /* the worker discards it */
+        j->state = JOB_ABANDONED;
+        break;
+    default: /* JOB_DONE: the wake is on its way; take the result */
+        *result = j->result;
+        free(j);
+        done = 1;
+        break;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return done;
+}
+
+void *acc__job_finish(acc__job *j)
+{
+    void *result;
+
+    /* The lock orders this after the worker's last touch of the job. */
+    pthread_mutex_lock(&pool.lock);
+    result = j->result;
+    pthread_mutex_unlock(&pool.lock);
+    free(j);
+    return result;
+}
+
+void acc__pool_release(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    if (--pool.loops == 0)
+        pthread_cond_broadcast(&pool.work);
+    pthread_mutex_unlock(&pool.lock);
+}
+
+/* ---- acc_to_thread ------------------------------------------------------ */
+
+typedef struct to_thread_frame {
+    acc_frame hdr;
+    void **out;
+    void *(*fn)(void *);
+    void *arg;
+    acc__job *job;   /* NULL once finished or abandoned */
+    void *result;
+    int done;        /* result is fn's */
+    acc_waker w;
+} to_thread_frame;
+
+static void to_thread_cancel(acc_task *t, void *arg)
+{
+    to_thread_frame *f = arg;
+
+    acc__waker_end(&f->w);
+    f->done = acc__job_abandon(f->job, &f->result);
+    f->job = NULL;
+    acc__task_wake(t);
+}
+
+/* A void * result cannot carry an errno: failures are NULL with errno. */
+#define TT_FAIL(f, err)                         \
+    do {                                        \
+        if ((f)->out != NULL)                   \
+            *(f)->out = NULL;                   \
+        acc__return(&(f)->hdr);                 \
+        errno = (err);                          \
+        return ACC_DONE;                        \
+    } while (0)
+
+static int to_thread_step(acc_frame *self)
+{
+    to_thread_frame *f = (to_thread_frame *)self;
+    acc_task *t = self->task;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled)
+            TT_FAIL(f, ECANCELED);
+        acc__waker_init(&f->w, t);
+        f->job = acc__job_submit(t->loop, f->fn, f->arg, NULL, &f->w);
+        if (f->job == NULL)
+            TT_FAIL(f, errno);
+        self->state = 1;
+        acc__task_suspend(t, to_thread_cancel, f);
+        acc__waker_wait(&f->w);
+        return ACC_PENDING;
+    default:
+        acc__waker_end(&f->w);
+        if (f->job != NULL) {
+            f->result = acc__job_finish(f->job);
+            f->job = NULL;
+            f->done = 1;
+        }
+        /* fn returned before the cancellation arrived: its result is
+         * returned rather than lost. */
+        if (!f->done)
+            TT_FAIL(f, ECANCELED);
+        ACC__RETURN(f, f->out, f->result);
+    }
+}
+
+acc_frame *acc_to_thread__coro(void **acc_out, void *(*fn)(void *), void *arg)
+{
+    to_thread_frame *f = (to_thread_frame *)acc__frame_alloc(sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = to_thread_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->fn = fn;
+    f->arg = arg;
+    f->job = NULL;
+    f->result = NULL;
+    f->done = 0;
+    return &f->hdr;
+}

@@ -1,0 +1,147 @@
+/*
+ * wait_for.c: acc_wait_for(CORO, seconds), asyncio.wait_for.
+ *
+ * The coroutine runs as a child task, started at once on the C stack (as
+ * a gather child) up to its first suspension, and a timer is armed. The
+ * first of these ends the wait:
+ *   - the child finishes: the timer is stopped; 0;
+ *   - the timer fires: the child is cancelled and awaited (its cleanup
+ *     code runs); -ETIMEDOUT, whatever the child then returns;
+ *   - the waiting task is cancelled: the timer is stopped, the child is
+ *     cancelled and awaited; -ECANCELED.
+ * A timeout <= 0 (or NaN) lets the child run up to its first suspension
+ * and times out there, as asyncio does. The child's result lvalue is
+ * stored whenever its call returns.
+ */
+#include "internal.h"
+
+typedef struct wait_for_frame {
+    acc_frame hdr;
+    int *out;
+    acc_task *kid;
+    double seconds;
+    int err;           /* arming the timer failed */
+    int timed_out;
+    acc__timer timer;
+} wait_for_frame;
+
+void acc__wait_for_discard(acc_frame *self)
+{
+    wait_for_frame *f = (wait_for_frame *)self;
+
+    acc__frame_discard(f->kid->root);
+    acc__task_free(f->kid);
+    acc__frame_free(self);
+}
+
+static void kid_done(acc_task *kid, void *arg)
+{
+    wait_for_frame *f = arg;
+
+    acc__timer_stop(kid->loop, &f->timer);
+    acc__task_wake(f->hdr.task); /* nothing if it has not suspended yet */
+}
+
+static void timeout(acc__timer *tm)
+{
+    wait_for_frame *f = acc__container_of(tm, wait_for_frame, timer);
+
+    f->timed_out = 1;
+    acc__task_cancel(f->kid); /* its end wakes us */
+}
+
+static void wait_for_cancel(acc_task *t, void *arg)
+{
+    wait_for_frame *f = arg;
+
+    acc__timer_stop(t->loop, &f->timer);
+    acc__task_cancel(f->kid); /* its end wakes us */
+}
+
+/* About 292 years, as acc_sleep. */
+#define WAIT_MAX_NS ((uint64_t)1 << 63)
+
+int acc__wait_for_step(acc_frame *self)
+{
+    wait_for_frame *f = (wait_for_frame *)self;
+    acc_task *t = self->task;
+    acc__loop *loop = t->loop;
+    int r;
+
+    switch (self->state) {
+    case 0:
+        if (t->cancelled) {
+            acc__frame_discard(f->kid->root);
+            acc__task_free(f->kid);
+            ACC__RETURN(f, f->out, -ECANCELED);
+        }
+        f->kid->on_done = kid_done;
+        f->kid->done_arg = f;
+        if (loop->nest < ACC__MAX_NEST)
+            acc__task_start(loop, f->kid);
+        else
+            acc__task_start_later(loop, f->kid);
+        self->state = 1;
+        if (f->kid->done)
+            goto finished;
+        if (t->cancelled) { /* by the child itself */
+            acc__task_cancel(f->kid);
+        } else if (!(f->seconds > 0)) {
+            f->timed_out = 1;
+            acc__task_cancel(f->kid);
+        } else {
+            double want = f->seconds * 1e9;
+            uint64_t ns = want >= (double)WAIT_MAX_NS ? WAIT_MAX_NS : (uint64_t)want;
+            if ((double)ns < want)
+                ns++;
+            r = acc__timer_start(loop, &f->timer, acc__now_ns() + ns);
+            if (r < 0) { /* no timer, no time limit: give up now */
+                f->err = r;
+                acc__task_cancel(f->kid);
+            }
+        }
+        if (f->kid->done) /* cancelled before it started */
+            goto finished;
+        acc__task_suspend(t, wait_for_cancel, f);
+        return ACC_PENDING;
+    default:
+    finished:
+        acc__timer_stop(loop, &f->timer);
+        acc__task_free(f->kid);
+        r = t->cancelled ? -ECANCELED : f->timed_out ? -ETIMEDOUT : f->err;
+        ACC__RETURN(f, f->out, r);
+    }
+}
+
+acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds)
+{
+    wait_for_frame *f;
+    acc_task *kid;
+
+    if (coro == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    kid = acc__task_new(coro);
+    if (kid == NULL) {
+        acc__frame_discard(coro);
+        errno = ENOMEM;
+        return NULL;
+    }
+    f = (wait_for_frame *)acc__frame_alloc(sizeof *f);
+    if (f == NULL) {
+        acc__task_free(kid);
+        acc__frame_discard(coro);
+        errno = ENOMEM;
+        return NULL;
+    }
+    f->hdr.resume = acc__wait_for_step;
+    f->hdr.state = 0;
+    f->out = acc_out;
+    f->kid = kid;
+    f->seconds = seconds;
+    f->err = 0;
+    f->timed_out = 0;
+    acc__timer_init(&f->timer, timeout);
+    return &f->hdr;
+}
