@@ -299,6 +299,7 @@ static void find_locals(Walk *w, Node *n)
         }
         add_local(w->fn, n->cur, false);
         n->local = w->fn->locals[w->fn->nlocals - 1];
+        n->local->decl_node = n;
     }
     for (int i = 0; i < n->nkids; i++)
         find_locals(w, n->kids[i]);
@@ -491,10 +492,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (l) {
             n->role = ROLE_LOCAL_REF;
             n->local = l;
-            if (!n->in_main || !text_is(src, n->b, n->e, l->name))
-                error_at(n->b, "acc cannot translate a macro whose definition uses '%s', a local of "
-                               "async function '%s'; pass it to the macro as an argument",
-                         l->name, w->fn->name);
+            l->refs = xrealloc(l->refs, (size_t)(l->nrefs + 1) * sizeof *l->refs);
+            l->refs[l->nrefs++] = n;
         }
     }
 
@@ -596,6 +595,7 @@ static void analyze_body(Source *src, AsyncFn *fn, Node *def)
     classify(&w, fn->body, false);
     check_calls(&w, fn->body);
     check_await_operands(&w, fn->body);
+    place_locals(src, fn);
 }
 
 /* Code outside async functions: awaits and bare coroutine calls are errors. */

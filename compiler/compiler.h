@@ -12,7 +12,8 @@
  *               copied as written, with #line directives back to the source;
  *   typeprint.c spell C declarations from clang types (frame members);
  *   diag.c      every diagnostic goes through error_at();
- *   main.c      the command line, and `acc run`.
+ *   main.c      the command line, and `acc run`;
+ *   cc.c        `acc cc`, the C compiler wrapper.
  */
 #ifndef ACC_COMPILER_H
 #define ACC_COMPILER_H
@@ -137,7 +138,11 @@ struct Local {
     CXType type;
     bool is_param;
     bool is_async;     /* declared `async`: a pointer to async function */
+    bool in_frame;     /* lives in the frame (else a plain C local of the step) */
     CXCursor decl;
+    struct Node *decl_node; /* the VarDecl (NULL for parameters) */
+    struct Node **refs;     /* every reference in the body */
+    int nrefs;
 };
 
 struct AsyncFn {
@@ -173,6 +178,12 @@ typedef struct Program {
 
 Program *analyze(Source *src);
 AsyncFn *find_async_fn(Program *p, CXCursor referenced);
+
+/* ---- frame.c ---------------------------------------------------------- */
+
+/* Decide which locals live in the frame: parameters, and locals whose
+ * value or address may be needed after an await resumes. */
+void place_locals(Source *src, AsyncFn *fn);
 
 /* ---- typeprint.c ------------------------------------------------------ */
 
@@ -214,5 +225,10 @@ void out_generated(Out *o);
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
 char *emit_program(Program *p, bool lines, const char *out_name);
+
+/* ---- cc.c ------------------------------------------------------------- */
+
+/* `acc cc ARGS...`: argv holds ARGS. Returns the exit status. */
+int cc_main(int argc, char **argv);
 
 #endif

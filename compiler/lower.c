@@ -548,46 +548,74 @@ static bool decl_has_frame_local(Node *n)
     return false;
 }
 
-/* A declaration that stays in the step function (static, extern) but
- * whose type was defined in the same declaration and hoisted. */
+static Node *initializer_of(Node *var)
+{
+    CXCursor init = clang_Cursor_getVarDeclInitializer(var->cur);
+    if (clang_Cursor_isNull(init))
+        return NULL;
+    for (int i = var->nkids - 1; i >= 0; i--)
+        if (clang_equalCursors(var->kids[i]->cur, init))
+            return var->kids[i];
+    return NULL;
+}
+
+static bool is_async_var(Node *var)
+{
+    return has_async_annotation(var->cur) || type_is_async(clang_getCursorType(var->cur));
+}
+
+/* A variable that stays a C variable of the step function (static, extern,
+ * or a local that no await outlives), spelled from its type because its
+ * declaration was split or its type moved. */
 static void lower_kept_var(Lower *L, Node *var)
 {
     char *name = cx_str(clang_getCursorSpelling(var->cur));
-    char *d = declare(clang_getCursorType(var->cur), name);
+    CXType t = clang_getCursorType(var->cur);
+    char *d = has_async_annotation(var->cur) ? declare_async(t, name, false) : declare(t, name);
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(var->cur);
-    Buf b = {0};
+    Buf b = {0}, pre = {0};
     buf_printf(&b, "%s%s", sc == CX_SC_Static ? "static " : sc == CX_SC_Extern ? "extern " : "",
                d ? d : name);
-    CXCursor init = clang_Cursor_getVarDeclInitializer(var->cur);
-    for (int i = 0; i < var->nkids && !clang_Cursor_isNull(init); i++)
-        if (clang_equalCursors(var->kids[i]->cur, init)) {
-            char *t = render(L, var->kids[i]);
-            buf_printf(&b, " = %s", t);
-            free(t);
-        }
-    sync_to(L, var->b);
-    put(L, b.s);
-    put(L, ";\n");
-    free(b.s), free(d), free(name);
+    Node *init = initializer_of(var);
+    if (init) {
+        char *t2 = lower_expr(L, init, &pre);
+        buf_printf(&b, " = %s", t2);
+        free(t2);
+    }
+    put_with_pre(L, var, &pre, b.s);
+    free(b.s), free(d), free(name), free(pre.s);
 }
 
 static void lower_decl(Lower *L, Node *n)
 {
-    bool any_hoisted = false;
-    for (int i = 0; i < n->nkids; i++)
-        any_hoisted |= n->kids[i]->hoisted;
-    if (any_hoisted) {
-        for (int i = 0; i < n->nkids; i++) {
-            Node *k = n->kids[i];
-            if (k->kind == CXCursor_VarDecl && k->local)
-                lower_var(L, k);
-            else if (k->kind == CXCursor_VarDecl)
-                lower_kept_var(L, k);
+    bool special = false;
+    int nvars = 0;
+    Node *only = NULL;
+    for (int i = 0; i < n->nkids; i++) {
+        Node *k = n->kids[i];
+        special |= k->hoisted || (k->kind == CXCursor_VarDecl && (k->local || is_async_var(k)));
+        if (k->kind == CXCursor_VarDecl)
+            nvars++, only = k;
+    }
+    if (!special && nvars == 1 && only->has_await) {
+        /* kept as written; awaits in the initializer go before it */
+        Node *init = initializer_of(only);
+        Buf pre = {0};
+        if (init)
+            init->override = lower_expr(L, init, &pre);
+        char *t = render(L, n);
+        if (init) {
+            free(init->override);
+            init->override = NULL;
         }
+        put_with_pre(L, n, &pre, NULL);
+        put(L, t);
+        put(L, "\n");
+        free(t), free(pre.s);
         return;
     }
-    if (!decl_has_frame_local(n)) {
-        /* static, extern, typedef and tag declarations stay as written */
+    if (!special && !n->has_await) {
+        /* static, extern, typedef, tag and plain local declarations stay as written */
         sync_to(L, n->b);
         char *t = render(L, n);
         put(L, t);
@@ -595,9 +623,20 @@ static void lower_decl(Lower *L, Node *n)
         free(t);
         return;
     }
-    for (int i = 0; i < n->nkids; i++)
-        if (n->kids[i]->kind == CXCursor_VarDecl)
-            lower_var(L, n->kids[i]);
+    for (int i = 0; i < n->nkids; i++) {
+        Node *k = n->kids[i];
+        if (k->kind == CXCursor_VarDecl && k->local)
+            lower_var(L, k);
+        else if (k->kind == CXCursor_VarDecl)
+            lower_kept_var(L, k);
+        else if (!k->hoisted) {
+            sync_to(L, k->b);
+            char *t = render(L, k);
+            put(L, t);
+            put(L, ";\n");
+            free(t);
+        }
+    }
 }
 
 static bool starts_with_word(Lower *L, Node *n, const char *w)
@@ -1209,6 +1248,8 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     }
     for (int i = 0; i < fn->nlocals; i++) {
         Local *l = fn->locals[i];
+        if (!l->in_frame)
+            continue;
         char *d = frame_member(l);
         if (!d) {
             char *ts = cx_str(clang_getTypeSpelling(l->type));

@@ -1,0 +1,165 @@
+/*
+ * frame.c: which locals live in the frame.
+ *
+ * A local needs the frame when its value, or its address, may be used
+ * after an await resumes: the step function returns at every suspension,
+ * and its C locals die with it. Every other local stays a plain C local of
+ * the step function, declared where the user declared it: it costs no
+ * frame memory, the compiler can keep it in a register, and the code
+ * keeps the user's names.
+ *
+ * The analysis is conservative (a local it is unsure of goes to the frame):
+ *   - parameters, arrays, and locals whose address is taken: frame;
+ *   - a function with goto: every local in the frame (a backward jump can
+ *     reach anything);
+ *   - else a local is live across await A when a reference to it comes
+ *     after A resumes: later in the text, or in the same full expression
+ *     outside A's operand (awaits are hoisted before their expression), or
+ *     anywhere in a loop that holds A and repeats without redeclaring it.
+ */
+#include "compiler.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_expr(Node *n)
+{
+    return n->kind >= CXCursor_FirstExpr && n->kind <= CXCursor_LastExpr;
+}
+
+static bool is_loop(Node *n)
+{
+    return n->kind == CXCursor_WhileStmt || n->kind == CXCursor_DoStmt || n->kind == CXCursor_ForStmt;
+}
+
+static bool is_within(Node *n, Node *anc)
+{
+    for (; n; n = n->parent)
+        if (n == anc)
+            return true;
+    return false;
+}
+
+/* The full expression holding n: its highest enclosing expression. */
+static Node *full_expr(Node *n)
+{
+    while (n->parent && is_expr(n->parent))
+        n = n->parent;
+    return n;
+}
+
+static void collect(Node *n, enum NodeRole role, Node ***v, int *nv)
+{
+    if (n->role == role) {
+        *v = xrealloc(*v, (size_t)(*nv + 1) * sizeof **v);
+        (*v)[(*nv)++] = n;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        collect(n->kids[i], role, v, nv);
+}
+
+static bool has_kind(Node *n, enum CXCursorKind k)
+{
+    if (n->kind == k)
+        return true;
+    for (int i = 0; i < n->nkids; i++)
+        if (has_kind(n->kids[i], k))
+            return true;
+    return false;
+}
+
+/* Does this reference hand out the local's address? `&x`, `&x.f`,
+ * `x.arr` (an array member decays), `&x[i]`. */
+static bool takes_address(Source *src, Node *ref)
+{
+    Node *n = ref;
+    while (n->parent) {
+        Node *p = n->parent;
+        if (p->kind == CXCursor_ParenExpr || p->kind == CXCursor_UnexposedExpr ||
+            (p->kind == CXCursor_MemberRefExpr && p->nkids && p->kids[0] == n) ||
+            (p->kind == CXCursor_ArraySubscriptExpr && p->nkids && p->kids[0] == n)) {
+            n = p;
+            continue;
+        }
+        if (p->kind == CXCursor_UnaryOperator && p->in_main && n->in_main && p->b < n->b) {
+            char *g = gap_text(src, p->b, n->b);
+            bool amp = strcmp(g, "&") == 0;
+            free(g);
+            if (amp)
+                return true;
+        }
+        break;
+    }
+    /* an array-typed result decays to a pointer */
+    return clang_getCanonicalType(clang_getCursorType(n->cur)).kind == CXType_ConstantArray;
+}
+
+static bool live_across(Local *l, Node **awaits, int nawaits)
+{
+    Node *decl = l->decl_node;
+    Node *scope = decl->parent ? decl->parent->parent : NULL; /* VarDecl < DeclStmt < block */
+    if (!scope)
+        return true;
+    for (int a = 0; a < nawaits; a++) {
+        Node *A = awaits[a];
+        if (!is_within(A, scope) || A->b < decl->b || is_within(A, decl))
+            continue;
+        Node *F = full_expr(A);
+        for (int r = 0; r < l->nrefs; r++) {
+            Node *R = l->refs[r];
+            if (R->b >= F->e)
+                return true;
+            if (is_within(R, F) && !is_within(R, A->kids[0]))
+                return true;
+        }
+        /* loops around A that repeat without redeclaring the local */
+        for (Node *L = A->parent; L && L != scope->parent; L = L->parent) {
+            if (!is_loop(L) || !is_within(L, scope))
+                continue;
+            Node *body = L->kids[L->nkids - 1];
+            if (is_within(decl, body))
+                continue;
+            for (int r = 0; r < l->nrefs; r++)
+                if (is_within(l->refs[r], L))
+                    return true;
+        }
+    }
+    return false;
+}
+
+void place_locals(Source *src, AsyncFn *fn)
+{
+    Node **awaits = NULL;
+    int nawaits = 0;
+    collect(fn->body, ROLE_AWAIT, &awaits, &nawaits);
+    bool has_goto = has_kind(fn->body, CXCursor_GotoStmt) || has_kind(fn->body, CXCursor_IndirectGotoStmt);
+
+    for (int i = 0; i < fn->nlocals; i++) {
+        Local *l = fn->locals[i];
+        bool frame = l->is_param || has_goto || !l->decl_node;
+        if (!frame && clang_getCanonicalType(l->type).kind == CXType_ConstantArray)
+            frame = true;
+        for (int r = 0; r < l->nrefs && !frame; r++)
+            frame = takes_address(src, l->refs[r]);
+        if (!frame)
+            frame = live_across(l, awaits, nawaits);
+        l->in_frame = frame;
+        if (!frame) {
+            /* a plain C local: its references stay as written */
+            for (int r = 0; r < l->nrefs; r++)
+                l->refs[r]->role = ROLE_NONE;
+            if (l->decl_node)
+                l->decl_node->local = NULL;
+            continue;
+        }
+        for (int r = 0; r < l->nrefs; r++) {
+            Node *R = l->refs[r];
+            if (!R->in_main || !text_is(src, R->b, R->e, l->name))
+                error_at(R->b, "acc cannot translate a macro whose definition uses '%s', a local of "
+                               "async function '%s' that lives across an await; pass it to the macro "
+                               "as an argument",
+                         l->name, fn->name);
+        }
+    }
+    free(awaits);
+}
