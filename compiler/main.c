@@ -3,6 +3,7 @@
  *
  *     acc [options] FILE.acc [-o OUT.c]     translate
  *     acc run [options] FILE.acc [-- ARGS]  translate, compile, run
+ *     acc cc [COMPILER] ARGS...             a cc that takes .acc files (cc.c)
  *
  * The driver is the list of passes: parse, analyze, emit (which lowers),
  * then an atomic write. Exit status: 0 done, 1 errors in the input, 2 usage
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 {
     fputs("usage: acc [options] FILE.acc [-o OUT.c]\n"
           "       acc run [options] FILE.acc [-- ARGS...]\n"
+          "       acc cc [COMPILER] CC-ARGS...\n"
           "\n"
           "Translate async-C (C11 with async functions and await) into plain C11.\n"
           "\n"
@@ -57,7 +59,10 @@ static void usage(FILE *f)
           "  --help              print this help\n"
           "\n"
           "acc run translates FILE.acc, compiles it with $CC (default cc) and the\n"
-          "runtime, runs it with ARGS and exits with its status.\n",
+          "runtime, runs it with ARGS and exits with its status.\n"
+          "\n"
+          "acc cc runs $CC (default cc, or COMPILER) with CC-ARGS, translating each\n"
+          "FILE.acc among them first: make CC=\"acc cc\". See acc(1).\n",
           f);
 }
 
@@ -400,6 +405,8 @@ static int run(Options *o)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "cc") == 0)
+        return cc_main(argc - 2, argv + 2);
     Options o = {0};
     parse_args(&o, argc, argv);
     if (o.run)
