@@ -110,6 +110,7 @@ typedef struct Node {
     Local *local;      /* ROLE_LOCAL_REF, and VarDecl nodes of frame locals */
     AsyncFn *callee;   /* ROLE_CORO_CALL: the async function called */
     int temp;          /* ROLE_AWAIT: index of its result temporary, -1 none */
+    int literal;       /* a compound literal kept in the frame: its number, else 0 */
     char *override;    /* lowering: text that replaces this node's region */
     char *decl_text;   /* ROLE_ASYNC_DECL: the declaration as C spells it */
     unsigned decl_end; /* ROLE_ASYNC_DECL: end of the declarator it replaces */
@@ -164,6 +165,8 @@ struct AsyncFn {
     int nlocals;
     CXType *temps;         /* await result temporaries */
     int ntemps;
+    CXType *literals;      /* compound literals whose storage must outlive an await */
+    int nliterals;
     int nawaits;           /* resume points */
     bool is_main;          /* async int main */
 };

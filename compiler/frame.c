@@ -73,6 +73,8 @@ static bool has_kind(Node *n, enum CXCursorKind k)
 static bool takes_address(Source *src, Node *ref)
 {
     Node *n = ref;
+    if (clang_getCanonicalType(clang_getCursorType(ref->cur)).kind == CXType_ConstantArray)
+        return true; /* an array decays to a pointer (or is sizeof's operand: harmless) */
     while (n->parent) {
         Node *p = n->parent;
         if (p->kind == CXCursor_ParenExpr || p->kind == CXCursor_UnexposedExpr ||
@@ -127,8 +129,23 @@ static bool live_across(Local *l, Node **awaits, int nawaits)
     return false;
 }
 
+/* A compound literal lives until its block ends (C11 6.5.2.5p5), which may
+ * be after an await: if its address can escape, it is kept in the frame. */
+static void place_literals(Source *src, AsyncFn *fn, Node *n)
+{
+    if (n->kind == CXCursor_CompoundLiteralExpr && takes_address(src, n)) {
+        fn->literals = xrealloc(fn->literals, (size_t)(fn->nliterals + 1) * sizeof *fn->literals);
+        fn->literals[fn->nliterals++] = clang_getCursorType(n->cur);
+        n->literal = fn->nliterals;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        place_literals(src, fn, n->kids[i]);
+}
+
 void place_locals(Source *src, AsyncFn *fn)
 {
+    if (fn->body->has_await)
+        place_literals(src, fn, fn->body);
     Node **awaits = NULL;
     int nawaits = 0;
     collect(fn->body, ROLE_AWAIT, &awaits, &nawaits);

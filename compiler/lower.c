@@ -48,6 +48,9 @@ typedef struct Lower {
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
 
+/* A line of its own in pre-statements: map back to the statement's line. */
+#define RESYNC "\001\n"
+
 /* ---- rendering source text with edits ------------------------------------ */
 
 typedef struct Edit {
@@ -61,6 +64,7 @@ typedef struct Edits {
 } Edits;
 
 static char *run_form_text(Lower *L, Node *form, Buf *pre);
+static char *apply_edits(Lower *L, Edits *E, unsigned b, unsigned e);
 
 static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
 {
@@ -77,6 +81,21 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
     if (n->role == ROLE_LOCAL_REF) {
         Buf b = {0};
         buf_printf(&b, "acc_self->%s", n->local->member);
+        add_edit(E, n->b, n->e, b.s);
+        return;
+    }
+    if (n->literal) {
+        /* (T){...}  =>  (*(T (*))memcpy(&acc_self->acc_clN, &(T){...}, sizeof(T))) */
+        Edits inner = {0};
+        for (int i = 0; i < n->nkids; i++)
+            collect_edits(L, n->kids[i], &inner);
+        char *lit = apply_edits(L, &inner, n->b, n->e);
+        CXType t = clang_getCursorType(n->cur);
+        char *ptr = declare(t, "(*)"), *ty = declare(t, "");
+        Buf b = {0};
+        buf_printf(&b, "(*(%s)memcpy(&acc_self->acc_cl%d, &%s, sizeof(%s)))", ptr ? ptr : "void *",
+                   n->literal, lit, ty ? ty : "int");
+        free(lit), free(ptr), free(ty);
         add_edit(E, n->b, n->e, b.s);
         return;
     }
@@ -114,6 +133,13 @@ static char *render_range(Lower *L, Node *n, unsigned b, unsigned e)
 {
     Edits E = {0};
     collect_edits(L, n, &E);
+    return apply_edits(L, &E, b, e);
+}
+
+/* The text of [b, e) with edits applied; frees the edits. */
+static char *apply_edits(Lower *L, Edits *Ep, unsigned b, unsigned e)
+{
+    Edits E = *Ep;
     qsort(E.v, (size_t)E.n, sizeof *E.v, edit_order);
     Buf out = {0};
     unsigned pos = b;
@@ -324,7 +350,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
                "acc_self->acc_hdr.state = %d;\n"
                "if (acc__await(&acc_self->acc_hdr, %s) == ACC_PENDING)\n"
                "    return ACC_PENDING;\n"
-               "acc_resume_%d:;\n",
+               RESYNC "acc_resume_%d:;\n",
                k, coro, k);
     free(coro);
     free(tmp_dest);
@@ -374,10 +400,10 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         Buf inner = {0};
         char *rhs = lower_expr(L, n->kids[1], &inner);
         if (andand)
-            buf_printf(pre, "if (%s) {\n%s    acc_self->acc_t%d = (%s) != 0;\n} else\n    acc_self->acc_t%d = 0;\n",
+            buf_printf(pre, "if (%s) {\n%sacc_self->acc_t%d = (%s) != 0;\n} else {\nacc_self->acc_t%d = 0;\n}\n",
                        lhs, inner.s ? inner.s : "", k, rhs, k);
         else
-            buf_printf(pre, "if (%s)\n    acc_self->acc_t%d = 1;\nelse {\n%s    acc_self->acc_t%d = (%s) != 0;\n}\n",
+            buf_printf(pre, "if (%s) {\nacc_self->acc_t%d = 1;\n} else {\n%sacc_self->acc_t%d = (%s) != 0;\n}\n",
                        lhs, k, inner.s ? inner.s : "", k, rhs);
         free(lhs), free(rhs), free(inner.s);
         Buf v = {0};
@@ -396,10 +422,10 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         char *x = lower_expr(L, n->kids[1], &a);
         char *y = lower_expr(L, n->kids[2], &b);
         if (is_void)
-            buf_printf(pre, "if (%s) {\n%s    (void)(%s);\n} else {\n%s    (void)(%s);\n}\n", cond,
+            buf_printf(pre, "if (%s) {\n%s(void)(%s);\n} else {\n%s(void)(%s);\n}\n", cond,
                        a.s ? a.s : "", x, b.s ? b.s : "", y);
         else
-            buf_printf(pre, "if (%s) {\n%s    acc_self->acc_t%d = %s;\n} else {\n%s    acc_self->acc_t%d = %s;\n}\n",
+            buf_printf(pre, "if (%s) {\n%sacc_self->acc_t%d = %s;\n} else {\n%sacc_self->acc_t%d = %s;\n}\n",
                        cond, a.s ? a.s : "", k, x, b.s ? b.s : "", k, y);
         free(cond), free(x), free(y), free(a.s), free(b.s);
         if (is_void)
@@ -408,7 +434,7 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         buf_printf(&v, "acc_self->acc_t%d", k);
         return v.s;
     }
-    if (binop_is(L, n, ",") && is_awaited(n->kids[1])) {
+    if (binop_is(L, n, ",")) {
         char *lhs = lower_expr(L, n->kids[0], pre);
         buf_printf(pre, "(void)(%s);\n", lhs);
         free(lhs);
@@ -453,11 +479,46 @@ static void put(Lower *L, const char *s)
 }
 
 /* Emit pre-statements and then `text;` (text may be NULL). */
+/* Write pre-statements; a RESYNC line in them maps the next line back to
+ * the statement's own line (so that a resumed await is at its line). */
+static void put_pre(Lower *L, Node *at, const char *pre)
+{
+    for (const char *p = pre; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (n == strlen(RESYNC) && strncmp(p, RESYNC, n) == 0)
+            sync_to(L, at->b);
+        else
+            out_text(L->o, p, n);
+        p += n;
+    }
+}
+
+/* A value that is only read: as a statement it would do nothing. */
+static bool is_plain_value(const char *text)
+{
+    if (strcmp(text, "((void)0)") == 0)
+        return true;
+    const char *p = "acc_self->acc_t";
+    if (strncmp(text, p, strlen(p)) != 0)
+        return false;
+    for (text += strlen(p); *text; text++)
+        if (*text < '0' || *text > '9')
+            return false;
+    return true;
+}
+
+/* Emit pre-statements and then `text;` (text may be NULL). The statement
+ * maps back to its own line again after the awaits before it. */
 static void put_with_pre(Lower *L, Node *at, Buf *pre, const char *text)
 {
     sync_to(L, at->b);
-    if (pre->s)
-        put(L, pre->s);
+    if (pre->s) {
+        put_pre(L, at, pre->s);
+        sync_to(L, at->b);
+    }
+    if (text && pre->s && is_plain_value(text))
+        return; /* `await f(), await g();`: nothing left to evaluate */
     if (text) {
         put(L, text);
         put(L, ";\n");
@@ -1262,6 +1323,13 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         }
         out_printf(o, "    %s;\n", d);
         free(d);
+    }
+    for (int i = 0; i < fn->nliterals; i++) {
+        Buf name = {0};
+        buf_printf(&name, "acc_cl%d", i + 1);
+        char *d = declare_member(fn->literals[i], name.s);
+        out_printf(o, "    %s; /* a compound literal that outlives an await */\n", d ? d : "int");
+        free(d), free(name.s);
     }
     for (int i = 0; i < fn->ntemps; i++) {
         Buf name = {0};
