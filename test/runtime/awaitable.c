@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // Hand-written awaitables (SPEC 2.1): poll runs at the await and after
 // each acc_wake; a wake during poll makes the task poll again at the next

@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // Cancellation: a cancelled sleep returns -ECANCELED at once and so do
 // later runtime awaits; a task cancelled before it first runs does not run

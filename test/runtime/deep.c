@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // Recursion 100000 awaits deep, on a thread with a 256 KiB C stack: past
 // ACC__MAX_DEPTH nested awaits the callee is handed to the task's

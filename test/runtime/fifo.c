@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // Ordering (SPEC 2): ready tasks run FIFO, a yield goes to the back of the
 // queue, spawned tasks start at the next turn in spawn order, and timers

@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // acc_gather: children start in argument order, each running up to its
 // first suspension before the next starts; results land in their lvalues;

@@ -2,6 +2,7 @@
 // monotonic, and acc_run runs a coroutine made through its C entry, here
 // the runtime's own acc_sleep (docs/abi.md), for at least as long as asked.
 // RUN: %crun %s | FileCheck --match-full-lines %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck --match-full-lines %s
 #include <acc.h>
 #include <stdio.h>
 

@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // Two sleeps of 0.2 s and 0.1 s gathered: the shorter finishes first and
 // the whole takes about 0.2 s, not 0.3 s. Written by hand against the

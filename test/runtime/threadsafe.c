@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // acc_wake_threadsafe from other threads: one pthread opens a gate after
 // a delay while the loop keeps running other tasks; then four threads

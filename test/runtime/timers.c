@@ -1,4 +1,5 @@
 // RUN: %crun %s | FileCheck %s
+// RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
 // A million timers armed at once in the heap: one gather of a million
 // sleeps of 0 to 99 ms. Each fires once, in deadline order (checked by
