@@ -12,10 +12,11 @@ build=${ACC_BUILD_DIR:-$root/build}
 
 # What building and testing acc needs: the C toolchains (tests compile with
 # both gcc and clang), libclang for the translator, LLVM's lit and FileCheck
-# for the tests, tree-sitter for the grammar, valgrind for the leak tests.
+# for the tests, tree-sitter for the grammar, valgrind for the leak tests,
+# pkg-config and groff for the build-integration tests (test/build).
 packages=(
     cmake make ninja-build gcc libc6-dev clang libclang-dev llvm-14-tools python3
-    libtree-sitter-dev valgrind
+    libtree-sitter-dev valgrind pkgconf groff-base
 )
 
 missing=()
