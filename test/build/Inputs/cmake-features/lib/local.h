@@ -1,0 +1,2 @@
+/* local.h: beside worker.acc, included as "local.h". */
+#define LOCAL_OFFSET 1
