@@ -21,7 +21,11 @@
 # Call it in the directory that creates <target>, after the target's .acc
 # sources are known. The target's include directories and compile
 # definitions (with those of what it links) are given to acc too, read at
-# generate time, so later target_include_directories() calls count.
+# generate time, so later target_include_directories() calls count. (A
+# definition or include directory written with $<COMPILE_LANGUAGE:...>
+# cannot be evaluated for a custom command: pass what acc needs in OPTIONS
+# instead.) Do not also give the .acc files LANGUAGE C on the same target:
+# that is the other way, `acc cc` as the C compiler launcher.
 include_guard(GLOBAL)
 
 cmake_policy(PUSH)
