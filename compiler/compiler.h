@@ -164,7 +164,9 @@ struct AsyncFn {
     Local **locals;        /* parameters first, then body locals */
     int nlocals;
     CXType *temps;         /* await result temporaries */
+    int *temp_stmt;        /* the statement each temporary serves */
     int ntemps;
+    int cur_stmt;          /* lowering: number of the statement being lowered */
     CXType *literals;      /* compound literals whose storage must outlive an await */
     int nliterals;
     int nawaits;           /* resume points */

@@ -215,7 +215,9 @@ static bool direct_result(Node *await, CXType t)
 static int new_temp(AsyncFn *fn, CXType t)
 {
     fn->temps = xrealloc(fn->temps, (size_t)(fn->ntemps + 1) * sizeof *fn->temps);
+    fn->temp_stmt = xrealloc(fn->temp_stmt, (size_t)(fn->ntemps + 1) * sizeof *fn->temp_stmt);
     fn->temps[fn->ntemps] = t;
+    fn->temp_stmt[fn->ntemps] = fn->cur_stmt;
     return ++fn->ntemps;
 }
 
@@ -1010,6 +1012,7 @@ static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
 
 static void lower_stmt(Lower *L, Node *n)
 {
+    L->fn->cur_stmt++;
     switch (n->kind) {
     case CXCursor_CompoundStmt: {
         sync_to(L, n->b);
@@ -1277,6 +1280,139 @@ void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
     free(b.s);
 }
 
+/* The block a local belongs to: locals of blocks that never run at the
+ * same time (siblings) share storage through an anonymous union. */
+static Node *scope_of(AsyncFn *fn, Local *l)
+{
+    if (!l->decl_node)
+        return fn->body;
+    for (Node *n = l->decl_node->parent; n; n = n->parent)
+        if (n->kind == CXCursor_CompoundStmt || n->kind == CXCursor_ForStmt)
+            return n;
+    return fn->body;
+}
+
+static bool scope_has_locals(AsyncFn *fn, Node *scope)
+{
+    for (int i = 0; i < fn->nlocals; i++) {
+        Local *l = fn->locals[i];
+        if (!l->in_frame)
+            continue;
+        for (Node *s = scope_of(fn, l); s; s = s->parent)
+            if (s == scope)
+                return true;
+    }
+    return false;
+}
+
+/* The nearest scopes below n (not below another scope). */
+static void child_scopes(Node *n, Node ***v, int *nv, bool top)
+{
+    if (!top && (n->kind == CXCursor_CompoundStmt || n->kind == CXCursor_ForStmt)) {
+        *v = xrealloc(*v, (size_t)(*nv + 1) * sizeof **v);
+        (*v)[(*nv)++] = n;
+        return;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        child_scopes(n->kids[i], v, nv, false);
+}
+
+static void emit_indent(Out *o, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        out_str(o, "    ");
+}
+
+static void emit_frame_locals(AsyncFn *fn, Node *scope, Out *o, int depth)
+{
+    for (int i = 0; i < fn->nlocals; i++) {
+        Local *l = fn->locals[i];
+        if (!l->in_frame || scope_of(fn, l) != scope)
+            continue;
+        char *d = frame_member(l);
+        if (!d) {
+            char *ts = cx_str(clang_getTypeSpelling(l->type));
+            unsigned off;
+            clang_getExpansionLocation(clang_getCursorLocation(l->decl), NULL, NULL, NULL, &off);
+            error_at(off, "acc cannot yet keep '%s' of type '%s' in a frame (a type declared "
+                          "inside the function or without a name)", l->name, ts);
+            free(ts);
+            continue;
+        }
+        emit_indent(o, depth);
+        out_printf(o, "%s;\n", d);
+        free(d);
+    }
+    if (!scope)
+        return;
+    Node **kids = NULL;
+    int nkids = 0, used = 0;
+    child_scopes(scope, &kids, &nkids, true);
+    for (int i = 0; i < nkids; i++)
+        if (scope_has_locals(fn, kids[i]))
+            kids[used++] = kids[i];
+    if (used == 1) {
+        emit_frame_locals(fn, kids[0], o, depth);
+    } else if (used > 1) {
+        emit_indent(o, depth);
+        out_str(o, "union { /* blocks that never run at the same time */\n");
+        for (int i = 0; i < used; i++) {
+            emit_indent(o, depth + 1);
+            out_str(o, "struct {\n");
+            emit_frame_locals(fn, kids[i], o, depth + 2);
+            emit_indent(o, depth + 1);
+            out_str(o, "};\n");
+        }
+        emit_indent(o, depth);
+        out_str(o, "};\n");
+    }
+    free(kids);
+}
+
+static void emit_temp(AsyncFn *fn, int i, Out *o, int depth)
+{
+    Buf name = {0};
+    buf_printf(&name, "acc_t%d", i + 1);
+    char *d = fn->temps[i].kind == CXType_Invalid ? NULL : declare_member(fn->temps[i], name.s);
+    emit_indent(o, depth);
+    if (d)
+        out_printf(o, "%s;\n", d);
+    else
+        out_printf(o, "int %s;\n", name.s);
+    free(d), free(name.s);
+}
+
+/* Await results live from the await to the end of their statement, so
+ * the temporaries of different statements share storage. */
+static void emit_temps(AsyncFn *fn, Out *o)
+{
+    int groups = 0;
+    for (int i = 0; i < fn->ntemps; i++)
+        if (i == 0 || fn->temp_stmt[i] != fn->temp_stmt[i - 1])
+            groups++;
+    if (groups <= 1) {
+        for (int i = 0; i < fn->ntemps; i++)
+            emit_temp(fn, i, o, 1);
+        return;
+    }
+    out_str(o, "    union { /* await results: one statement's at a time */\n");
+    for (int i = 0; i < fn->ntemps;) {
+        int j = i;
+        while (j < fn->ntemps && fn->temp_stmt[j] == fn->temp_stmt[i])
+            j++;
+        if (j - i == 1) {
+            emit_temp(fn, i, o, 2);
+        } else {
+            out_str(o, "        struct {\n");
+            for (int k = i; k < j; k++)
+                emit_temp(fn, k, o, 3);
+            out_str(o, "        };\n");
+        }
+        i = j;
+    }
+    out_str(o, "    };\n");
+}
+
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 {
     Lower L = {.p = p, .src = p->src, .fn = fn};
@@ -1307,23 +1443,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         out_printf(o, "    %s;\n", out_type_decl(fn, "acc_out", &owned));
         free(owned);
     }
-    for (int i = 0; i < fn->nlocals; i++) {
-        Local *l = fn->locals[i];
-        if (!l->in_frame)
-            continue;
-        char *d = frame_member(l);
-        if (!d) {
-            char *ts = cx_str(clang_getTypeSpelling(l->type));
-            unsigned off;
-            clang_getExpansionLocation(clang_getCursorLocation(l->decl), NULL, NULL, NULL, &off);
-            error_at(off, "acc cannot yet keep '%s' of type '%s' in a frame (a type declared "
-                          "inside the function or without a name)", l->name, ts);
-            free(ts);
-            continue;
-        }
-        out_printf(o, "    %s;\n", d);
-        free(d);
-    }
+    emit_frame_locals(fn, fn->body, o, 1);
     for (int i = 0; i < fn->nliterals; i++) {
         Buf name = {0};
         buf_printf(&name, "acc_cl%d", i + 1);
@@ -1331,16 +1451,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         out_printf(o, "    %s; /* a compound literal that outlives an await */\n", d ? d : "int");
         free(d), free(name.s);
     }
-    for (int i = 0; i < fn->ntemps; i++) {
-        Buf name = {0};
-        buf_printf(&name, "acc_t%d", i + 1);
-        char *d = fn->temps[i].kind == CXType_Invalid ? NULL : declare_member(fn->temps[i], name.s);
-        if (d)
-            out_printf(o, "    %s; /* await result */\n", d);
-        else
-            out_printf(o, "    int %s; /* await result */\n", name.s);
-        free(d), free(name.s);
-    }
+    emit_temps(fn, o);
     out_str(o, "};\n");
     out_printf(o, "static int %s__step(acc_frame *acc_base);\n", fn->name);
 
