@@ -82,12 +82,10 @@ static void note_async_decl(Source *src, CXCursor c)
         fn->nparams = n < 0 ? 0 : n;
         fn->param_types = xcalloc((size_t)fn->nparams, sizeof *fn->param_types);
         fn->param_names = xcalloc((size_t)fn->nparams, sizeof *fn->param_names);
-        fn->param_async = xcalloc((size_t)fn->nparams, sizeof *fn->param_async);
         for (int i = 0; i < fn->nparams; i++) {
             CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
             fn->param_types[i] = clang_getCursorType(a);
             fn->param_names[i] = cx_str(clang_getCursorSpelling(a));
-            fn->param_async[i] = has_async_annotation(a);
         }
         prog->fns = xrealloc(prog->fns, (size_t)(prog->nfns + 1) * sizeof *prog->fns);
         prog->fns[prog->nfns++] = fn;
@@ -130,22 +128,29 @@ const char *form_name(enum FormKind k)
 
 /* ---- the rules inside function bodies ----------------------------------- */
 
-/* `await` reaches clang as `__extension__`; the operator's location is the
- * `await` token itself when the user wrote it there. */
-static bool is_await_cursor(Source *src, CXCursor c)
+static bool word_at(Source *src, unsigned off, const char *w)
 {
-    if (clang_getCursorKind(c) != CXCursor_UnaryOperator)
+    size_t n = strlen(w);
+    if (off + n > src->len || strncmp(src->text + off, w, n) != 0)
+        return false;
+    char next = off + n < src->len ? src->text[off + n] : ' ';
+    return !(next == '_' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
+             (next >= '0' && next <= '9'));
+}
+
+/* `await` reaches clang as `__extension__`, a unary operator. It is ours
+ * when its text starts with the `await` token: where the user wrote it,
+ * or, inside a macro's argument, where the argument is spelled. */
+static bool is_await_node(Source *src, Node *n)
+{
+    if (n->kind != CXCursor_UnaryOperator)
         return false;
     CXFile f;
     unsigned off;
-    clang_getExpansionLocation(clang_getCursorLocation(c), &f, NULL, NULL, &off);
-    if (!f || !clang_File_isEqual(f, src->file) || off + 5 > src->len)
-        return false;
-    const char *t = src->text + off;
-    char next = off + 5 < src->len ? t[5] : ' ';
-    return strncmp(t, "await", 5) == 0 &&
-           !(next == '_' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
-             (next >= '0' && next <= '9'));
+    clang_getExpansionLocation(clang_getCursorLocation(n->cur), &f, NULL, NULL, &off);
+    if (f && clang_File_isEqual(f, src->file) && word_at(src, off, "await"))
+        return true;
+    return n->in_main && n->from_arg && word_at(src, n->b, "await");
 }
 
 /* An await inside a macro's definition expands where we cannot rewrite it. */
@@ -252,7 +257,6 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     l->name = cx_str(clang_getCursorSpelling(decl));
     l->type = clang_getCursorType(decl);
     l->is_param = is_param;
-    l->is_async = has_async_annotation(decl);
     l->decl = decl;
     /* frame member names are unique: shadowed names get a suffix */
     char *m = xstrdup(l->name);
@@ -377,64 +381,13 @@ static bool calls_async_pointer(Node *call)
     return has_async_annotation(d) || type_is_async(clang_getCursorType(d));
 }
 
-static bool is_async_decl_kind(enum CXCursorKind k)
-{
-    return k == CXCursor_VarDecl || k == CXCursor_FieldDecl || k == CXCursor_ParmDecl ||
-           k == CXCursor_TypedefDecl;
-}
-
-/* `async int (*op)(int) = f;`  =>  `acc_frame *(*op)(int *, int) = f__coro;`
- * The declarator (from the specifiers to the initializer) is replaced. */
-static void mark_async_decl(Source *src, Node *n)
-{
-    char *name = cx_str(clang_getCursorSpelling(n->cur));
-    CXType t = n->kind == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(n->cur)
-                                                : clang_getCursorType(n->cur);
-    char *d = has_async_annotation(n->cur) ? declare_async(t, name, false) : declare(t, name);
-    if (!d) {
-        error_at(n->b, "acc cannot spell the type of '%s'", name);
-        free(name);
-        return;
-    }
-    Buf b = {0};
-    enum CX_StorageClass sc = clang_Cursor_getStorageClass(n->cur);
-    if (n->kind == CXCursor_TypedefDecl)
-        buf_puts(&b, "typedef ");
-    else if (sc == CX_SC_Static)
-        buf_puts(&b, "static ");
-    else if (sc == CX_SC_Extern)
-        buf_puts(&b, "extern ");
-    buf_puts(&b, d);
-    free(d);
-    n->role = ROLE_ASYNC_DECL;
-    n->decl_text = b.s;
-    n->decl_end = n->e;
-    if (n->kind == CXCursor_VarDecl) {
-        CXCursor init = clang_Cursor_getVarDeclInitializer(n->cur);
-        if (!clang_Cursor_isNull(init)) {
-            for (int i = 0; i < n->nkids; i++)
-                if (clang_equalCursors(n->kids[i]->cur, init)) {
-                    unsigned e = n->kids[i]->b;
-                    while (e > n->b && src->text[e - 1] != '=')
-                        e--;
-                    if (e > n->b)
-                        e--;
-                    while (e > n->b && (src->text[e - 1] == ' ' || src->text[e - 1] == '\t'))
-                        e--;
-                    n->decl_end = e;
-                }
-        }
-    }
-    free(name);
-}
-
 /* Second pass: roles, and the rules. */
 static void classify(Walk *w, Node *n, bool in_sizeof)
 {
     Source *src = w->src;
     bool sizeof_here = in_sizeof || n->kind == CXCursor_UnaryExpr;
 
-    if (is_await_cursor(src, n->cur)) {
+    if (is_await_node(src, n)) {
         n->role = ROLE_AWAIT;
         if (!w->fn) {
             error_at(n->b, "'await' outside an async function");
@@ -481,12 +434,6 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (!n->in_main || n->e - n->b != strlen(find_async_fn(prog, clang_getCursorReferenced(n->cur))->name))
             error_at(n->b, "acc cannot translate a macro whose definition names async function '%s'",
                      find_async_fn(prog, clang_getCursorReferenced(n->cur))->name);
-    } else if (is_async_decl_kind(n->kind) && n->in_main && !n->from_arg &&
-               !(w->fn && n->kind == CXCursor_VarDecl && n->local) &&
-               !(n->kind == CXCursor_ParmDecl && n->parent && n->parent->kind == CXCursor_FunctionDecl &&
-                 find_async_fn(prog, n->parent->cur)) &&
-               (has_async_annotation(n->cur) || type_is_async(clang_getCursorType(n->cur)))) {
-        mark_async_decl(src, n);
     } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
         Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
         if (l) {

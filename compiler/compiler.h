@@ -81,7 +81,6 @@ enum NodeRole {
     ROLE_FORM,       /* acc_gather / acc_run / acc_spawn / acc_wait_for */
     ROLE_LOCAL_REF,  /* reference to a frame-resident local or parameter */
     ROLE_FN_REF,     /* an async function named, not called: its entry */
-    ROLE_ASYNC_DECL, /* a declaration of a pointer to async function (or typedef) */
 };
 
 enum FormKind { FORM_NONE, FORM_RUN, FORM_GATHER, FORM_SPAWN, FORM_WAIT_FOR };
@@ -112,8 +111,6 @@ typedef struct Node {
     int temp;          /* ROLE_AWAIT: index of its result temporary, -1 none */
     int literal;       /* a compound literal kept in the frame: its number, else 0 */
     char *override;    /* lowering: text that replaces this node's region */
-    char *decl_text;   /* ROLE_ASYNC_DECL: the declaration as C spells it */
-    unsigned decl_end; /* ROLE_ASYNC_DECL: end of the declarator it replaces */
 } Node;
 
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv);
@@ -138,7 +135,6 @@ struct Local {
     char *member;      /* frame member name (unique in the frame) */
     CXType type;
     bool is_param;
-    bool is_async;     /* declared `async`: a pointer to async function */
     bool in_frame;     /* lives in the frame (else a plain C local of the step) */
     CXCursor decl;
     struct Node *decl_node; /* the VarDecl (NULL for parameters) */
@@ -159,7 +155,6 @@ struct AsyncFn {
     int nparams;
     CXType *param_types;
     char **param_names;
-    bool *param_async;     /* parameter declared `async` */
     Node *body;            /* definitions in the main file */
     Local **locals;        /* parameters first, then body locals */
     int nlocals;
@@ -196,8 +191,8 @@ void place_locals(Source *src, AsyncFn *fn);
 char *declare(CXType t, const char *name);
 /* The same for a frame member: top-level const dropped. NULL: unspellable. */
 char *declare_member(CXType t, const char *name);
-/* For a declaration that is itself `async` (a pointer to async function,
- * an array of them, ...): the function type is spelled as its entry. */
+/* The type of an async function (or a pointer to one) spelled as its
+ * entry: `int (*)(int)` becomes `acc_frame *(*)(int *, int)`. */
 char *declare_async(CXType t, const char *name, bool mutable_top);
 bool type_is_async(CXType t);
 /* Set by lower.c: the file-scope name of a type declared in an async body. */

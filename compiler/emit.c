@@ -186,10 +186,10 @@ static void declare_callees(Emit *E, Node *n, bool *wrote)
 }
 
 /* Does plain code need rewriting: a form, an async function named as a
- * value, a declaration of an async function pointer? */
+ * value? */
 static bool needs_render(Node *n)
 {
-    if (n->role == ROLE_FORM || n->role == ROLE_FN_REF || n->role == ROLE_ASYNC_DECL)
+    if (n->role == ROLE_FORM || n->role == ROLE_FN_REF)
         return true;
     for (int i = 0; i < n->nkids; i++)
         if (needs_render(n->kids[i]))

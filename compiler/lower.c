@@ -65,6 +65,7 @@ typedef struct Edits {
 
 static char *run_form_text(Lower *L, Node *form, Buf *pre);
 static char *apply_edits(Lower *L, Edits *E, unsigned b, unsigned e);
+static char *fn_ref_text(Lower *L, Node *n);
 
 static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
 {
@@ -100,16 +101,7 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         return;
     }
     if (n->role == ROLE_FN_REF) {
-        Buf b = {0};
-        buf_printf(&b, "%s__coro", find_async_fn(L->p, clang_getCursorReferenced(n->cur))->name);
-        add_edit(E, n->b, n->e, b.s);
-        return;
-    }
-    if (n->role == ROLE_ASYNC_DECL) {
-        add_edit(E, n->b, n->decl_end, xstrdup(n->decl_text));
-        for (int i = 0; i < n->nkids; i++)
-            if (n->kids[i]->b >= n->decl_end)
-                collect_edits(L, n->kids[i], E);
+        add_edit(E, n->b, n->e, fn_ref_text(L, n));
         return;
     }
     if (n->role == ROLE_FORM && (n->form == FORM_RUN || n->form == FORM_SPAWN)) {
@@ -126,6 +118,24 @@ static int edit_order(const void *a, const void *b)
     if (x->b != y->b)
         return x->b < y->b ? -1 : 1;
     return x->e > y->e ? -1 : x->e < y->e;
+}
+
+/* An async function used as a value: C sees a pointer of the plain type
+ * clang gave it (`int (*)(int)`), holding the entry. Calls through it
+ * cast it back (coro_text). The detour through `void (*)(void)` is the
+ * one cast between function types that compilers do not warn about. */
+static char *fn_ref_text(Lower *L, Node *n)
+{
+    AsyncFn *fn = find_async_fn(L->p, clang_getCursorReferenced(n->cur));
+    Node *ref = n;
+    while (ref->kind != CXCursor_DeclRefExpr && ref->nkids)
+        ref = ref->kids[ref->nkids - 1];
+    CXType t = clang_getCursorType(ref->cur);
+    char *ty = clang_getCanonicalType(t).kind == CXType_Pointer ? declare(t, "") : declare(t, "(*)");
+    Buf b = {0};
+    buf_printf(&b, "((%s)(void (*)(void))%s__coro)", ty ? ty : "void (*)(void)", fn->name);
+    free(ty);
+    return b.s;
 }
 
 /* The text of [b, e) with the edits of `n`'s subtree applied. */
@@ -231,10 +241,13 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre)
         buf_printf(&b, "%s__coro(", callee->name);
         returns_void = callee->returns_void;
     } else {
-        /* through a pointer: it holds the entry already */
+        /* through a pointer: it holds the entry, under its plain C type */
         char *fp = pre ? lower_expr(L, call->kids[0], pre) : render(L, call->kids[0]);
-        buf_printf(&b, "(%s)(", fp);
-        free(fp);
+        CXType ft = clang_getCursorType(call->kids[0]->cur);
+        char *entry = clang_getCanonicalType(ft).kind == CXType_Pointer ? declare_async(ft, "", false)
+                                                                         : declare_async(ft, "(*)", false);
+        buf_printf(&b, "((%s)(void (*)(void))(%s))(", entry ? entry : "acc_frame *(*)()", fp);
+        free(fp), free(entry);
         returns_void = clang_getCanonicalType(clang_getCursorType(call->cur)).kind == CXType_Void;
     }
     bool first = true;
@@ -622,11 +635,6 @@ static Node *initializer_of(Node *var)
     return NULL;
 }
 
-static bool is_async_var(Node *var)
-{
-    return has_async_annotation(var->cur) || type_is_async(clang_getCursorType(var->cur));
-}
-
 /* A variable that stays a C variable of the step function (static, extern,
  * or a local that no await outlives), spelled from its type because its
  * declaration was split or its type moved. */
@@ -634,7 +642,7 @@ static void lower_kept_var(Lower *L, Node *var)
 {
     char *name = cx_str(clang_getCursorSpelling(var->cur));
     CXType t = clang_getCursorType(var->cur);
-    char *d = has_async_annotation(var->cur) ? declare_async(t, name, false) : declare(t, name);
+    char *d = declare(t, name);
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(var->cur);
     Buf b = {0}, pre = {0};
     buf_printf(&b, "%s%s", sc == CX_SC_Static ? "static " : sc == CX_SC_Extern ? "extern " : "",
@@ -656,7 +664,7 @@ static void lower_decl(Lower *L, Node *n)
     Node *only = NULL;
     for (int i = 0; i < n->nkids; i++) {
         Node *k = n->kids[i];
-        special |= k->hoisted || (k->kind == CXCursor_VarDecl && (k->local || is_async_var(k)));
+        special |= k->hoisted || (k->kind == CXCursor_VarDecl && k->local);
         if (k->kind == CXCursor_VarDecl)
             nvars++, only = k;
     }
@@ -1251,7 +1259,7 @@ static const char *out_type_decl(AsyncFn *fn, const char *name, char **owned)
 /* A local's or parameter's type as the frame keeps it. */
 static char *frame_member(Local *l)
 {
-    return l->is_async ? declare_async(l->type, l->member, true) : declare_member(l->type, l->member);
+    return declare_member(l->type, l->member);
 }
 
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
@@ -1267,8 +1275,7 @@ void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
     }
     for (int i = 0; i < fn->nparams; i++) {
         const char *pname = with_names ? fn->param_names[i] : "";
-        char *d = fn->param_async[i] ? declare_async(fn->param_types[i], pname, false)
-                                     : declare(fn->param_types[i], pname);
+        char *d = declare(fn->param_types[i], pname);
         buf_printf(&b, "%s%s", first ? "" : ", ", d ? d : "int");
         free(d);
         first = false;

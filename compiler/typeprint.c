@@ -137,6 +137,8 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
         buf_puts(&b, q);
         buf_puts(&b, inner);
         CXType pt = clang_getPointeeType(t);
+        if (async_fn && (pt.kind == CXType_Typedef || pt.kind == CXType_Elaborated))
+            pt = clang_getCanonicalType(pt); /* spelled out below: its name may be plain in C */
         enum CXTypeKind pk = clang_getCanonicalType(pt).kind;
         if (pt.kind == CXType_ConstantArray || pt.kind == CXType_IncompleteArray ||
             pt.kind == CXType_FunctionProto || pt.kind == CXType_FunctionNoProto ||
@@ -226,7 +228,7 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
 
 char *declare(CXType t, const char *name)
 {
-    return decl_rec2(t, name, false, type_is_async(t));
+    return decl_rec2(t, name, false, false);
 }
 
 /* A declaration whose declarator says `async` (not its typedef). */
@@ -239,5 +241,5 @@ char *declare_async(CXType t, const char *name, bool mutable_top)
  * (also of array elements) is dropped. */
 char *declare_member(CXType t, const char *name)
 {
-    return decl_rec2(t, name, true, type_is_async(t));
+    return decl_rec2(t, name, true, false);
 }
