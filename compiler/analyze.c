@@ -95,6 +95,19 @@ static void note_async_decl(Source *src, CXCursor c)
             error_at(off, "async function '%s' cannot be variadic", fn->name);
         }
     }
+    if (in_main) {
+        for (int i = 0; i < fn->nparams; i++) {
+            CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
+            if (type_is_variably_modified(clang_getCursorType(a))) {
+                unsigned off;
+                clang_getExpansionLocation(clang_getCursorLocation(a), NULL, NULL, NULL, &off);
+                char *pn = cx_str(clang_getCursorSpelling(a));
+                error_at(off, "parameter '%s' of async function '%s' has a variably modified type, "
+                              "which cannot be kept in a frame", pn, fn->name);
+                free(pn);
+            }
+        }
+    }
     if (clang_isCursorDefinition(c)) {
         fn->decl = c;
         /* parameter names of the definition are the ones the body uses */
@@ -370,15 +383,29 @@ static CXCursor callee_decl(Node *n)
     return clang_getNullCursor();
 }
 
+/* Does this expression yield an async function (or a pointer to one)?
+ * `f`, `op` declared async, `s->op`, `ops[i]`, `*op`, `c ? f : g`. */
+static bool is_async_callee(Node *e)
+{
+    while (e && (e->kind == CXCursor_UnexposedExpr || e->kind == CXCursor_ParenExpr) && e->nkids == 1)
+        e = e->kids[0];
+    if (!e)
+        return false;
+    if (e->kind == CXCursor_ConditionalOperator && e->nkids == 3)
+        return is_async_callee(e->kids[1]) && is_async_callee(e->kids[2]);
+    if (e->kind == CXCursor_DeclRefExpr && find_async_fn(prog, clang_getCursorReferenced(e->cur)))
+        return true;
+    CXCursor d = callee_decl(e);
+    if (!clang_Cursor_isNull(d) && clang_getCursorKind(d) != CXCursor_FunctionDecl &&
+        (has_async_annotation(d) || type_is_async(clang_getCursorType(d))))
+        return true;
+    return type_is_async(clang_getCursorType(e->cur));
+}
+
 /* A call through a pointer declared `async` (or typed by an async typedef). */
 static bool calls_async_pointer(Node *call)
 {
-    if (call->nkids == 0)
-        return false;
-    CXCursor d = callee_decl(call->kids[0]);
-    if (clang_Cursor_isNull(d) || clang_getCursorKind(d) == CXCursor_FunctionDecl)
-        return false;
-    return has_async_annotation(d) || type_is_async(clang_getCursorType(d));
+    return call->nkids > 0 && is_async_callee(call->kids[0]);
 }
 
 /* Second pass: roles, and the rules. */
@@ -588,6 +615,58 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
     return CXChildVisit_Continue;
 }
 
+/* `typeof(await f())` never evaluates its operand. clang keeps typeof's
+ * expression out of the cursor tree, so look at the text. */
+static void check_typeof(Source *src)
+{
+    static const char *words[] = {"typeof", "__typeof__", "__typeof"};
+    const char *t = src->text;
+    for (unsigned i = 0; i < src->len; i++) {
+        if (t[i] == '"' || t[i] == '\'') {
+            char q = t[i];
+            for (i++; i < src->len && t[i] != q && t[i] != '\n'; i++)
+                if (t[i] == '\\')
+                    i++;
+            continue;
+        }
+        if (t[i] == '/' && i + 1 < src->len && t[i + 1] == '*') {
+            const char *e = strstr(t + i + 2, "*/");
+            i = e ? (unsigned)(e - t) + 1 : (unsigned)src->len;
+            continue;
+        }
+        if (t[i] == '/' && i + 1 < src->len && t[i + 1] == '/') {
+            while (i < src->len && t[i] != '\n')
+                i++;
+            continue;
+        }
+        bool starts = i == 0 || !(t[i - 1] == '_' || (t[i - 1] >= 'a' && t[i - 1] <= 'z') ||
+                                  (t[i - 1] >= 'A' && t[i - 1] <= 'Z') || (t[i - 1] >= '0' && t[i - 1] <= '9'));
+        for (size_t w = 0; starts && w < 3; w++) {
+            if (!word_at(src, i, words[w]))
+                continue;
+            unsigned j = i + (unsigned)strlen(words[w]);
+            while (j < src->len && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n'))
+                j++;
+            if (j >= src->len || t[j] != '(')
+                break;
+            int depth = 0;
+            for (unsigned k = j; k < src->len; k++) {
+                if (t[k] == '(')
+                    depth++;
+                else if (t[k] == ')' && --depth == 0)
+                    break;
+                else if (t[k] == 'a' && word_at(src, k, "await") &&
+                         (k == 0 || !(t[k - 1] == '_' || (t[k - 1] >= 'a' && t[k - 1] <= 'z') ||
+                                      (t[k - 1] >= 'A' && t[k - 1] <= 'Z') || (t[k - 1] >= '0' && t[k - 1] <= '9')))) {
+                    error_at(k, "'await' cannot be used inside typeof: its operand is not evaluated");
+                    break;
+                }
+            }
+            break;
+        }
+    }
+}
+
 Program *analyze(Source *src)
 {
     prog = xcalloc(1, sizeof *prog);
@@ -599,8 +678,9 @@ Program *analyze(Source *src)
         report_clang_diag(d);
         clang_disposeDiagnostic(d);
     }
-    if (error_count())
-        return prog;
+    /* The dialect's rules are checked even when clang found errors: an
+     * await where C wants a constant is ours to explain. */
+    check_typeof(src);
 
     CXCursor tu = clang_getTranslationUnitCursor(src->tu);
     clang_visitChildren(tu, top_visit, src);

@@ -51,6 +51,8 @@ void error_at_line(unsigned line, unsigned col, const char *fmt, ...) __attribut
 /* Diagnostics from clang itself, printed in our format. */
 void report_clang_diag(CXDiagnostic d);
 int error_count(void);
+/* Print the kept diagnostics in source order. */
+void diag_flush(void);
 extern bool warnings_are_errors;
 
 /* ---- parse.c ---------------------------------------------------------- */
@@ -195,6 +197,8 @@ char *declare_member(CXType t, const char *name);
  * entry: `int (*)(int)` becomes `acc_frame *(*)(int *, int)`. */
 char *declare_async(CXType t, const char *name, bool mutable_top);
 bool type_is_async(CXType t);
+char *declare_param(CXType t, const char *name, bool mutable_top);
+bool type_is_variably_modified(CXType t);
 /* Set by lower.c: the file-scope name of a type declared in an async body. */
 extern const char *(*typeprint_local_name)(CXCursor decl);
 bool has_async_annotation(CXCursor c);

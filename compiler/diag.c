@@ -17,6 +17,60 @@ static const char *diag_name;
 static int nerrors;
 bool warnings_are_errors;
 
+/* Diagnostics are kept and printed in source order by diag_flush(), ours
+ * before clang's where both point at the same place (clang's is then the
+ * consequence, e.g. of an await where C wants a constant). */
+typedef struct Diag {
+    int file_rank;      /* 0: the main file, 1: a header */
+    unsigned line, col;
+    int from_clang;
+    char *text;
+} Diag;
+
+static Diag *diags;
+static int ndiags;
+
+static FILE *diag_buffer(char **text, size_t *len)
+{
+    return open_memstream(text, len);
+}
+
+static void keep(int file_rank, unsigned line, unsigned col, int from_clang, char *text)
+{
+    diags = xrealloc(diags, (size_t)(ndiags + 1) * sizeof *diags);
+    diags[ndiags++] = (Diag){file_rank, line, col, from_clang, text};
+}
+
+static int diag_order(const void *a, const void *b)
+{
+    const Diag *x = a, *y = b;
+    if (x->file_rank != y->file_rank)
+        return x->file_rank - y->file_rank;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->col != y->col)
+        return x->col < y->col ? -1 : 1;
+    return x->from_clang - y->from_clang;
+}
+
+void diag_flush(void)
+{
+    qsort(diags, (size_t)ndiags, sizeof *diags, diag_order);
+    for (int i = 0; i < ndiags; i++) {
+        Diag *d = &diags[i];
+        bool shadowed = i > 0 && d->from_clang && !diags[i - 1].from_clang &&
+                        d->file_rank == diags[i - 1].file_rank && d->line == diags[i - 1].line &&
+                        d->col == diags[i - 1].col;
+        if (!shadowed)
+            fputs(d->text, stderr);
+        free(d->text);
+    }
+    free(diags);
+    diags = NULL;
+    ndiags = 0;
+    fflush(stderr);
+}
+
 void diag_init(Source *src, const char *display_name)
 {
     diag_src = src;
@@ -28,7 +82,7 @@ int error_count(void)
     return nerrors;
 }
 
-static void show_line(unsigned line, unsigned col)
+static void show_line(FILE *out, unsigned line, unsigned col)
 {
     if (!diag_src || line == 0 || line > diag_src->nlines)
         return;
@@ -36,20 +90,25 @@ static void show_line(unsigned line, unsigned col)
     unsigned e = b;
     while (e < diag_src->len && diag_src->text[e] != '\n')
         e++;
-    fprintf(stderr, "%.*s\n", (int)(e - b), diag_src->text + b);
+    fprintf(out, "%.*s\n", (int)(e - b), diag_src->text + b);
     for (unsigned i = 1; i < col && b + i - 1 < e; i++)
-        fputc(diag_src->text[b + i - 1] == '\t' ? '\t' : ' ', stderr);
-    fputs("^\n", stderr);
+        fputc(diag_src->text[b + i - 1] == '\t' ? '\t' : ' ', out);
+    fputs("^\n", out);
 }
 
 static void vreport(const char *file, unsigned line, unsigned col, const char *kind,
                     const char *fmt, va_list ap, bool caret)
 {
-    fprintf(stderr, "%s:%u:%u: %s: ", file, line, col, kind);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = diag_buffer(&text, &len);
+    fprintf(out, "%s:%u:%u: %s: ", file, line, col, kind);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
     if (caret)
-        show_line(line, col);
+        show_line(out, line, col);
+    fclose(out);
+    keep(0, line, col, 0, text);
 }
 
 void error_at_line(unsigned line, unsigned col, const char *fmt, ...)
@@ -93,15 +152,20 @@ void report_clang_diag(CXDiagnostic d)
     clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, &line, &col, &off);
     char *msg = cx_str(clang_getDiagnosticSpelling(d));
     bool in_main = diag_src && file && clang_File_isEqual(file, diag_src->file);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = diag_buffer(&text, &len);
     if (in_main || !file) {
-        fprintf(stderr, "%s:%u:%u: error: %s\n", diag_name, line, col, msg);
+        fprintf(out, "%s:%u:%u: error: %s\n", diag_name, line, col, msg);
         if (in_main)
-            show_line(line, col);
+            show_line(out, line, col);
     } else {
         char *fname = cx_str(clang_getFileName(file));
-        fprintf(stderr, "%s:%u:%u: error: %s\n", fname, line, col, msg);
+        fprintf(out, "%s:%u:%u: error: %s\n", fname, line, col, msg);
         free(fname);
     }
+    fclose(out);
+    keep(in_main || !file ? 0 : 1, line, col, 1, text);
     free(msg);
     nerrors++;
 }

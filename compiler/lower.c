@@ -1259,7 +1259,7 @@ static const char *out_type_decl(AsyncFn *fn, const char *name, char **owned)
 /* A local's or parameter's type as the frame keeps it. */
 static char *frame_member(Local *l)
 {
-    return declare_member(l->type, l->member);
+    return l->is_param ? declare_param(l->type, l->member, true) : declare_member(l->type, l->member);
 }
 
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
@@ -1275,7 +1275,7 @@ void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
     }
     for (int i = 0; i < fn->nparams; i++) {
         const char *pname = with_names ? fn->param_names[i] : "";
-        char *d = declare(fn->param_types[i], pname);
+        char *d = declare_param(fn->param_types[i], pname, false);
         buf_printf(&b, "%s%s", first ? "" : ", ", d ? d : "int");
         free(d);
         first = false;

@@ -259,7 +259,7 @@ static int write_depfile(Source *src, const Options *o, const char *out)
 }
 
 /* Translate; returns the exit status (0, 1 or 2). */
-static int translate(const Options *o, const char *out)
+static int translate_file(const Options *o, const char *out)
 {
     char *inc = prefix_dir("include");
     const char **args = xcalloc((size_t)o->nclang_args + 4, sizeof *args);
@@ -294,6 +294,13 @@ static int translate(const Options *o, const char *out)
     free(inc);
     free(args);
     return 0;
+}
+
+static int translate(const Options *o, const char *out)
+{
+    int rc = translate_file(o, out);
+    diag_flush();
+    return rc;
 }
 
 static int wait_status(pid_t pid)

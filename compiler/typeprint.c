@@ -226,6 +226,62 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
     }
 }
 
+/* A parameter of array or function type is a pointer (C11 6.7.6.3p7-8). */
+char *declare_param(CXType t, const char *name, bool mutable_top)
+{
+    if (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray ||
+        t.kind == CXType_VariableArray) {
+        Buf b = {0};
+        buf_printf(&b, "*%s", name);
+        CXType elem = clang_getArrayElementType(t);
+        enum CXTypeKind ek = elem.kind;
+        char *inner = b.s;
+        if (ek == CXType_ConstantArray || ek == CXType_IncompleteArray) {
+            inner = cat3("(", b.s, ")");
+            free(b.s);
+        }
+        char *r = decl_rec(elem, inner, false);
+        free(inner);
+        return r;
+    }
+    if (t.kind == CXType_FunctionProto || t.kind == CXType_FunctionNoProto) {
+        Buf b = {0};
+        buf_printf(&b, "(*%s)", name);
+        char *r = decl_rec(t, b.s, false);
+        free(b.s);
+        return r;
+    }
+    return decl_rec(t, name, mutable_top);
+}
+
+/* Does t involve a variable-length array (a variably modified type)? */
+bool type_is_variably_modified(CXType t)
+{
+    for (int depth = 0; depth < 32; depth++) {
+        switch (t.kind) {
+        case CXType_VariableArray:
+        case CXType_DependentSizedArray:
+            return true;
+        case CXType_Pointer:
+            t = clang_getPointeeType(t);
+            break;
+        case CXType_ConstantArray:
+        case CXType_IncompleteArray:
+            t = clang_getArrayElementType(t);
+            break;
+        case CXType_Typedef:
+        case CXType_Elaborated:
+            t = clang_getCanonicalType(t);
+            if (t.kind == CXType_Typedef || t.kind == CXType_Elaborated)
+                return false;
+            break;
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
 char *declare(CXType t, const char *name)
 {
     return decl_rec2(t, name, false, false);
