@@ -51,6 +51,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 # ---- peers -------------------------------------------------------------
 PY=/usr/bin/python3 # Debian's python, where python3-uvloop installs
+[ -x $PY ] || PY=$(command -v python3 || echo /usr/bin/python3)
 need_pkgs=()
 [ -x $PY ] || need_pkgs+=(python3)
 [ -x $PY ] && $PY -c 'import uvloop' 2>/dev/null || need_pkgs+=(python3-uvloop)
