@@ -16,7 +16,7 @@
 # program under `timeout`. Times are the best of the repetitions (for echo:
 # the median), as is usual for micro-benchmarks on a shared machine.
 # Nothing here is a test: no threshold fails anything, the table reports.
-set -u
+set -u -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
@@ -69,7 +69,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
         say "missing peers (skipped): ${need_pkgs[*]}"
     fi
 fi
-HAVE_PY=0; [ -x $PY ] && HAVE_PY=1
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+HAVE_PY=0; [ -x "$PY" ] && HAVE_PY=1
 HAVE_UVLOOP=0; [ $HAVE_PY = 1 ] && $PY -c 'import uvloop' 2>/dev/null && HAVE_UVLOOP=1
 HAVE_GO=0; have go && HAVE_GO=1
 HAVE_CXX=0; have g++ && HAVE_CXX=1
