@@ -73,8 +73,13 @@ static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
     E->v[E->n++] = (Edit){b, e, text};
 }
 
+static void rename_edits(Lower *L, Node *n, Edits *E);
+static int nhoisted; /* types moved out of async bodies (see hoist_types) */
+
 static void collect_edits(Lower *L, Node *n, Edits *E)
 {
+    if (nhoisted)
+        rename_edits(L, n, E);
     if (n->override) {
         add_edit(E, n->b, n->e, xstrdup(n->override));
         return;
@@ -1159,25 +1164,19 @@ static void lower_stmt(Lower *L, Node *n)
  * body move to file scope, before the frame. Anonymous ones get a tag. */
 typedef struct Hoisted {
     CXCursor decl;
-    char *name;
+    char *old;   /* the name the user gave it ("" if none) */
+    char *name;  /* its name at file scope */
+    char *spelled; /* as a type: `struct f__node`, `f__pt` */
 } Hoisted;
 
 static Hoisted *hoisted;
-static int nhoisted;
 
-static const char *hoisted_name(CXCursor decl)
+static Hoisted *find_hoisted(CXCursor decl)
 {
     for (int i = 0; i < nhoisted; i++)
         if (clang_equalCursors(hoisted[i].decl, decl))
-            return hoisted[i].name;
+            return &hoisted[i];
     return NULL;
-}
-
-static void register_hoisted(CXCursor decl, char *name)
-{
-    hoisted = xrealloc(hoisted, (size_t)(nhoisted + 1) * sizeof *hoisted);
-    hoisted[nhoisted++] = (Hoisted){decl, name};
-    typeprint_local_name = hoisted_name;
 }
 
 static bool is_tag_decl(enum CXCursorKind k)
@@ -1185,52 +1184,161 @@ static bool is_tag_decl(enum CXCursorKind k)
     return k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl;
 }
 
+/* For the type printer: how a moved type is written at file scope. */
+static const char *hoisted_name(CXCursor decl)
+{
+    Hoisted *h = find_hoisted(decl);
+    if (!h)
+        return NULL;
+    enum CXCursorKind k = clang_getCursorKind(decl);
+    if (!h->spelled) {
+        Buf b = {0};
+        bool typedef_named = is_tag_decl(k) && !*h->old && strncmp(h->name, "acc_", 4) != 0;
+        if (is_tag_decl(k) && !typedef_named)
+            buf_printf(&b, "%s %s", k == CXCursor_UnionDecl ? "union" : k == CXCursor_EnumDecl ? "enum" : "struct",
+                       h->name);
+        else
+            buf_puts(&b, h->name);
+        h->spelled = b.s;
+    }
+    return h->spelled;
+}
+
+/* `f__name`, unique among the names moved to file scope. */
+static char *file_scope_name(AsyncFn *fn, const char *old)
+{
+    for (int k = 1;; k++) {
+        Buf b = {0};
+        if (k == 1)
+            buf_printf(&b, "%s__%s", fn->name, old);
+        else
+            buf_printf(&b, "%s__%s_%d", fn->name, old, k);
+        bool used = false;
+        for (int i = 0; i < nhoisted && !used; i++)
+            used = strcmp(hoisted[i].name, b.s) == 0;
+        if (!used)
+            return b.s;
+        free(b.s);
+    }
+}
+
+static void register_hoisted(CXCursor decl, const char *old, char *name)
+{
+    hoisted = xrealloc(hoisted, (size_t)(nhoisted + 1) * sizeof *hoisted);
+    hoisted[nhoisted++] = (Hoisted){decl, xstrdup(old), name, NULL};
+    typeprint_local_name = hoisted_name;
+}
+
+/* Edits that give a moved type (and an enum's constants) its file-scope
+ * name: at its declaration and at every reference. */
+static void rename_edits(Lower *L, Node *n, Edits *E)
+{
+    Source *src = L->src;
+    if (n->kind == CXCursor_TypeRef || n->kind == CXCursor_DeclRefExpr) {
+        Hoisted *h = find_hoisted(clang_getCursorReferenced(n->cur));
+        if (h && *h->old && n->in_main) {
+            /* the name is the last token of a TypeRef (`struct node`) */
+            size_t len = strlen(h->old);
+            for (unsigned at = n->e; at >= n->b + len; at--)
+                if (text_is(src, at - (unsigned)len, at, h->old)) {
+                    add_edit(E, at - (unsigned)len, at, xstrdup(h->name));
+                    break;
+                }
+        }
+        return;
+    }
+    if (is_tag_decl(n->kind) || n->kind == CXCursor_TypedefDecl || n->kind == CXCursor_EnumConstantDecl) {
+        Hoisted *h = find_hoisted(n->cur);
+        if (h && *h->old) {
+            CXFile f;
+            unsigned off;
+            clang_getExpansionLocation(clang_getCursorLocation(n->cur), &f, NULL, NULL, &off);
+            if (text_is(src, off, off + (unsigned)strlen(h->old), h->old))
+                add_edit(E, off, off + (unsigned)strlen(h->old), xstrdup(h->name));
+        }
+    }
+}
+
+static void register_enum_constants(Lower *L, Node *e)
+{
+    for (int i = 0; i < e->nkids; i++)
+        if (e->kids[i]->kind == CXCursor_EnumConstantDecl) {
+            char *old = cx_str(clang_getCursorSpelling(e->kids[i]->cur));
+            register_hoisted(e->kids[i]->cur, old, file_scope_name(L->fn, old));
+            free(old);
+        }
+}
+
+static bool anonymous_name(const char *name)
+{
+    return !*name || strstr(name, "(unnamed") || strstr(name, "(anonymous");
+}
+
 static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
 {
+    /* names first: a typedef's name also names the anonymous struct it defines */
     for (int i = 0; i < ds->nkids; i++) {
         Node *k = ds->kids[i];
+        char *old = cx_str(clang_getCursorSpelling(k->cur));
         if (k->kind == CXCursor_TypedefDecl) {
-            register_hoisted(k->cur, cx_str(clang_getCursorSpelling(k->cur)));
-            char *t = render(L, k);
-            buf_printf(out, "%s;\n", t);
-            free(t);
-            k->hoisted = true;
-        } else if (is_tag_decl(k->kind)) {
-            k->hoisted = true;
+            char *name = file_scope_name(L->fn, old);
+            register_hoisted(k->cur, old, name);
+            /* an anonymous struct it defines is known by this name too */
+            for (int j = 0; j < k->nkids; j++)
+                if (is_tag_decl(k->kids[j]->kind)) {
+                    char *tag = cx_str(clang_getCursorSpelling(k->kids[j]->cur));
+                    if (anonymous_name(tag))
+                        register_hoisted(k->kids[j]->cur, "", xstrdup(name));
+                    free(tag);
+                }
+        } else if (is_tag_decl(k->kind) && !find_hoisted(k->cur)) {
             bool in_typedef = false;
             for (int j = 0; j < ds->nkids; j++)
                 if (ds->kids[j]->kind == CXCursor_TypedefDecl && ds->kids[j]->b <= k->b &&
                     k->e <= ds->kids[j]->e)
                     in_typedef = true;
-            char *name = cx_str(clang_getCursorSpelling(k->cur));
-            bool anonymous = !*name || strstr(name, "(unnamed") || strstr(name, "(anonymous");
-            if (in_typedef) {
-                register_hoisted(k->cur, name);
-                continue;
-            }
-            char *t = render(L, k);
-            if (anonymous) {
-                free(name);
+            if (!anonymous_name(old))
+                register_hoisted(k->cur, old, file_scope_name(L->fn, old));
+            else if (!in_typedef) {
                 Buf tag = {0};
                 buf_printf(&tag, "acc_%s_anon%d", L->fn->name, ++L->nlabels);
-                name = tag.s;
-                /* `struct {` -> `struct acc_f_anon1 {` */
-                char *brace = strchr(t, '{');
-                Buf named = {0};
-                if (brace) {
-                    buf_put(&named, t, (size_t)(brace - t));
-                    buf_printf(&named, "%s ", name);
-                    buf_puts(&named, brace);
-                } else {
-                    buf_puts(&named, t);
-                }
-                free(t);
-                t = named.s;
+                register_hoisted(k->cur, "", tag.s);
             }
-            register_hoisted(k->cur, name);
-            buf_printf(out, "%s;\n", t);
-            free(t);
+            if (k->kind == CXCursor_EnumDecl)
+                register_enum_constants(L, k);
         }
+        free(old);
+    }
+    for (int i = 0; i < ds->nkids; i++) {
+        Node *k = ds->kids[i];
+        if (k->kind != CXCursor_TypedefDecl && !is_tag_decl(k->kind))
+            continue;
+        k->hoisted = true;
+        bool in_typedef = false;
+        for (int j = 0; j < ds->nkids; j++)
+            if (ds->kids[j]->kind == CXCursor_TypedefDecl && ds->kids[j]->b <= k->b &&
+                k->e <= ds->kids[j]->e && ds->kids[j] != k)
+                in_typedef = true;
+        if (in_typedef)
+            continue; /* written with its typedef */
+        char *t = render(L, k);
+        Hoisted *h = find_hoisted(k->cur);
+        if (is_tag_decl(k->kind) && h && !*h->old) {
+            /* `struct {` -> `struct acc_f_anon1 {` */
+            char *brace = strchr(t, '{');
+            Buf named = {0};
+            if (brace) {
+                buf_put(&named, t, (size_t)(brace - t));
+                buf_printf(&named, "%s ", h->name);
+                buf_puts(&named, brace);
+            } else {
+                buf_puts(&named, t);
+            }
+            free(t);
+            t = named.s;
+        }
+        buf_printf(out, "%s;\n", t);
+        free(t);
     }
 }
 
@@ -1287,6 +1395,8 @@ void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
     free(b.s);
 }
 
+static Source *frame_src; /* the source, for alignment attributes */
+
 /* The block a local belongs to: locals of blocks that never run at the
  * same time (siblings) share storage through an anonymous union. */
 static Node *scope_of(AsyncFn *fn, Local *l)
@@ -1330,6 +1440,51 @@ static void emit_indent(Out *o, int depth)
         out_str(o, "    ");
 }
 
+/* `_Alignas(64)` (or GNU `aligned(64)`) on a local, as written, to carry
+ * over to its frame member; NULL when it has none. */
+static char *alignment_of(Source *src, Local *l)
+{
+    Node *d = l->decl_node;
+    for (int i = 0; d && i < d->nkids; i++) {
+        Node *a = d->kids[i];
+        if (a->kind != CXCursor_AlignedAttr || !a->in_main)
+            continue;
+        unsigned e = a->b;
+        while (e < src->len && src->text[e] != '(')
+            e++;
+        for (int depth = 0; e < src->len; e++) {
+            if (src->text[e] == '(')
+                depth++;
+            else if (src->text[e] == ')' && --depth == 0)
+                break;
+        }
+        char *text = xstrndup(src->text + a->b, e + 1 - a->b);
+        if (strncmp(text, "aligned", 7) == 0) {
+            Buf b = {0};
+            buf_printf(&b, "__attribute__((%s))", text);
+            free(text);
+            return b.s;
+        }
+        return text;
+    }
+    return NULL;
+}
+
+/* Does the frame need more alignment than malloc gives (16)? */
+static bool over_aligned(AsyncFn *fn, Source *src)
+{
+    for (int i = 0; i < fn->nlocals; i++) {
+        Local *l = fn->locals[i];
+        if (!l->in_frame)
+            continue;
+        char *a = alignment_of(src, l);
+        free(a);
+        if (a || clang_Type_getAlignOf(l->type) > 16)
+            return true;
+    }
+    return false;
+}
+
 static void emit_frame_locals(AsyncFn *fn, Node *scope, Out *o, int depth)
 {
     for (int i = 0; i < fn->nlocals; i++) {
@@ -1347,8 +1502,9 @@ static void emit_frame_locals(AsyncFn *fn, Node *scope, Out *o, int depth)
             continue;
         }
         emit_indent(o, depth);
-        out_printf(o, "%s;\n", d);
-        free(d);
+        char *align = alignment_of(frame_src, l);
+        out_printf(o, "%s%s%s;\n", align ? align : "", align ? " " : "", d);
+        free(d), free(align);
     }
     if (!scope)
         return;
@@ -1450,6 +1606,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         out_printf(o, "    %s;\n", out_type_decl(fn, "acc_out", &owned));
         free(owned);
     }
+    frame_src = p->src;
     emit_frame_locals(fn, fn->body, o, 1);
     for (int i = 0; i < fn->nliterals; i++) {
         Buf name = {0};
@@ -1464,8 +1621,13 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 
     /* 3. the entry: make the frame, do not run it */
     emit_entry_prototype(fn, o, true);
-    out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc(sizeof *acc_self);\n",
-               fn->name, fn->name);
+    if (over_aligned(fn, p->src))
+        out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc_aligned(\n"
+                      "        sizeof *acc_self, _Alignof(struct %s__frame));\n",
+                   fn->name, fn->name, fn->name);
+    else
+        out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc(sizeof *acc_self);\n",
+                   fn->name, fn->name);
     out_str(o, "    if (acc_self == NULL)\n        return NULL;\n");
     out_printf(o, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", fn->name);
     if (!fn->returns_void)

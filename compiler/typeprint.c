@@ -24,8 +24,8 @@ static char *cat3(const char *a, const char *b, const char *c)
 const char *(*typeprint_local_name)(CXCursor decl);
 
 /* The name of a type as C can write it at file scope, or NULL. Types made
- * inside an async function are hoisted to file scope by lower.c, which
- * names them (anonymous ones get a tag) through typeprint_local_name. */
+ * inside an async function are moved to file scope by lower.c, under names
+ * it gives them (typeprint_local_name). */
 static char *base_spelling(CXType t)
 {
     char *s = cx_str(clang_getTypeSpelling(t));
@@ -37,22 +37,16 @@ static char *base_spelling(CXType t)
     if (!anonymous && !local)
         return s;
     const char *name = has_decl && typeprint_local_name ? typeprint_local_name(d) : NULL;
-    if (!name) {
-        free(s);
+    free(s);
+    if (!name)
         return NULL;
-    }
-    if (!anonymous)
-        return s;
-    /* `const struct (unnamed at f.acc:3:5)` -> `const struct acc_f_anon1` */
+    /* `const struct node` -> `const struct f__node` (its file-scope name) */
     Buf b = {0};
     if (clang_isConstQualifiedType(t))
         buf_puts(&b, "const ");
     if (clang_isVolatileQualifiedType(t))
         buf_puts(&b, "volatile ");
-    enum CXCursorKind k = clang_getCursorKind(d);
-    buf_printf(&b, "%s %s", k == CXCursor_UnionDecl ? "union" : k == CXCursor_EnumDecl ? "enum" : "struct",
-               name);
-    free(s);
+    buf_puts(&b, name);
     return b.s;
 }
 

@@ -75,6 +75,8 @@ typedef struct acc__task_head {
 /* Allocate a frame of at least `size` bytes (size >= sizeof(acc_frame));
  * only `size` is set. NULL with errno = ENOMEM on failure. */
 acc_frame *acc__frame_alloc(size_t size);
+/* The same for a frame that needs `align` (> 16) bytes of alignment. */
+acc_frame *acc__frame_alloc_aligned(size_t size, size_t align);
 void acc__frame_free(acc_frame *f);
 
 /* An await whose callee could not be created (out of memory): prints a

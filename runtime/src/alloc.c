@@ -132,6 +132,28 @@ acc_frame *acc__frame_alloc(size_t size)
     return f;
 }
 
+/* A frame whose members need more than malloc's alignment (_Alignas(64)).
+ * Rare: no size classes; its size is recorded above the largest class, so
+ * acc__frame_free hands it straight back to free(). */
+acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
+{
+    acc_frame *f;
+
+    if (align <= ACC__GRAIN)
+        return acc__frame_alloc(size);
+    if (fail_after >= 0 && must_fail()) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size = (size + align - 1) / align * align;
+    if (size > (unsigned)-1 || (f = aligned_alloc(align, size)) == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    f->size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
+    return f;
+}
+
 void acc__frame_free(acc_frame *f)
 {
     size_t c;
