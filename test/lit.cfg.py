@@ -17,7 +17,9 @@
 #                  first on PATH)
 #   %build         the build tree; %python the Python running lit
 #
-# Features: `gcc`, `clang` and `valgrind` when those programs exist.
+# Features: `gcc`, `clang` and `valgrind` when those programs exist
+# (valgrind not in a sanitized build); `sanitize` in a build configured
+# with -DACC_SANITIZE=ON.
 #
 # The paths of a build tree come from its lit.site.cfg.py, which CMake
 # writes; pass `--param acc_site=FILE` to pick one, else <src>/build is used.
@@ -78,6 +80,14 @@ config.substitutions.append(("%FileCheck",
 config.substitutions.append(("%build", build))
 config.substitutions.append(("%python", config.acc_python))
 
+# A sanitized build (-DACC_SANITIZE=ON): every program is compiled with the
+# sanitizers (run.sh reads ACC_SANITIZE_CFLAGS), and valgrind cannot run
+# them, so the valgrind tests are unsupported there (ASan checks leaks).
+sanitize = getattr(config, "acc_sanitize_cflags", "")
+if sanitize:
+    config.environment["ACC_SANITIZE_CFLAGS"] = sanitize
+    config.available_features.add("sanitize")
+
 for prog in ("gcc", "clang", "valgrind"):
-    if shutil.which(prog):
+    if shutil.which(prog) and not (prog == "valgrind" and sanitize):
         config.available_features.add(prog)

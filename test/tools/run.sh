@@ -20,6 +20,8 @@
 # ACC_RUN_TIMEOUT bounds each run in seconds (default 60).
 # ACC_EXTRA_CFLAGS adds flags to both compilations (split on whitespace),
 # e.g. `-pedantic` (a lit.local.cfg can set it for a directory).
+# ACC_SANITIZE_CFLAGS too: lit sets it to -fsanitize=... in a build
+# configured with -DACC_SANITIZE=ON, whose libacc needs them.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,7 +71,7 @@ fi
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g -gdwarf-4 -I"$build/include")
 # shellcheck disable=SC2206
-cflags+=(${ACC_EXTRA_CFLAGS:-})
+cflags+=(${ACC_EXTRA_CFLAGS:-} ${ACC_SANITIZE_CFLAGS:-})
 libs=("$build/lib/libacc.a" -lpthread -lm)
 
 # Both programs read the same input: what was piped in, else nothing.
