@@ -37,16 +37,52 @@ bool has_async_annotation(CXCursor c)
     return found;
 }
 
+/* Async functions by USR, in an open-addressing hash table: every call
+ * and every name in the file is looked up. */
+static unsigned long hash_str(const char *s)
+{
+    unsigned long h = 5381;
+    while (*s)
+        h = h * 33 + (unsigned char)*s++;
+    return h;
+}
+
+static void table_insert(Program *p, AsyncFn *fn)
+{
+    if ((p->nfns + 1) * 2 > p->table_cap) {
+        int cap = p->table_cap ? p->table_cap * 2 : 64;
+        AsyncFn **t = xcalloc((size_t)cap, sizeof *t);
+        for (int i = 0; i < p->table_cap; i++)
+            if (p->table[i]) {
+                unsigned long h = hash_str(p->table[i]->usr) & (unsigned long)(cap - 1);
+                while (t[h])
+                    h = (h + 1) & (unsigned long)(cap - 1);
+                t[h] = p->table[i];
+            }
+        free(p->table);
+        p->table = t;
+        p->table_cap = cap;
+    }
+    unsigned long h = hash_str(fn->usr) & (unsigned long)(p->table_cap - 1);
+    while (p->table[h])
+        h = (h + 1) & (unsigned long)(p->table_cap - 1);
+    p->table[h] = fn;
+}
+
 AsyncFn *find_async_fn(Program *p, CXCursor referenced)
 {
-    if (clang_getCursorKind(referenced) != CXCursor_FunctionDecl)
+    if (clang_getCursorKind(referenced) != CXCursor_FunctionDecl || p->table_cap == 0)
         return NULL;
-    char *usr = cx_str(clang_getCursorUSR(referenced));
+    CXString us = clang_getCursorUSR(referenced);
+    const char *usr = clang_getCString(us);
     AsyncFn *found = NULL;
-    for (int i = 0; i < p->nfns && !found; i++)
-        if (strcmp(p->fns[i]->usr, usr) == 0)
-            found = p->fns[i];
-    free(usr);
+    unsigned long h = hash_str(usr ? usr : "") & (unsigned long)(p->table_cap - 1);
+    for (; p->table[h]; h = (h + 1) & (unsigned long)(p->table_cap - 1))
+        if (strcmp(p->table[h]->usr, usr ? usr : "") == 0) {
+            found = p->table[h];
+            break;
+        }
+    clang_disposeString(us);
     return found;
 }
 
@@ -87,6 +123,8 @@ static void note_async_decl(Source *src, CXCursor c)
             fn->param_types[i] = clang_getCursorType(a);
             fn->param_names[i] = cx_str(clang_getCursorSpelling(a));
         }
+        fn->index = prog->nfns;
+        table_insert(prog, fn);
         prog->fns = xrealloc(prog->fns, (size_t)(prog->nfns + 1) * sizeof *prog->fns);
         prog->fns[prog->nfns++] = fn;
         if (clang_isFunctionTypeVariadic(ft) && in_main) {

@@ -145,6 +145,7 @@ struct Local {
 };
 
 struct AsyncFn {
+    int index;             /* in Program.fns */
     char *name;
     char *usr;
     CXCursor decl;         /* the definition if in this file, else a declaration */
@@ -174,6 +175,8 @@ typedef struct Program {
     Source *src;
     AsyncFn **fns;
     int nfns;
+    AsyncFn **table;  /* fns by USR (analyze.c) */
+    int table_cap;
     Node **tops;     /* top-level declarations of the main file, in order */
     int ntops;
 } Program;

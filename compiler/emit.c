@@ -143,10 +143,8 @@ typedef struct Emit {
 
 static int fn_index(Program *p, AsyncFn *fn)
 {
-    for (int i = 0; i < p->nfns; i++)
-        if (p->fns[i] == fn)
-            return i;
-    return -1;
+    (void)p;
+    return fn->index;
 }
 
 static void copy_to(Emit *E, unsigned off)
