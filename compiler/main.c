@@ -179,12 +179,39 @@ static char *prefix_dir(const char *sub)
 }
 
 /* Write `data` to `path` so that no reader ever sees half of it. */
+/* Write all of data to fd. */
+static int write_all(int fd, const char *data, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
+}
+
 static int write_atomic(const char *path, const char *data, size_t len)
 {
     if (strcmp(path, "-") == 0) {
         if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
             return -1;
         return 0;
+    }
+    /* a device or a pipe (/dev/null, /dev/stdout) is written, never replaced */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        int fd = open(path, O_WRONLY);
+        if (fd < 0)
+            return -1;
+        int r = write_all(fd, data, len);
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return r;
     }
     Buf tmp = {0};
     buf_printf(&tmp, "%s.tmpXXXXXX", path);
@@ -193,19 +220,11 @@ static int write_atomic(const char *path, const char *data, size_t len)
         free(tmp.s);
         return -1;
     }
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        done += (size_t)w;
-    }
+    int werr = write_all(fd, data, len);
     mode_t mask = umask(0);
     umask(mask);
     fchmod(fd, 0666 & ~mask);
-    int err = done != len || close(fd) != 0;
+    int err = werr != 0 || close(fd) != 0;
     if (err || rename(tmp.s, path) != 0) {
         int saved = errno;
         unlink(tmp.s);
