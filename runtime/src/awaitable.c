@@ -16,8 +16,11 @@
  * while it is still on the list (it was cancelled) takes itself off.
  */
 #include <stdint.h>
-#include <sys/eventfd.h>
+#include <fcntl.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
 
 #include "internal.h"
 
@@ -62,7 +65,7 @@ void acc_wake_threadsafe(acc_waker *w)
         acc__list_push(&loop->wake_list, &w->ts_node);
         /* EAGAIN means the counter is already nonzero: the loop will wake. */
         do
-            r = write(loop->wake_fd, &one, sizeof one);
+            r = write(loop->wake_wfd, &one, sizeof one);
         while (r < 0 && errno == EINTR);
     }
     pthread_mutex_unlock(&loop->wake_lock);
@@ -77,8 +80,13 @@ static void drain(acc__loop *loop, int fd, int events, void *arg)
 
     (void)events;
     (void)arg;
+#ifdef __linux__
     while (read(fd, &count, sizeof count) < 0 && errno == EINTR)
-        ;
+        ; /* one read resets the eventfd's counter */
+#else
+    while (read(fd, &count, sizeof count) > 0 || errno == EINTR)
+        ; /* a pipe: read until empty */
+#endif
     acc__list_init(&todo);
     pthread_mutex_lock(&loop->wake_lock);
     acc__list_splice(&loop->wake_list, &todo);
@@ -93,6 +101,14 @@ static void drain(acc__loop *loop, int fd, int events, void *arg)
     pthread_mutex_unlock(&loop->wake_lock);
 }
 
+static void close_wake(acc__loop *loop)
+{
+    if (loop->wake_wfd != loop->wake_fd)
+        close(loop->wake_wfd);
+    close(loop->wake_fd);
+    loop->wake_fd = loop->wake_wfd = -1;
+}
+
 int acc__wakeup_init(acc__loop *loop)
 {
     int r;
@@ -101,16 +117,30 @@ int acc__wakeup_init(acc__loop *loop)
     r = pthread_mutex_init(&loop->wake_lock, NULL);
     if (r != 0)
         return -r;
-    loop->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (loop->wake_fd < 0) {
-        r = -errno;
+#ifdef __linux__
+    loop->wake_fd = loop->wake_wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    r = loop->wake_fd < 0 ? -errno : 0;
+#else
+    {   /* a self-pipe where there is no eventfd */
+        int p[2];
+        r = pipe(p) < 0 ? -errno : 0;
+        if (r == 0) {
+            for (int i = 0; i < 2; i++) {
+                fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+                fcntl(p[i], F_SETFD, FD_CLOEXEC);
+            }
+            loop->wake_fd = p[0];
+            loop->wake_wfd = p[1];
+        }
+    }
+#endif
+    if (r < 0) {
         pthread_mutex_destroy(&loop->wake_lock);
         return r;
     }
     r = acc__io_start(loop, loop->wake_fd, ACC_READABLE, drain, NULL);
     if (r < 0) {
-        close(loop->wake_fd);
-        loop->wake_fd = -1;
+        close_wake(loop);
         pthread_mutex_destroy(&loop->wake_lock);
         return r;
     }
@@ -122,8 +152,7 @@ void acc__wakeup_free(acc__loop *loop)
     if (loop->wake_fd < 0)
         return;
     acc__io_stop(loop, loop->wake_fd, ACC_READABLE);
-    close(loop->wake_fd);
-    loop->wake_fd = -1;
+    close_wake(loop);
     pthread_mutex_destroy(&loop->wake_lock);
 }
 

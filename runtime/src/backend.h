@@ -5,9 +5,11 @@
  * descriptors to watch (loop->io[fd].mask holds the mask from before the
  * call) and it reports what fired into loop->fired.
  *
- * backend_epoll.c is the default; backend_poll.c (poll(2)) is chosen with
- * the environment variable ACC_BACKEND=poll, mainly to test the loop
- * against a second implementation.
+ * backend_epoll.c is the default on Linux, backend_kqueue.c where
+ * <sys/event.h> exists (BSD, macOS); backend_poll.c (poll(2)) everywhere,
+ * chosen with the environment variable ACC_BACKEND=poll (or where neither
+ * of the others exists), and the second implementation the tests check
+ * the loop against.
  */
 #ifndef ACC_BACKEND_H
 #define ACC_BACKEND_H
@@ -25,7 +27,12 @@ struct acc__backend {
     int (*poll)(acc__loop *loop, int timeout_ms);
 };
 
+#ifdef __linux__
 extern const acc__backend acc__backend_epoll;
+#endif
+#ifdef ACC_HAVE_KQUEUE
+extern const acc__backend acc__backend_kqueue;
+#endif
 extern const acc__backend acc__backend_poll;
 
 #endif /* ACC_BACKEND_H */

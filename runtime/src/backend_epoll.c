@@ -5,6 +5,7 @@
  * it. Errors and hang-ups are reported as both directions ready, so every
  * waiter wakes and meets the error in its own read or write.
  */
+#ifdef __linux__
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -111,3 +112,4 @@ static int epoll_poll(acc__loop *loop, int timeout_ms)
 const acc__backend acc__backend_epoll = {
     "epoll", epoll_create_, epoll_free_, epoll_add, epoll_del, epoll_poll,
 };
+#endif /* __linux__ */

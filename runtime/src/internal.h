@@ -295,7 +295,8 @@ struct acc__loop {
     int reserve_fd;          /* spare descriptor for accept's EMFILE, or -1 */
     unsigned uses_pool : 1;  /* submitted work to the thread pool */
 
-    int wake_fd;             /* eventfd written by acc_wake_threadsafe */
+    int wake_fd;             /* eventfd (or pipe's read end) the loop watches */
+    int wake_wfd;            /* what acc_wake_threadsafe writes: the same eventfd, or the pipe's write end */
     pthread_mutex_t wake_lock;
     acc__list wake_list;     /* wakers woken from other threads */
 };

@@ -33,7 +33,13 @@ static const acc__backend *choose_backend(void)
 
     if (name != NULL && strcmp(name, "poll") == 0)
         return &acc__backend_poll;
+#if defined(__linux__)
     return &acc__backend_epoll;
+#elif defined(ACC_HAVE_KQUEUE)
+    return &acc__backend_kqueue;
+#else
+    return &acc__backend_poll;
+#endif
 }
 
 static void loop_free(acc__loop *loop)
@@ -64,7 +70,7 @@ static int loop_new(acc__loop **out)
     acc__list_init(&loop->ready);
     acc__list_init(&loop->tasks);
     acc__list_init(&loop->zombies);
-    loop->wake_fd = -1;
+    loop->wake_fd = loop->wake_wfd = -1;
     loop->reserve_fd = -1;
     loop->backend = choose_backend();
     r = loop->backend->create(loop);

@@ -1,0 +1,121 @@
+/*
+ * backend_kqueue.c: the loop's backend on BSD and macOS kqueue, compiled
+ * only where <sys/event.h> exists (runtime/CMakeLists.txt). Each
+ * direction is its own filter (EVFILT_READ, EVFILT_WRITE), added and
+ * deleted as loop->io[fd].mask changes; filters are level-triggered like
+ * epoll's default, so a wait that is not served is reported again. One
+ * descriptor can come back as two events (one per filter); io.c handles
+ * each on its own. Errors are reported as both directions ready.
+ *
+ * Not exercised by the test suite, which runs on Linux: written to the
+ * kqueue(2) manual pages of FreeBSD and macOS.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/event.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+typedef struct kqueue_state {
+    int kq;
+    struct kevent *events; /* as long as loop->fired */
+    int cap;
+} kqueue_state;
+
+static int kqueue_create_(acc__loop *loop)
+{
+    kqueue_state *s = acc__calloc(1, sizeof *s);
+
+    if (s == NULL)
+        return -ENOMEM;
+    s->kq = kqueue();
+    if (s->kq < 0) {
+        int err = errno;
+        free(s);
+        return -err;
+    }
+    (void)fcntl(s->kq, F_SETFD, FD_CLOEXEC);
+    loop->backend_data = s;
+    return 0;
+}
+
+static void kqueue_free_(acc__loop *loop)
+{
+    kqueue_state *s = loop->backend_data;
+
+    close(s->kq);
+    free(s->events);
+    free(s);
+    loop->backend_data = NULL;
+}
+
+static int change(kqueue_state *s, int fd, int mask, int flags)
+{
+    struct kevent ch[2];
+    int n = 0;
+
+    if (mask & ACC_READABLE)
+        EV_SET(&ch[n++], fd, EVFILT_READ, flags, 0, 0, NULL);
+    if (mask & ACC_WRITABLE)
+        EV_SET(&ch[n++], fd, EVFILT_WRITE, flags, 0, 0, NULL);
+    if (kevent(s->kq, ch, n, NULL, 0, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+static int kqueue_add(acc__loop *loop, int fd, int mask)
+{
+    kqueue_state *s = loop->backend_data;
+
+    if (s->cap < loop->fired_cap) {
+        struct kevent *e = acc__realloc(s->events, (size_t)loop->fired_cap * sizeof *e);
+        if (e == NULL)
+            return -ENOMEM;
+        s->events = e;
+        s->cap = loop->fired_cap;
+    }
+    return change(s, fd, mask, EV_ADD);
+}
+
+static void kqueue_del(acc__loop *loop, int fd, int mask)
+{
+    /* Failure means the descriptor is already closed: nothing to undo. */
+    (void)change(loop->backend_data, fd, mask, EV_DELETE);
+}
+
+static int kqueue_poll(acc__loop *loop, int timeout_ms)
+{
+    kqueue_state *s = loop->backend_data;
+    struct kevent none, *events = s->cap ? s->events : &none;
+    struct timespec ts, *tp = NULL;
+    int n;
+
+    if (timeout_ms >= 0) {
+        ts.tv_sec = timeout_ms / 1000;
+        ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+        tp = &ts;
+    }
+    n = kevent(s->kq, NULL, 0, events, s->cap ? s->cap : 1, tp);
+    if (n < 0)
+        return errno == EINTR ? 0 : -errno;
+    for (int i = 0; i < n; i++) {
+        int mask = 0;
+
+        if (events[i].filter == EVFILT_READ)
+            mask |= ACC_READABLE;
+        else if (events[i].filter == EVFILT_WRITE)
+            mask |= ACC_WRITABLE;
+        if (events[i].flags & EV_ERROR)
+            mask |= ACC_READABLE | ACC_WRITABLE;
+        loop->fired[i].fd = (int)events[i].ident;
+        loop->fired[i].events = mask;
+    }
+    return n;
+}
+
+const acc__backend acc__backend_kqueue = {
+    "kqueue", kqueue_create_, kqueue_free_, kqueue_add, kqueue_del, kqueue_poll,
+};
