@@ -593,6 +593,33 @@ static void check_await_operands(Walk *w, Node *n)
                                 "pointer to an acc_awaitable");
 }
 
+static void collect_awaits(Node *n, Node ***v, int *nv)
+{
+    if (n->role == ROLE_AWAIT) {
+        *v = xrealloc(*v, (size_t)(*nv + 1) * sizeof **v);
+        (*v)[(*nv)++] = n;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        collect_awaits(n->kids[i], v, nv);
+}
+
+/* A macro that uses its argument twice would evaluate an await in it twice
+ * in C; one rewrite of the argument's text cannot do that. */
+static void check_repeated_awaits(AsyncFn *fn)
+{
+    Node **v = NULL;
+    int nv = 0;
+    collect_awaits(fn->body, &v, &nv);
+    for (int i = 0; i < nv; i++)
+        for (int j = 0; j < i; j++)
+            if (v[i]->b == v[j]->b && v[i]->e == v[j]->e) {
+                error_at(v[i]->b, "acc cannot translate this await: the macro it is an argument of "
+                                  "uses the argument more than once");
+                j = i; /* once per await */
+            }
+    free(v);
+}
+
 static void analyze_body(Source *src, AsyncFn *fn, Node *def)
 {
     Walk w = {src, fn};
@@ -607,6 +634,7 @@ static void analyze_body(Source *src, AsyncFn *fn, Node *def)
     classify(&w, fn->body, false);
     check_calls(&w, fn->body);
     check_await_operands(&w, fn->body);
+    check_repeated_awaits(fn);
     place_locals(src, fn);
 }
 
