@@ -134,7 +134,8 @@ acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros)
 fail:
     for (i = 0; i < made; i++)
         acc__task_free(f->kid[i]);
-    acc__frame_free((acc_frame *)f);
+    if (f != NULL)
+        acc__frame_free((acc_frame *)f);
     for (i = 0; i < n; i++)
         acc__frame_discard(coros[i]);
     errno = ENOMEM;

@@ -199,8 +199,10 @@ static int scenario_step(acc_frame *self)
     f->kids[0] = acc_sleep__coro(NULL, 0.001);
     f->kids[1] = acc_yield__coro(NULL);
     if (f->kids[0] == NULL || f->kids[1] == NULL) {
-        acc__frame_free(f->kids[0]);
-        acc__frame_free(f->kids[1]);
+        if (f->kids[0] != NULL)
+            acc__frame_free(f->kids[0]);
+        if (f->kids[1] != NULL)
+            acc__frame_free(f->kids[1]);
         enomem++;
     } else {
         AWAIT(16, acc_gather__coro(&f->r, 2, f->kids))
