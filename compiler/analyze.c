@@ -519,7 +519,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (n->form == FORM_WAIT_FOR && n->nkids >= 3) {
             /* the macro's own parentheses are not in the source text */
             Node *s = n->kids[2];
-            while (s->kind == CXCursor_ParenExpr && !s->from_arg && s->nkids == 1)
+            while (s->nkids == 1 && ((s->kind == CXCursor_ParenExpr && !s->from_arg) ||
+                                     s->kind == CXCursor_UnexposedExpr))
                 s = s->kids[0];
             n->form_seconds = s;
         }

@@ -132,6 +132,11 @@ static bool in_main(Source *src, CXFile f)
     return f && clang_File_isEqual(f, src->file);
 }
 
+static bool is_ident_char(char c)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 /* Where a cursor's text is in the main file. Plain code and whole macro
  * invocations use their expansion range; code spelled inside a macro's
  * argument uses the argument's spelling, so it can be rewritten in place. */
@@ -150,6 +155,12 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
         *b = so;
         *e = to;
         *from_arg = so != xso || to != xto;
+        /* A macro argument that ends in another macro's name (`f(x, R)`
+         * with R a macro) reports the start of that name as its end. */
+        const char *t = src->text;
+        if (*from_arg && to < src->len && is_ident_char(t[to]) && (to == 0 || !is_ident_char(t[to - 1])))
+            while (*e < src->len && is_ident_char(t[*e]))
+                (*e)++;
         return true;
     }
     if (in_main(src, xsf) && in_main(src, xtf) && xso <= xto) {

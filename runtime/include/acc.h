@@ -73,11 +73,44 @@ typedef struct acc__task_head {
 #define ACC__MAX_DEPTH 256
 
 /* Allocate a frame of at least `size` bytes (size >= sizeof(acc_frame));
- * only `size` is set. NULL with errno = ENOMEM on failure. */
-acc_frame *acc__frame_alloc(size_t size);
+ * only `size` is set. NULL with errno = ENOMEM on failure. Frames come
+ * from thread-local free lists of 16-byte size classes; the inline fast
+ * paths below pop and push them, the _slow functions call malloc/free. */
+#define ACC__FRAME_GRAIN 16
+#define ACC__FRAME_CLASSES 32
+extern _Thread_local acc_frame *acc__frame_cache[ACC__FRAME_CLASSES];
+extern _Thread_local size_t acc__frame_cached;      /* bytes on the free lists */
+extern _Thread_local size_t acc__frame_cache_limit; /* most bytes they may hold */
+acc_frame *acc__frame_alloc_slow(size_t size);
+void acc__frame_free_slow(acc_frame *f);
 /* The same for a frame that needs `align` (> 16) bytes of alignment. */
 acc_frame *acc__frame_alloc_aligned(size_t size, size_t align);
-void acc__frame_free(acc_frame *f);
+
+static inline acc_frame *acc__frame_alloc(size_t size)
+{
+    size_t c = (size - 1) / ACC__FRAME_GRAIN;
+    acc_frame *f;
+    if (c < ACC__FRAME_CLASSES && (f = acc__frame_cache[c]) != NULL) {
+        acc__frame_cache[c] = f->caller;
+        acc__frame_cached -= f->size;
+        return f;
+    }
+    return acc__frame_alloc_slow(size);
+}
+
+static inline void acc__frame_free(acc_frame *f)
+{
+    if (f == NULL)
+        return;
+    size_t c = (f->size - 1) / ACC__FRAME_GRAIN;
+    if (c < ACC__FRAME_CLASSES && acc__frame_cached + f->size <= acc__frame_cache_limit) {
+        f->caller = acc__frame_cache[c];
+        acc__frame_cache[c] = f;
+        acc__frame_cached += f->size;
+        return;
+    }
+    acc__frame_free_slow(f);
+}
 
 /* An await whose callee could not be created (out of memory): prints a
  * message and aborts, like a C stack overflow would. */

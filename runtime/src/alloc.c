@@ -12,8 +12,8 @@
  * loop exists (the argument of acc_run is built before acc_run runs) and
  * no lock is ever taken. A frame freed on another thread than the one
  * that allocated it simply joins that thread's lists. Each thread caches
- * at most ACC__CACHE_MAX bytes, so that a burst (a 100000-deep recursion
- * unwinding) does not pin its peak memory; acc_run gives the whole cache
+ * at most ACC__CACHE_MAX bytes, so that a burst (a million tasks ending)
+ * does not pin its peak memory forever; acc_run gives the whole cache
  * back when its loop ends.
  */
 #include <stdio.h>
@@ -21,22 +21,31 @@
 
 #include "internal.h"
 
-#define ACC__GRAIN 16                                   /* class width, and malloc's alignment */
-#define ACC__NCLASS 32                                  /* classes of 16, 32, ... 512 bytes */
+#define ACC__GRAIN ACC__FRAME_GRAIN                    /* class width, and malloc's alignment */
+#define ACC__NCLASS ACC__FRAME_CLASSES                  /* classes of 16, 32, ... 512 bytes */
 #define ACC__CLASS_MAX (ACC__GRAIN * ACC__NCLASS)
-#define ACC__CACHE_MAX ((size_t)1 << 20)                /* bytes cached per thread */
+#define ACC__CACHE_MAX ((size_t)16 << 20)               /* bytes cached per thread */
 
-/* A cached frame's `caller` links it to the next one of its class. */
-static _Thread_local acc_frame *free_list[ACC__NCLASS];
-static _Thread_local size_t cached_bytes;
+/* The free lists, one per class: a cached frame's `caller` links it to the
+ * next one. acc.h pops and pushes them inline (the fast path of every
+ * await); the functions below are the slow paths. */
+_Thread_local acc_frame *acc__frame_cache[ACC__NCLASS];
+_Thread_local size_t acc__frame_cached;
+_Thread_local size_t acc__frame_cache_limit = ACC__CACHE_MAX;
+#define free_list acc__frame_cache
+#define cached_bytes acc__frame_cached
 
 /* Failure injection for tests: allocations left before every one fails;
- * negative: off. One thread-local load on the hot path. */
+ * -1 when off. While it is on, the frame cache is off too, so that every
+ * frame allocation takes the counted slow path. */
 static _Thread_local long fail_after = -1;
 
 void acc__fail_alloc_after(long n)
 {
     fail_after = n;
+    acc__frame_cache_limit = n >= 0 ? 0 : ACC__CACHE_MAX;
+    if (n >= 0)
+        acc__frame_trim();
 }
 
 static int must_fail(void)
@@ -91,7 +100,8 @@ void *acc__realloc(void *old, size_t size)
     return p;
 }
 
-acc_frame *acc__frame_alloc(size_t size)
+/* The cache had no frame of this class: ask malloc for one. */
+acc_frame *acc__frame_alloc_slow(size_t size)
 {
     acc_frame *f;
     size_t c;
@@ -132,8 +142,8 @@ acc_frame *acc__frame_alloc(size_t size)
     return f;
 }
 
-/* A frame whose members need more than malloc's alignment (_Alignas(64)).
- * Rare: no size classes; its size is recorded above the largest class, so
+/* A frame needing more than malloc's alignment (_Alignas(64)). Rare: no
+ * size classes; its size is recorded above the largest class, so
  * acc__frame_free hands it straight back to free(). */
 acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
 {
@@ -154,20 +164,10 @@ acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
     return f;
 }
 
-void acc__frame_free(acc_frame *f)
+/* The cache is full, or the frame is too big for it. */
+void acc__frame_free_slow(acc_frame *f)
 {
-    size_t c;
-
-    if (f == NULL)
-        return;
-    if (f->size > ACC__CLASS_MAX || cached_bytes + f->size > ACC__CACHE_MAX) {
-        free(f);
-        return;
-    }
-    c = (f->size - 1) / ACC__GRAIN;
-    f->caller = free_list[c];
-    free_list[c] = f;
-    cached_bytes += f->size;
+    free(f);
 }
 
 void acc__frame_trim(void)
