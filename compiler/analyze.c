@@ -250,7 +250,11 @@ static bool is_binop(Source *src, Node *n, const char *op)
         return false;
     if (!n->kids[0]->in_main || !n->kids[1]->in_main)
         return false;
-    char *g = gap_text(src, n->kids[0]->e, n->kids[1]->b);
+    unsigned e0 = n->from_arg ? n->kids[0]->e : n->kids[0]->oe;
+    unsigned b1 = n->from_arg ? n->kids[1]->b : n->kids[1]->ob;
+    if (e0 > b1)
+        return false;
+    char *g = gap_text(src, e0, b1);
     bool r = strcmp(g, op) == 0;
     free(g);
     return r;

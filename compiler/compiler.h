@@ -67,8 +67,8 @@ struct Source {
     const char *path;     /* as given on the command line */
     char *text;
     size_t len;
-    Token *toks;
-    size_t ntoks;
+    Token *macros;      /* macro invocations in the main file: [b, e), by b */
+    size_t nmacros, macros_cap;
     unsigned *line_starts;
     size_t nlines;
     CXTranslationUnit tu;
@@ -99,6 +99,8 @@ typedef struct Node {
     struct Node **kids;
     int nkids;
     unsigned b, e;     /* region in the main file: [b, e) */
+    unsigned ob, oe;   /* the same as code outside its macro argument sees it:
+                        * the whole invocation for a node in an argument */
     bool in_main;      /* region lies in the main file */
     bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
     bool has_await;    /* this subtree holds an await */
@@ -121,10 +123,9 @@ Node *build_tree(Source *src, CXCursor c, Node *parent);
 unsigned line_of(Source *src, unsigned off);
 unsigned col_of(Source *src, unsigned off);
 /* Region of a cursor in the main file (expansion range, or macro-argument spelling). */
-bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg);
+bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
+                   unsigned *ob, unsigned *oe);
 bool is_main_file(Source *src, CXSourceLocation loc);
-/* Index of the first token starting at or after `off`. */
-size_t token_at(Source *src, unsigned off);
 bool text_is(Source *src, unsigned b, unsigned e, const char *s);
 char *cx_str(CXString s); /* heap copy, disposes s */
 /* The text between two offsets with whitespace and comments dropped. */

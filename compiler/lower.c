@@ -196,11 +196,26 @@ static bool gap_is(Lower *L, unsigned b, unsigned e, const char *op)
     return r;
 }
 
+/* The end and start of a node as its parent's text sees them: a node in
+ * a macro argument is seen as the whole invocation, unless the parent is
+ * in the same argument. */
+static unsigned seen_e(Node *parent, Node *kid)
+{
+    return parent->from_arg ? kid->e : kid->oe;
+}
+
+static unsigned seen_b(Node *parent, Node *kid)
+{
+    return parent->from_arg ? kid->b : kid->ob;
+}
+
 static bool binop_is(Lower *L, Node *n, const char *op)
 {
-    return n->kind == CXCursor_BinaryOperator && n->nkids == 2 && n->kids[0]->in_main &&
-           n->kids[1]->in_main && n->kids[0]->e <= n->kids[1]->b &&
-           gap_is(L, n->kids[0]->e, n->kids[1]->b, op);
+    if (n->kind != CXCursor_BinaryOperator || n->nkids != 2 || !n->kids[0]->in_main ||
+        !n->kids[1]->in_main)
+        return false;
+    unsigned e0 = seen_e(n, n->kids[0]), b1 = seen_b(n, n->kids[1]);
+    return e0 <= b1 && gap_is(L, e0, b1, op);
 }
 
 static bool canon_equal(CXType a, CXType b)
@@ -392,15 +407,28 @@ static bool visible_binop(Lower *L, Node *n)
     static const char *ops[] = {"*", "/", "%", "+", "-", "<<", ">>", "<", ">", "<=", ">=",
                                 "==", "!=", "&", "^", "|", "=", "*=", "/=", "%=", "+=",
                                 "-=", "<<=", ">>=", "&=", "^=", "|="};
-    if (n->nkids != 2 || !n->kids[0]->in_main || !n->kids[1]->in_main ||
-        n->kids[0]->e > n->kids[1]->b)
+    if (n->nkids != 2 || !n->kids[0]->in_main || !n->kids[1]->in_main)
         return false;
-    char *g = gap_text(L->src, n->kids[0]->e, n->kids[1]->b);
+    unsigned e0 = seen_e(n, n->kids[0]), b1 = seen_b(n, n->kids[1]);
+    if (e0 > b1)
+        return false;
+    char *g = gap_text(L->src, e0, b1);
     bool ok = false;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !ok; i++)
         ok = strcmp(g, ops[i]) == 0;
     free(g);
     return ok;
+}
+
+/* The identifier at off (a macro's name where it is invoked). */
+static char *macro_name_at(Source *src, unsigned off)
+{
+    unsigned e = off;
+    while (e < src->len && (src->text[e] == '_' || (src->text[e] >= 'a' && src->text[e] <= 'z') ||
+                            (src->text[e] >= 'A' && src->text[e] <= 'Z') ||
+                            (src->text[e] >= '0' && src->text[e] <= '9')))
+        e++;
+    return e > off ? xstrndup(src->text + off, e - off) : xstrdup("?");
 }
 
 /* Returns the text of n with its awaits hoisted into `pre`. */
@@ -432,8 +460,9 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
     }
     if (n->kind == CXCursor_ConditionalOperator && n->nkids == 3 &&
         (is_awaited(n->kids[1]) || is_awaited(n->kids[2])) &&
-        n->kids[0]->e <= n->kids[1]->b && n->kids[1]->e <= n->kids[2]->b &&
-        gap_is(L, n->kids[0]->e, n->kids[1]->b, "?") && gap_is(L, n->kids[1]->e, n->kids[2]->b, ":")) {
+        seen_e(n, n->kids[0]) <= seen_b(n, n->kids[1]) && seen_e(n, n->kids[1]) <= seen_b(n, n->kids[2]) &&
+        gap_is(L, seen_e(n, n->kids[0]), seen_b(n, n->kids[1]), "?") &&
+        gap_is(L, seen_e(n, n->kids[1]), seen_b(n, n->kids[2]), ":")) {
         char *cond = lower_expr(L, n->kids[0], pre);
         CXType t = clang_getCursorType(n->cur);
         bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
@@ -462,8 +491,21 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
     }
     if ((n->kind == CXCursor_BinaryOperator || n->kind == CXCursor_CompoundAssignOperator) &&
         n->nkids == 2 && is_awaited(n->kids[1]) && !visible_binop(L, n)) {
-        error_at(n->kids[1]->b, "acc cannot translate an await in an operand of an operator "
-                                "written inside a macro definition");
+        char *macro = macro_name_at(L->src, n->b);
+        Node *aw = n->kids[1];
+        while (aw->role != ROLE_AWAIT) {
+            int i = 0;
+            while (i < aw->nkids && !is_awaited(aw->kids[i]))
+                i++;
+            if (i == aw->nkids)
+                break;
+            aw = aw->kids[i];
+        }
+        error_at(aw->b, "acc cannot translate an await in an argument of macro '%s' next to "
+                                "an operator of its definition: acc cannot see whether that operator "
+                                "(&&, ||, ?: or ,) decides if the await runs",
+                 macro);
+        free(macro);
         return render(L, n);
     }
     if (n->kind == CXCursor_ConditionalOperator && (is_awaited(n->kids[1]) ||

@@ -84,6 +84,43 @@ unsigned col_of(Source *src, unsigned off)
     return off - src->line_starts[line_of(src, off) - 1] + 1;
 }
 
+/* The end of the macro invocation that starts at `start` (or `fallback`). */
+static unsigned invocation_end(Source *src, unsigned start, unsigned fallback)
+{
+    size_t lo = 0, hi = src->nmacros;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (src->macros[mid].b < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < src->nmacros && src->macros[lo].b == start)
+        return src->macros[lo].e;
+    return fallback;
+}
+
+static enum CXChildVisitResult note_macro(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Source *src = data;
+    if (clang_getCursorKind(c) != CXCursor_MacroExpansion)
+        return CXChildVisit_Continue;
+    CXSourceRange r = clang_getCursorExtent(c);
+    CXFile f;
+    unsigned b, e;
+    clang_getExpansionLocation(clang_getRangeStart(r), &f, NULL, NULL, &b);
+    if (!f || !clang_File_isEqual(f, src->file))
+        return CXChildVisit_Continue;
+    clang_getExpansionLocation(clang_getRangeEnd(r), NULL, NULL, NULL, &e);
+    if (src->nmacros == src->macros_cap) {
+        src->macros_cap = src->macros_cap ? 2 * src->macros_cap : 64;
+        src->macros = xrealloc(src->macros, src->macros_cap * sizeof *src->macros);
+    }
+    src->macros[src->nmacros++] = (Token){b, e, CXToken_Identifier};
+    return CXChildVisit_Continue;
+}
+
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv)
 {
     Source *src = xcalloc(1, sizeof *src);
@@ -117,6 +154,8 @@ Source *parse_file(const char *path, const char *display, int argc, const char *
         exit(2);
     }
     src->file = clang_getFile(src->tu, path);
+    /* macro invocations in the main file, in order (the visit is in order) */
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), note_macro, src);
     return src;
 }
 
@@ -140,7 +179,8 @@ static bool is_ident_char(char c)
 /* Where a cursor's text is in the main file. Plain code and whole macro
  * invocations use their expansion range; code spelled inside a macro's
  * argument uses the argument's spelling, so it can be rewritten in place. */
-bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg)
+bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
+                   unsigned *ob, unsigned *oe)
 {
     CXSourceRange r = clang_getCursorExtent(c);
     CXSourceLocation s = clang_getRangeStart(r), t = clang_getRangeEnd(r);
@@ -152,20 +192,32 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
     clang_getExpansionLocation(t, &xtf, NULL, NULL, &xto);
     *from_arg = false;
     if (in_main(src, sf) && in_main(src, tf) && so <= to) {
-        *b = so;
-        *e = to;
-        *from_arg = so != xso || to != xto;
-        /* A macro argument that ends in another macro's name (`f(x, R)`
-         * with R a macro) reports the start of that name as its end. */
-        const char *t = src->text;
-        if (*from_arg && to < src->len && is_ident_char(t[to]) && (to == 0 || !is_ident_char(t[to - 1])))
-            while (*e < src->len && is_ident_char(t[*e]))
-                (*e)++;
-        return true;
+        bool start_in_arg = so != xso, end_in_arg = to != xto;
+        if (start_in_arg && end_in_arg && xso == xto) {
+            /* all of it inside one macro argument: rewrite it there */
+            *b = so;
+            *e = to;
+            *from_arg = true;
+            *ob = xso; /* as the code around the invocation sees it */
+            *oe = invocation_end(src, xso, to);
+            /* An argument that ends in another macro's name (`f(x, R)`
+             * with R a macro) reports the start of that name as its end. */
+            const char *t = src->text;
+            if (to < src->len && is_ident_char(t[to]) && (to == 0 || !is_ident_char(t[to - 1])))
+                while (*e < src->len && is_ident_char(t[*e]))
+                    (*e)++;
+            return true;
+        }
+        /* an end inside a macro argument stands for the whole invocation */
+        *b = start_in_arg ? xso : so;
+        *e = end_in_arg ? invocation_end(src, xto, to) : to;
+        *ob = *b;
+        *oe = *e;
+        return *b <= *e;
     }
     if (in_main(src, xsf) && in_main(src, xtf) && xso <= xto) {
-        *b = xso;
-        *e = xto;
+        *b = *ob = xso;
+        *e = *oe = xto;
         return true;
     }
     return false;
@@ -194,7 +246,7 @@ Node *build_tree(Source *src, CXCursor c, Node *parent)
     n->cur = c;
     n->parent = parent;
     n->temp = -1;
-    n->in_main = cursor_region(src, c, &n->b, &n->e, &n->from_arg);
+    n->in_main = cursor_region(src, c, &n->b, &n->e, &n->from_arg, &n->ob, &n->oe);
     BuildCtx ctx = {src, n};
     clang_visitChildren(c, build_child, &ctx);
     return n;
