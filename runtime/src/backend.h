@@ -2,7 +2,7 @@
  * backend.h: the interface between the loop and the kernel's readiness
  * API, after Redis's ae_epoll.c / ae_select.c. A backend keeps its state in
  * loop->backend_data and knows nothing of tasks: the loop tells it which
- * descriptors to watch (loop->io[fd].mask holds the mask from before the
+ * descriptors to watch (loop->io[fd].kmask holds the mask from before the
  * call) and it reports what fired into loop->fired.
  *
  * backend_epoll.c is the default on Linux, backend_kqueue.c where

@@ -1,6 +1,6 @@
 /*
  * backend_epoll.c: the loop's backend on Linux's epoll, level-triggered.
- * Interest follows loop->io[fd].mask: the first direction watched adds the
+ * Interest follows loop->io[fd].kmask: the first direction watched adds the
  * descriptor, later changes modify it, and the last one removed deletes
  * it. Errors and hang-ups are reported as both directions ready, so every
  * waiter wakes and meets the error in its own read or write.
@@ -52,7 +52,7 @@ static void epoll_free_(acc__loop *loop)
 static int epoll_add(acc__loop *loop, int fd, int mask)
 {
     epoll_state *s = loop->backend_data;
-    int old = loop->io[fd].mask;
+    int old = loop->io[fd].kmask;
     struct epoll_event ev = {0};
 
     /* Room to report every watched descriptor in one epoll_wait; grown
@@ -74,7 +74,7 @@ static int epoll_add(acc__loop *loop, int fd, int mask)
 static void epoll_del(acc__loop *loop, int fd, int mask)
 {
     epoll_state *s = loop->backend_data;
-    int left = loop->io[fd].mask & ~mask;
+    int left = loop->io[fd].kmask & ~mask;
     struct epoll_event ev = {0};
 
     ev.events = to_epoll(left);

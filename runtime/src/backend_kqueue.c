@@ -2,7 +2,7 @@
  * backend_kqueue.c: the loop's backend on BSD and macOS kqueue, compiled
  * only where <sys/event.h> exists (runtime/CMakeLists.txt). Each
  * direction is its own filter (EVFILT_READ, EVFILT_WRITE), added and
- * deleted as loop->io[fd].mask changes; filters are level-triggered like
+ * deleted as loop->io[fd].kmask changes; filters are level-triggered like
  * epoll's default, so a wait that is not served is reported again. One
  * descriptor can come back as two events (one per filter); io.c handles
  * each on its own. Errors are reported as both directions ready.

@@ -45,7 +45,7 @@ static void poll_free_(acc__loop *loop)
 static int poll_add(acc__loop *loop, int fd, int mask)
 {
     poll_state *s = loop->backend_data;
-    int old = loop->io[fd].mask;
+    int old = loop->io[fd].kmask;
 
     if (old) {
         s->fds[s->slot[fd]].events = to_poll(old | mask);
@@ -82,7 +82,7 @@ static int poll_add(acc__loop *loop, int fd, int mask)
 static void poll_del(acc__loop *loop, int fd, int mask)
 {
     poll_state *s = loop->backend_data;
-    int left = loop->io[fd].mask & ~mask;
+    int left = loop->io[fd].kmask & ~mask;
     int i = s->slot[fd];
 
     if (left) {

@@ -10,7 +10,11 @@
  *
  * acc_read and acc_write try the system call first and wait only on
  * EAGAIN, as asyncio's sock_recv does: data already there costs no trip
- * through the loop. acc_write never raises SIGPIPE: sockets are written
+ * through the loop. One exception, libuv's: when the previous read of a
+ * descriptor still registered from its last wait (io.c) was short, the
+ * socket is most likely empty, so acc_read waits at once instead of
+ * making a read that would say EAGAIN; if data is there after all, the
+ * level-triggered poll reports it at the next turn. acc_write never raises SIGPIPE: sockets are written
  * with send(MSG_NOSIGNAL); other descriptors (pipes) with write() while
  * SIGPIPE is blocked in this thread, a SIGPIPE that write raised being
  * taken back with sigtimedwait before the mask is restored.
@@ -158,6 +162,9 @@ static int read_step(acc_frame *self)
     case 0:
         if (t->cancelled)
             RW_RETURN(f, -ECANCELED);
+        if (f->fd >= 0 && f->fd < t->loop->io_cap && t->loop->io[f->fd].rdrained &&
+            (t->loop->io[f->fd].kmask & ~t->loop->io[f->fd].mask & ACC_READABLE))
+            goto wait; /* the last read was short: do not ask for an EAGAIN */
         break;
     default:
         r = acc__fdwait_end(&f->w);
@@ -167,12 +174,16 @@ static int read_step(acc_frame *self)
     }
     for (;;) {
         n = read(f->fd, f->buf, f->n);
-        if (n >= 0)
+        if (n >= 0) {
+            if (f->fd < t->loop->io_cap)
+                t->loop->io[f->fd].rdrained = n > 0 && (size_t)n < f->n;
             RW_RETURN(f, n);
+        }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             RW_RETURN(f, -errno);
+    wait:
         r = acc__fdwait_start(&f->w, t, f->fd, ACC_READABLE);
         if (r < 0)
             RW_RETURN(f, r);

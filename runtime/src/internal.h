@@ -170,7 +170,13 @@ acc_task *acc__task_current(void);
 typedef void (*acc__io_cb)(acc__loop *loop, int fd, int events, void *arg);
 
 typedef struct acc__io {
-    int mask;          /* ACC_READABLE | ACC_WRITABLE being watched */
+    int mask;          /* ACC_READABLE | ACC_WRITABLE being watched (a waiter each) */
+    int kmask;         /* directions registered with the backend: mask, plus
+                          directions whose wait ended this turn (parked) */
+    int next_parked;   /* link in loop->parked while `parked` */
+    unsigned parked : 1;   /* on loop->parked: kmask may exceed mask */
+    unsigned rdrained : 1; /* the last acc_read was short: the socket is
+                              probably empty, wait before reading */
     acc__io_cb rcb, wcb;
     void *rarg, *warg;
 } acc__io;
@@ -183,7 +189,16 @@ typedef struct acc__fired {
 /* Watch `fd` for `events` (one or both directions); cb(loop, fd, events,
  * arg) is called from the loop's poll phase while the watch stays. */
 int acc__io_start(acc__loop *loop, int fd, int events, acc__io_cb cb, void *arg);
+/* Stop watching: the callback is dropped at once, but the kernel's
+ * interest stays until the next acc__io_flush, so that a task that waits
+ * again in the same turn (a read loop) costs no system call. */
 void acc__io_stop(acc__loop *loop, int fd, int events);
+/* Drop the kernel interest that no waiter took back since it was parked;
+ * called at the start of every turn, before polling. */
+void acc__io_flush(acc__loop *loop);
+/* fd is a new descriptor (accept, socket): whatever the table remembers
+ * of an earlier descriptor with that number is stale. No system call. */
+void acc__io_forget(acc__loop *loop, int fd);
 /* Poll once for at most timeout_ms (-1: no limit) and run callbacks. */
 int acc__io_poll(acc__loop *loop, int timeout_ms);
 /* fd is being closed: stop every watch and call each callback with
@@ -289,6 +304,7 @@ struct acc__loop {
     acc__io *io;             /* per descriptor, indexed by fd */
     int io_cap;              /* length of `io` */
     int nio;                 /* descriptors with a nonzero mask */
+    int parked;              /* first fd of the parked list, or -1 */
     acc__fired *fired;       /* filled by backend->poll */
     int fired_cap;
 

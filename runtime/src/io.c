@@ -6,8 +6,17 @@
  * direction, the callback that ends the wait. The table and loop->fired
  * grow together, so the backend can always report every descriptor in one
  * poll. Watches change the kernel's interest through the backend; the
- * table holds the mask from before each change, which is what the backend
- * needs to choose between adding and modifying.
+ * table holds the kernel's mask (kmask) from before each change, which is
+ * what the backend needs to choose between adding and modifying.
+ *
+ * Interest outlives the wait that asked for it by one turn: a wait that
+ * ends (its direction fired, or it was cancelled) parks its descriptor,
+ * and acc__io_flush, at the start of the next turn, drops only the
+ * interest that no task took back meanwhile. A task that reads, writes
+ * and waits to read again (an echo loop, any request/response) thus
+ * keeps its descriptor registered and costs no epoll_ctl per wait, as a
+ * hand-written epoll server would; a descriptor nobody waits on any more
+ * is unregistered one turn later, before the kernel can report it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,15 +58,16 @@ int acc__io_start(acc__loop *loop, int fd, int events, acc__io_cb cb, void *arg)
             return r;
     }
     io = &loop->io[fd];
-    add = events & ~io->mask;
+    add = events & ~io->kmask;
     if (add) {
         r = loop->backend->add(loop, fd, add);
         if (r < 0)
             return r;
-        if (io->mask == 0)
-            loop->nio++;
-        io->mask |= add;
+        io->kmask |= add;
     }
+    if (io->mask == 0)
+        loop->nio++;
+    io->mask |= events;
     if (events & ACC_READABLE) {
         io->rcb = cb;
         io->rarg = arg;
@@ -69,6 +79,7 @@ int acc__io_start(acc__loop *loop, int fd, int events, acc__io_cb cb, void *arg)
     return 0;
 }
 
+/* The kernel keeps its interest (parked) until the next turn's flush. */
 void acc__io_stop(acc__loop *loop, int fd, int events)
 {
     acc__io *io;
@@ -80,7 +91,6 @@ void acc__io_stop(acc__loop *loop, int fd, int events)
     del = io->mask & events;
     if (!del)
         return;
-    loop->backend->del(loop, fd, del);
     io->mask &= ~del;
     if (io->mask == 0)
         loop->nio--;
@@ -88,6 +98,39 @@ void acc__io_stop(acc__loop *loop, int fd, int events)
         io->rcb = NULL, io->rarg = NULL;
     if (del & ACC_WRITABLE)
         io->wcb = NULL, io->warg = NULL;
+    if (!io->parked) {
+        io->parked = 1;
+        io->next_parked = loop->parked;
+        loop->parked = fd;
+    }
+}
+
+void acc__io_flush(acc__loop *loop)
+{
+    while (loop->parked >= 0) {
+        int fd = loop->parked;
+        acc__io *io = &loop->io[fd];
+        int drop = io->kmask & ~io->mask;
+
+        loop->parked = io->next_parked;
+        io->parked = 0;
+        if (drop) {
+            loop->backend->del(loop, fd, drop);
+            io->kmask &= ~drop;
+            if (drop & ACC_READABLE)
+                io->rdrained = 0;
+        }
+    }
+}
+
+void acc__io_forget(acc__loop *loop, int fd)
+{
+    if (fd < 0 || fd >= loop->io_cap)
+        return;
+    /* The old descriptor was closed without acc_close: the kernel has
+     * forgotten its interest already. Its waiters, if any, stay. */
+    loop->io[fd].kmask = loop->io[fd].mask;
+    loop->io[fd].rdrained = 0;
 }
 
 /* A callback may stop watches, its own or another's, so each direction is
@@ -130,4 +173,10 @@ void acc__io_close(acc__loop *loop, int fd, int err)
         acc__io_stop(loop, fd, ACC_WRITABLE);
         cb(loop, fd, err, arg);
     }
+    io = &loop->io[fd];
+    if (io->kmask & ~io->mask) { /* parked interest: drop it before the close */
+        loop->backend->del(loop, fd, io->kmask & ~io->mask);
+        io->kmask = io->mask;
+    }
+    io->rdrained = 0;
 }

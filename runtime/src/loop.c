@@ -71,6 +71,7 @@ static int loop_new(acc__loop **out)
     acc__list_init(&loop->tasks);
     acc__list_init(&loop->zombies);
     loop->wake_fd = loop->wake_wfd = -1;
+    loop->parked = -1;
     loop->reserve_fd = -1;
     loop->backend = choose_backend();
     r = loop->backend->create(loop);
@@ -134,15 +135,25 @@ static int deadlocked(acc__loop *loop)
 static void loop_turn(acc__loop *loop)
 {
     acc__list batch;
+    int timeout;
 
     if (deadlocked(loop))
         cancel_all(loop);
 
-    /* 1. I/O */
-    (void)acc__io_poll(loop, poll_timeout(loop));
+    /* 1. I/O. Interest parked last turn and not taken back goes first,
+     * so the kernel never reports a descriptor nobody waits for. With
+     * tasks ready and nothing that could end a wait from outside (no
+     * descriptor watched but the wake channel, no wait that another
+     * thread may end), a poll could only return nothing: skip the
+     * system call. */
+    acc__io_flush(loop);
+    timeout = poll_timeout(loop);
+    if (timeout != 0 || loop->nio > 1 || loop->nexternal > 0)
+        (void)acc__io_poll(loop, timeout);
 
     /* 2. timers */
-    acc__timer_run(loop, acc__now_ns());
+    if (loop->timers.len > 0)
+        acc__timer_run(loop, acc__now_ns());
 
     /* 3. ready tasks, as of now */
     acc__list_init(&batch);

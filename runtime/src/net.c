@@ -93,6 +93,8 @@ int acc_listen(const char *host, int port, int backlog)
         fd = -1;
     }
     freeaddrinfo(res);
+    if (fd >= 0 && acc__loop_current != NULL)
+        acc__io_forget(acc__loop_current, fd);
     return fd >= 0 ? fd : err;
 }
 
@@ -159,6 +161,7 @@ static int accept_step(acc_frame *self)
         c = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c >= 0) {
             set_nodelay(c);
+            acc__io_forget(t->loop, c);
             ACC__RETURN(f, f->out, c);
         }
         switch (errno) {
@@ -292,6 +295,7 @@ static int connect_one(connect_frame *f, const struct sockaddr *sa, socklen_t le
     if (fd < 0)
         return -errno;
     f->fd = fd;
+    acc__io_forget(f->hdr.task->loop, fd);
     if (connect(fd, sa, len) == 0)
         return 1;
     if (errno == EINPROGRESS || errno == EINTR)
