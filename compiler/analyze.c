@@ -127,7 +127,9 @@ static void note_async_decl(Source *src, CXCursor c)
         table_insert(prog, fn);
         prog->fns = xrealloc(prog->fns, (size_t)(prog->nfns + 1) * sizeof *prog->fns);
         prog->fns[prog->nfns++] = fn;
-        if (clang_isFunctionTypeVariadic(ft) && in_main) {
+        /* `f()` has no prototype (libclang calls that variadic): as a
+         * definition it takes no parameters, which is fine */
+        if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft) && in_main) {
             unsigned off;
             clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
             error_at(off, "async function '%s' cannot be variadic", fn->name);

@@ -47,9 +47,13 @@ typedef struct Lower {
 } Lower;
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
+static bool is_awaited(Node *n);
 
 /* A line of its own in pre-statements: map back to the statement's line. */
 #define RESYNC "\001\n"
+/* Starts a pre-statement line that continues the user's text of the line
+ * before (an argument list over several lines). */
+#define CONTINUED "\002"
 
 /* ---- rendering source text with edits ------------------------------------ */
 
@@ -275,12 +279,51 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre)
         buf_puts(&b, dest ? dest : "NULL");
         first = false;
     }
-    /* kids: the callee expression, then the arguments in order */
-    for (int i = 1; i < call->nkids; i++) {
-        char *a = pre ? lower_expr(L, call->kids[i], pre) : render(L, call->kids[i]);
-        buf_printf(&b, "%s%s", first ? "" : ", ", a);
-        first = false;
-        free(a);
+    /* kids: the callee expression, then the arguments in order. The
+     * arguments are copied as written (line breaks included, so that
+     * __LINE__ in them keeps its line), their awaits hoisted in order. */
+    if (call->nkids > 1) {
+        Node *first_arg = call->kids[1], *last_arg = call->kids[call->nkids - 1];
+        unsigned ab = call->from_arg ? first_arg->b : first_arg->ob;
+        /* from just after the `(`, to keep a line break before the first argument */
+        unsigned callee_e = call->from_arg ? call->kids[0]->e : call->kids[0]->oe;
+        unsigned paren = callee_e;
+        while (paren < ab && L->src->text[paren] != '(')
+            paren++;
+        if (paren < ab && call->kids[0]->in_main)
+            ab = paren + 1;
+        unsigned ae = call->from_arg ? last_arg->e : last_arg->oe;
+        bool in_order = ab <= ae;
+        for (int i = 2; i < call->nkids && in_order; i++)
+            in_order = (call->from_arg ? call->kids[i - 1]->e : call->kids[i - 1]->oe) <=
+                       (call->from_arg ? call->kids[i]->b : call->kids[i]->ob);
+        if (in_order) {
+            for (int i = 1; i < call->nkids; i++)
+                if (pre && is_awaited(call->kids[i]))
+                    call->kids[i]->override = lower_expr(L, call->kids[i], pre);
+            Edits E = {0};
+            for (int i = 1; i < call->nkids; i++)
+                collect_edits(L, call->kids[i], &E);
+            char *args = apply_edits(L, &E, ab, ae);
+            buf_puts(&b, first ? "" : ", ");
+            for (const char *c = args; *c; c++) {
+                buf_put(&b, c, 1);
+                if (*c == '\n' && pre)
+                    buf_puts(&b, CONTINUED); /* put_pre: keep this line where it falls */
+            }
+            free(args);
+            for (int i = 1; i < call->nkids; i++) {
+                free(call->kids[i]->override);
+                call->kids[i]->override = NULL;
+            }
+        } else {
+            for (int i = 1; i < call->nkids; i++) {
+                char *a = pre ? lower_expr(L, call->kids[i], pre) : render(L, call->kids[i]);
+                buf_printf(&b, "%s%s", first ? "" : ", ", a);
+                first = false;
+                free(a);
+            }
+        }
     }
     buf_puts(&b, ")");
     return b.s;
@@ -431,6 +474,20 @@ static char *macro_name_at(Source *src, unsigned off)
     return e > off ? xstrndup(src->text + off, e - off) : xstrdup("?");
 }
 
+/* A condition we write as `if (cond)`: the user's parentheses around it
+ * are dropped, as clang warns about `if ((a == 0))`. */
+static Node *unparen(Node *n)
+{
+    for (;;) {
+        Node *s = n;
+        while (s->kind == CXCursor_UnexposedExpr && s->nkids == 1)
+            s = s->kids[0];
+        if (s->kind != CXCursor_ParenExpr || s->nkids != 1 || !s->in_main || s->from_arg)
+            return n;
+        n = s->kids[0];
+    }
+}
+
 /* Returns the text of n with its awaits hoisted into `pre`. */
 static char *lower_expr(Lower *L, Node *n, Buf *pre)
 {
@@ -443,7 +500,7 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
 
     bool andand = binop_is(L, n, "&&"), oror = binop_is(L, n, "||");
     if ((andand || oror) && is_awaited(n->kids[1])) {
-        char *lhs = lower_expr(L, n->kids[0], pre);
+        char *lhs = lower_expr(L, unparen(n->kids[0]), pre);
         int k = new_temp(L->fn, clang_getCursorType(n->cur));
         Buf inner = {0};
         char *rhs = lower_expr(L, n->kids[1], &inner);
@@ -463,7 +520,7 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         seen_e(n, n->kids[0]) <= seen_b(n, n->kids[1]) && seen_e(n, n->kids[1]) <= seen_b(n, n->kids[2]) &&
         gap_is(L, seen_e(n, n->kids[0]), seen_b(n, n->kids[1]), "?") &&
         gap_is(L, seen_e(n, n->kids[1]), seen_b(n, n->kids[2]), ":")) {
-        char *cond = lower_expr(L, n->kids[0], pre);
+        char *cond = lower_expr(L, unparen(n->kids[0]), pre);
         CXType t = clang_getCursorType(n->cur);
         bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
         int k = is_void ? 0 : new_temp(L->fn, t);
@@ -541,6 +598,20 @@ static void put(Lower *L, const char *s)
 }
 
 /* Emit pre-statements and then `text;` (text may be NULL). */
+/* Lines we write ourselves hold only these; anything else came from the
+ * user's expression. */
+static bool has_user_text(const char *p, size_t n)
+{
+    static const char *ours[] = {"acc_self->acc_hdr.state = ", "return ACC_PENDING;", "} else {",
+                                 "}", "acc_resume_"};
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if (strncmp(p, ours[i], strlen(ours[i])) == 0)
+            return false;
+    return n > 1;
+}
+
 /* Write pre-statements; a RESYNC line in them maps the next line back to
  * the statement's own line (so that a resumed await is at its line). */
 static void put_pre(Lower *L, Node *at, const char *pre)
@@ -548,10 +619,17 @@ static void put_pre(Lower *L, Node *at, const char *pre)
     for (const char *p = pre; *p;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        if (n == strlen(RESYNC) && strncmp(p, RESYNC, n) == 0)
+        if (n == strlen(RESYNC) && strncmp(p, RESYNC, n) == 0) {
             sync_to(L, at->b);
-        else
+        } else if (*p == CONTINUED[0]) {
+            out_text(L->o, p + 1, n - 1);
+        } else {
+            /* a line with the user's tokens maps to the statement's line,
+             * so that __LINE__ and messages are right */
+            if (has_user_text(p, n))
+                sync_to(L, at->b);
             out_text(L->o, p, n);
+        }
         p += n;
     }
 }
@@ -1124,7 +1202,14 @@ static void lower_stmt(Lower *L, Node *n)
         sync_to(L, n->b);
         char *v = render(L, n->kids[0]);
         Buf b = {0};
-        buf_printf(&b, "case %s:\n", v);
+        if (n->nkids == 3) {
+            /* GNU case range: case LO ... HI: */
+            char *hi = render(L, n->kids[1]);
+            buf_printf(&b, "case %s ... %s:\n", v, hi);
+            free(hi);
+        } else {
+            buf_printf(&b, "case %s:\n", v);
+        }
         put(L, b.s);
         free(b.s), free(v);
         lower_stmt(L, n->kids[n->nkids - 1]);
@@ -1396,14 +1481,23 @@ static void hoist_types(Lower *L, Node *n, Buf *out)
 
 /* ---- the function ------------------------------------------------------- */
 
+/* `T *name`, spelled as a declarator: `int (**acc_out)(int)` when T is a
+ * pointer to function. */
 static const char *out_type_decl(AsyncFn *fn, const char *name, char **owned)
 {
-    *owned = declare_member(fn->ret, "");
-    Buf b = {0};
-    buf_printf(&b, "%s *%s", *owned ? *owned : "int", name);
-    free(*owned);
-    *owned = b.s;
-    return b.s;
+    Buf d = {0};
+    buf_printf(&d, "*%s", name);
+    *owned = declare_member(fn->ret, d.s);
+    if (!*owned) {
+        *owned = d.s;
+        Buf b = {0};
+        buf_printf(&b, "int %s", d.s);
+        free(d.s);
+        *owned = b.s;
+        return b.s;
+    }
+    free(d.s);
+    return *owned;
 }
 
 /* A local's or parameter's type as the frame keeps it. */
