@@ -148,6 +148,17 @@ static void note_async_decl(Source *src, CXCursor c)
             }
         }
     }
+    if (clang_isCursorDefinition(c) && !in_main && !fn->from_runtime) {
+        /* the header's text reaches the C compiler as written */
+        CXFile f;
+        unsigned line, col;
+        clang_getExpansionLocation(clang_getCursorLocation(c), &f, &line, &col, NULL);
+        char *file = cx_str(clang_getFileName(f));
+        error_in_file(file, line, col, "async function '%s' is defined in a header: acc translates "
+                                       "only the file it is given; define it in a .acc file and keep "
+                                       "its prototype in the header", fn->name);
+        free(file);
+    }
     if (clang_isCursorDefinition(c)) {
         fn->decl = c;
         /* parameter names of the definition are the ones the body uses */
@@ -351,6 +362,15 @@ static bool is_frame_var(CXCursor decl)
 static void find_locals(Walk *w, Node *n)
 {
     if (n->kind == CXCursor_VarDecl && is_frame_var(n->cur)) {
+        for (int i = 0; i < n->nkids; i++)
+            if (n->kids[i]->kind == CXCursor_UnexposedAttr && n->kids[i]->in_main &&
+                n->kids[i]->e > n->kids[i]->b &&
+                memmem(w->src->text + n->kids[i]->b, n->kids[i]->e - n->kids[i]->b, "cleanup", 7)) {
+                char *name = cx_str(clang_getCursorSpelling(n->cur));
+                error_at(n->kids[i]->b, "acc cannot translate __attribute__((cleanup)) on '%s', a local "
+                                        "of async function '%s'", name, w->fn->name);
+                free(name);
+            }
         CXType t = clang_getCursorType(n->cur);
         if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray) {
             char *name = cx_str(clang_getCursorSpelling(n->cur));
@@ -520,6 +540,20 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT)
             n->has_await = true;
     }
+    if (n->kind == CXCursor_GenericSelectionExpr && w->fn) {
+        /* the controlling expression is never evaluated; of the
+         * associations only the selected one is, which we cannot tell */
+        for (int i = 0; i < n->nkids; i++)
+            if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT) {
+                if (i == 0)
+                    error_at(n->kids[i]->b, "'await' cannot be used in the controlling expression of "
+                                            "_Generic: it is not evaluated");
+                else
+                    error_at(n->kids[i]->b, "acc cannot translate an await in a _Generic association; "
+                                            "await before the _Generic and select among the results");
+                break;
+            }
+    }
     if (n->role == ROLE_FORM) {
         collect_form_args(src, n);
         if (n->form == FORM_WAIT_FOR && n->nkids >= 3) {
@@ -617,13 +651,14 @@ static void check_repeated_awaits(AsyncFn *fn)
     Node **v = NULL;
     int nv = 0;
     collect_awaits(fn->body, &v, &nv);
-    for (int i = 0; i < nv; i++)
+    for (int i = 0; i < nv; i++) {
+        int same = 0;
         for (int j = 0; j < i; j++)
-            if (v[i]->b == v[j]->b && v[i]->e == v[j]->e) {
-                error_at(v[i]->b, "acc cannot translate this await: the macro it is an argument of "
-                                  "uses the argument more than once");
-                j = i; /* once per await */
-            }
+            same += v[i]->b == v[j]->b && v[i]->e == v[j]->e;
+        if (same == 1) /* reported once, at its second appearance */
+            error_at(v[i]->b, "acc cannot translate this await: it would be evaluated more than "
+                              "once (a macro that uses its argument twice, or GNU `a ?: b`)");
+    }
     free(v);
 }
 

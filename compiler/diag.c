@@ -120,6 +120,22 @@ void error_at_line(unsigned line, unsigned col, const char *fmt, ...)
     nerrors++;
 }
 
+void error_in_file(const char *file, unsigned line, unsigned col, const char *fmt, ...)
+{
+    va_list ap;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = diag_buffer(&text, &len);
+    fprintf(out, "%s:%u:%u: error: ", file, line, col);
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fputc('\n', out);
+    fclose(out);
+    keep(1, line, col, 0, text);
+    nerrors++;
+}
+
 void error_at(unsigned offset, const char *fmt, ...)
 {
     va_list ap;
