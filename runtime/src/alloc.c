@@ -24,7 +24,7 @@
 #define ACC__GRAIN ACC__FRAME_GRAIN                    /* class width, and malloc's alignment */
 #define ACC__NCLASS ACC__FRAME_CLASSES                  /* classes of 16, 32, ... 512 bytes */
 #define ACC__CLASS_MAX (ACC__GRAIN * ACC__NCLASS)
-#define ACC__CACHE_MAX ((size_t)16 << 20)               /* bytes cached per thread */
+#define ACC__CACHE_MAX ((size_t)256 << 20)              /* bytes cached per thread */
 
 /* The free lists, one per class: a cached frame's `caller` links it to the
  * next one. acc.h pops and pushes them inline (the fast path of every

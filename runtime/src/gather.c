@@ -37,7 +37,7 @@ void acc__gather_discard(acc_frame *self)
     gather_frame *f = (gather_frame *)self;
 
     for (size_t i = 0; i < f->n; i++)
-        acc__frame_discard(f->kid[i]->root);
+        acc__frame_discard(f->kid[i]->head.top);
     free_kids(f);
     acc__frame_free(self);
 }
@@ -74,7 +74,7 @@ int acc__gather_step(acc_frame *self)
     case 0:
         if (t->cancelled) {
             for (size_t i = 0; i < f->n; i++)
-                acc__frame_discard(f->kid[i]->root);
+                acc__frame_discard(f->kid[i]->head.top);
             free_kids(f);
             ACC__RETURN(f, f->out, -ECANCELED);
         }

@@ -88,24 +88,35 @@ void acc__fail_alloc_after(long n);
 typedef struct acc__timer acc__timer;
 typedef void (*acc__timer_cb)(acc__timer *t);
 
+/* 16 bytes, embedded in the waiting frame. The heap never writes to it
+ * while it sifts: a timer is found through its id in the heap's owner
+ * table, which also makes stopping O(1) (the entry is left in the heap,
+ * dead, and dropped when it reaches the top or at a compaction). */
 struct acc__timer {
-    uint64_t deadline; /* CLOCK_MONOTONIC nanoseconds */
-    uint64_t seq;      /* arming order: breaks ties between equal deadlines */
-    size_t index;      /* slot in the heap; ACC__TIMER_IDLE when not armed */
     acc__timer_cb cb;  /* called once when the deadline has passed */
+    uint32_t id;       /* slot in loop->timers.owner; ACC__TIMER_IDLE when not armed */
 };
 
-#define ACC__TIMER_IDLE ((size_t)-1)
+#define ACC__TIMER_IDLE UINT32_MAX
 
 typedef struct acc__heap_entry {
-    uint64_t deadline, seq; /* the timer's key, copied: no pointer chase */
-    acc__timer *timer;
+    uint64_t deadline; /* CLOCK_MONOTONIC nanoseconds */
+    uint32_t seq;      /* arming order within an epoch: breaks ties */
+    uint32_t id;       /* owner[id] is the timer, NULL once stopped */
 } acc__heap_entry;
 
 typedef struct acc__heap {
-    acc__heap_entry *slot; /* slot[0] is the earliest timer */
-    size_t len, cap;
-    uint64_t seq;      /* next sequence number */
+    acc__heap_entry *slot; /* slot[0] is the earliest entry; &slot[1] is 64-byte aligned */
+    void *raw;             /* what slot was carved from */
+    size_t len, cap;       /* entries, live and dead */
+    size_t dead;           /* entries whose timer was stopped */
+    uint32_t seq;          /* next sequence number */
+    acc__timer **owner;    /* by id: the armed timer; NULL once it is stopped
+                              (a dead entry still holds the id) */
+    uint32_t *free_ids;    /* ids not in use, a stack (as long as owner) */
+    uint32_t nfree;        /* free_ids in use */
+    uint32_t nids;         /* ids ever handed out: owner's length */
+    uint32_t ids_cap;      /* owner's and free_ids' capacity */
 } acc__heap;
 
 uint64_t acc__now_ns(void);
@@ -113,7 +124,9 @@ void acc__timer_init(acc__timer *t, acc__timer_cb cb);
 int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline);
 void acc__timer_stop(acc__loop *loop, acc__timer *t);
 /* Earliest deadline, or UINT64_MAX with no timer armed. */
-uint64_t acc__timer_next(const acc__loop *loop);
+uint64_t acc__timer_next(acc__loop *loop);
+/* Timers armed and not stopped. */
+static inline size_t acc__timer_count(const acc__heap *h) { return h->len - h->dead; }
 /* Fire every timer due at `now`, earliest first; returns how many. */
 size_t acc__timer_run(acc__loop *loop, uint64_t now);
 void acc__heap_free(acc__heap *h);
@@ -125,9 +138,10 @@ void acc__heap_free(acc__heap *h);
 typedef void (*acc__task_cb)(acc_task *t, void *arg);
 
 struct acc_task {
-    acc__task_head head;    /* first: generated code casts frame->task to it */
+    /* first: generated code casts frame->task to it. Before the task
+     * starts, head.top is its root frame. */
+    acc__task_head head;
     acc__loop *loop;        /* set when the task is started or queued */
-    acc_frame *root;        /* outermost frame, until the task first runs */
     acc__list ready_node;   /* in loop->ready while queued */
     acc__list task_node;    /* in loop->tasks from start to finish */
     acc__task_cb on_cancel; /* undoes the current wait; NULL: just wake */

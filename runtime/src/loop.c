@@ -129,7 +129,7 @@ static int poll_timeout(acc__loop *loop)
 static int deadlocked(acc__loop *loop)
 {
     return loop->ntasks > 0 && acc__list_empty(&loop->ready) &&
-           loop->timers.len == 0 && loop->nio <= 1 && loop->nexternal == 0;
+           acc__timer_count(&loop->timers) == 0 && loop->nio <= 1 && loop->nexternal == 0;
 }
 
 static void loop_turn(acc__loop *loop)

@@ -26,16 +26,33 @@
 
 #include "internal.h"
 
+/* Tasks come from the frame allocator's size classes (alloc.c), like
+ * frames: no calloc, and a task freed is the next one made. */
+#define TASK_BYTES ((sizeof(acc_task) + ACC__FRAME_GRAIN - 1) / ACC__FRAME_GRAIN * ACC__FRAME_GRAIN)
+
 acc_task *acc__task_new(acc_frame *root)
 {
-    acc_task *t = acc__calloc(1, sizeof *t);
+    acc_task *t = (acc_task *)(void *)acc__frame_alloc(TASK_BYTES);
 
     if (t == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    t->root = root;
     t->head.top = root;
+    t->head.stack_base = 0;
+    t->head.blocked = 0;
+    t->loop = NULL;
+    t->on_cancel = NULL;
+    t->cancel_arg = NULL;
+    t->on_done = NULL;
+    t->done_arg = NULL;
+    t->started = 0;
+    t->waiting = 0;
+    t->queued = 0;
+    t->cancelled = 0;
+    t->done = 0;
+    t->detached = 0;
+    t->spawned = 0;
     root->caller = NULL;
     root->task = t;
     acc__list_init(&t->ready_node);
@@ -45,8 +62,11 @@ acc_task *acc__task_new(acc_frame *root)
 
 void acc__task_free(acc_task *t)
 {
+    acc_frame *f = (acc_frame *)(void *)t;
+
     acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
-    free(t);
+    f->size = (unsigned)TASK_BYTES; /* what acc__frame_free reads */
+    acc__frame_free(f);
 }
 
 acc_task *acc__task_current(void)
@@ -81,7 +101,6 @@ static void finish(acc_task *t)
 
     t->done = 1;
     t->head.top = NULL;
-    t->root = NULL;
     if (t->queued) {
         t->queued = 0;
         acc__list_remove(&t->ready_node);
@@ -106,7 +125,6 @@ void acc__task_run(acc_task *t)
     loop->current = t;
     loop->nest++;
     t->started = 1;
-    t->root = NULL;
     t->head.blocked = 0;
     for (;;) {
         acc_frame *f = t->head.top;
@@ -114,7 +132,8 @@ void acc__task_run(acc_task *t)
             finish(t);
             break;
         }
-        t->head.depth = 0;
+        char base;
+        t->head.stack_base = (uintptr_t)&base;
         f->resume(f);
         if (t->head.blocked)
             break;
@@ -163,7 +182,7 @@ void acc__task_cancel(acc_task *t)
     t->cancelled = 1;
     if (!t->started) {
         /* SPEC 2: it does not run at all, its result lvalue is untouched. */
-        acc__frame_discard(t->root);
+        acc__frame_discard(t->head.top); /* the root frame, never run */
         finish(t);
         return;
     }

@@ -29,7 +29,7 @@ void acc__wait_for_discard(acc_frame *self)
 {
     wait_for_frame *f = (wait_for_frame *)self;
 
-    acc__frame_discard(f->kid->root);
+    acc__frame_discard(f->kid->head.top);
     acc__task_free(f->kid);
     acc__frame_free(self);
 }
@@ -71,7 +71,7 @@ int acc__wait_for_step(acc_frame *self)
     switch (self->state) {
     case 0:
         if (t->cancelled) {
-            acc__frame_discard(f->kid->root);
+            acc__frame_discard(f->kid->head.top);
             acc__task_free(f->kid);
             ACC__RETURN(f, f->out, -ECANCELED);
         }
