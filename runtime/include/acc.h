@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -62,15 +63,17 @@ struct acc_frame {
 /* The head of every task, seen by the inline await path below. The
  * runtime's task struct starts with it. */
 typedef struct acc__task_head {
-    acc_frame *top;     /* innermost frame: resumed when the task runs */
-    unsigned depth;     /* nested direct resumes on the C stack */
-    unsigned blocked;   /* set while the task waits to be woken */
+    acc_frame *top;       /* innermost frame: resumed when the task runs */
+    uintptr_t stack_base; /* C stack position where the task's runner started */
+    unsigned blocked;     /* set while the task waits to be woken */
 } acc__task_head;
 
-/* Past this many nested awaits resolved on the C stack, an await hands the
- * callee to the task's trampoline instead, so that deep recursion needs
- * frames on the heap, never C stack. */
-#define ACC__MAX_DEPTH 256
+/* Once awaits resolved on the C stack have taken this many bytes of it
+ * below the runner, an await hands the callee to the task's trampoline
+ * instead, so that deep recursion needs frames on the heap, never C stack.
+ * (A position in the stack is read as the address of a local: one load and
+ * a compare per await, where a depth counter costs two stores.) */
+#define ACC__STACK_BUDGET ((uintptr_t)64 * 1024)
 
 /* Allocate a frame of at least `size` bytes (size >= sizeof(acc_frame));
  * only `size` is set. NULL with errno = ENOMEM on failure. Frames come
@@ -125,14 +128,14 @@ static inline int acc__await(acc_frame *self, acc_frame *callee)
     int r;
     if (callee == NULL)
         acc__await_failed();
+    char here;
+    uintptr_t sp = (uintptr_t)&here;
     callee->caller = self;
     callee->task = self->task;
     t->top = callee;
-    if (t->depth >= ACC__MAX_DEPTH)
+    if ((sp < t->stack_base ? t->stack_base - sp : sp - t->stack_base) > ACC__STACK_BUDGET)
         return ACC_PENDING; /* the trampoline resumes t->top */
-    t->depth++;
     r = callee->resume(callee);
-    t->depth--;
     return r;
 }
 
