@@ -37,14 +37,13 @@ bool has_async_annotation(CXCursor c)
     return found;
 }
 
-/* Async functions by USR, in an open-addressing hash table: every call
- * and every name in the file is looked up. */
-static unsigned long hash_str(const char *s)
+/* Async functions in an open-addressing hash table: every call and every
+ * name in the file is looked up. */
+/* Keyed by the canonical declaration: every redeclaration of a function
+ * has the same one, and hashing a cursor costs far less than its USR. */
+static unsigned long fn_hash(CXCursor canonical)
 {
-    unsigned long h = 5381;
-    while (*s)
-        h = h * 33 + (unsigned char)*s++;
-    return h;
+    return clang_hashCursor(canonical) * 2654435761UL;
 }
 
 static void table_insert(Program *p, AsyncFn *fn)
@@ -54,7 +53,7 @@ static void table_insert(Program *p, AsyncFn *fn)
         AsyncFn **t = xcalloc((size_t)cap, sizeof *t);
         for (int i = 0; i < p->table_cap; i++)
             if (p->table[i]) {
-                unsigned long h = hash_str(p->table[i]->usr) & (unsigned long)(cap - 1);
+                unsigned long h = fn_hash(p->table[i]->canonical) & (unsigned long)(cap - 1);
                 while (t[h])
                     h = (h + 1) & (unsigned long)(cap - 1);
                 t[h] = p->table[i];
@@ -63,7 +62,7 @@ static void table_insert(Program *p, AsyncFn *fn)
         p->table = t;
         p->table_cap = cap;
     }
-    unsigned long h = hash_str(fn->usr) & (unsigned long)(p->table_cap - 1);
+    unsigned long h = fn_hash(fn->canonical) & (unsigned long)(p->table_cap - 1);
     while (p->table[h])
         h = (h + 1) & (unsigned long)(p->table_cap - 1);
     p->table[h] = fn;
@@ -73,17 +72,12 @@ AsyncFn *find_async_fn(Program *p, CXCursor referenced)
 {
     if (clang_getCursorKind(referenced) != CXCursor_FunctionDecl || p->table_cap == 0)
         return NULL;
-    CXString us = clang_getCursorUSR(referenced);
-    const char *usr = clang_getCString(us);
-    AsyncFn *found = NULL;
-    unsigned long h = hash_str(usr ? usr : "") & (unsigned long)(p->table_cap - 1);
+    CXCursor canonical = clang_getCanonicalCursor(referenced);
+    unsigned long h = fn_hash(canonical) & (unsigned long)(p->table_cap - 1);
     for (; p->table[h]; h = (h + 1) & (unsigned long)(p->table_cap - 1))
-        if (strcmp(p->table[h]->usr, usr ? usr : "") == 0) {
-            found = p->table[h];
-            break;
-        }
-    clang_disposeString(us);
-    return found;
+        if (clang_equalCursors(p->table[h]->canonical, canonical))
+            return p->table[h];
+    return NULL;
 }
 
 static bool declared_in_runtime_header(CXCursor c)
@@ -107,6 +101,7 @@ static void note_async_decl(Source *src, CXCursor c)
         fn = xcalloc(1, sizeof *fn);
         fn->name = cx_str(clang_getCursorSpelling(c));
         fn->usr = cx_str(clang_getCursorUSR(c));
+        fn->canonical = clang_getCanonicalCursor(c);
         fn->decl = c;
         CXType ft = clang_getCursorType(c);
         fn->ret = clang_getResultType(ft);

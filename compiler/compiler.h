@@ -152,6 +152,7 @@ struct AsyncFn {
     int index;             /* in Program.fns */
     char *name;
     char *usr;
+    CXCursor canonical;    /* the first declaration: the key of Program.table */
     CXCursor decl;         /* the definition if in this file, else a declaration */
     bool defined_here;     /* defined in the main file */
     bool declared_in_main; /* some declaration is in the main file */
