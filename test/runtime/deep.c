@@ -10,29 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-/* The shape acc generates, folded into macros: a coroutine's body is a
- * switch on self->state, and each await is a numbered resume point. */
-#define BEGIN switch (self->state) { case 0:
-#define AWAIT(k, call)                               \
-    self->state = k;                                 \
-    if (acc__await(self, (call)) == ACC_PENDING)     \
-        return ACC_PENDING;                          \
-    goto resume_##k;                                 \
-    case k:                                          \
-    resume_##k:;
-#define END(value)                                   \
-    if (f->acc_out)                                  \
-        *f->acc_out = (value);                       \
-    return acc__return(self);                        \
-    }                                                \
-    return ACC_DONE;
-#define NEW(type, step)                                          \
-    type *f = (type *)acc__frame_alloc(sizeof *f);               \
-    if (f == NULL)                                               \
-        return NULL;                                             \
-    f->hdr.resume = step;                                        \
-    f->hdr.state = 0;                                            \
-    f->acc_out = acc_out;
+#include "Inputs/hand_coro.h"
 
 
 /* async long rec(long n, int nap) {

@@ -1,0 +1,35 @@
+/*
+ * hand_coro.h: coroutines written by hand against acc.h's frame ABI
+ * (docs/abi.md), for the plain-C runtime tests. The macros fold the shape
+ * acc generates: a body is a switch on self->state, each await a numbered
+ * resume point. A step function names its frame `self` (the acc_frame) and
+ * `f` (its own struct, with `acc_frame hdr` and `T *acc_out`).
+ */
+#ifndef TEST_HAND_CORO_H
+#define TEST_HAND_CORO_H
+
+#include <acc.h>
+
+#define BEGIN switch (self->state) { case 0:
+#define AWAIT(k, call)                               \
+    self->state = k;                                 \
+    if (acc__await(self, (call)) == ACC_PENDING)     \
+        return ACC_PENDING;                          \
+    goto resume_##k;                                 \
+    case k:                                          \
+    resume_##k:;
+#define END(value)                                   \
+    if (f->acc_out)                                  \
+        *f->acc_out = (value);                       \
+    return acc__return(self);                        \
+    }                                                \
+    return ACC_DONE;
+#define NEW(type, step)                                          \
+    type *f = (type *)acc__frame_alloc(sizeof *f);               \
+    if (f == NULL)                                               \
+        return NULL;                                             \
+    f->hdr.resume = step;                                        \
+    f->hdr.state = 0;                                            \
+    f->acc_out = acc_out;
+
+#endif
