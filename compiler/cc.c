@@ -150,19 +150,6 @@ static bool names_compiler(const char *word)
     return found;
 }
 
-static int wait_child(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return 2;
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st);
-    if (WIFSIGNALED(st))
-        return 128 + WTERMSIG(st);
-    return 2;
-}
-
 static int run_argv(char **argv)
 {
     fflush(stdout);
@@ -177,23 +164,7 @@ static int run_argv(char **argv)
         fprintf(stderr, "acc cc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-    return wait_child(pid);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    Buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_put(&b, chunk, n);
-    fclose(f);
-    if (!b.s)
-        buf_puts(&b, "");
-    return b.s;
+    return wait_exit_status(pid);
 }
 
 /* The words of a make-style dependency file after its first ':', with
@@ -266,7 +237,7 @@ static bool same_file(const char *a, const char *b)
 static void fix_depfile(const char *path, char **args, AccInput *ins, int nins, bool phony,
                         bool user_only, Argv *isystem)
 {
-    char *text = read_file(path);
+    char *text = read_file(path, NULL);
     if (!text)
         return;
     bool ours = false;
@@ -298,7 +269,7 @@ static void fix_depfile(const char *path, char **args, AccInput *ins, int nins, 
         end++;
     Buf extra = {0}, phonies = {0};
     for (int i = 0; i < nins; i++) {
-        char *acc_text = read_file(ins[i].d_file);
+        char *acc_text = read_file(ins[i].d_file, NULL);
         if (!acc_text)
             continue;
         Argv hdrs = depfile_prereqs(acc_text);

@@ -39,6 +39,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
+char *read_file(const char *path, size_t *len);
+int wait_exit_status(int pid);
 
 /* ---- diag.c ----------------------------------------------------------- */
 

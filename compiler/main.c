@@ -322,19 +322,6 @@ static int translate(const Options *o, const char *out)
     return rc;
 }
 
-static int wait_status(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return 2;
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st);
-    if (WIFSIGNALED(st))
-        return 128 + WTERMSIG(st);
-    return 2;
-}
-
 static int spawn_wait(char **argv)
 {
     pid_t pid = fork();
@@ -345,7 +332,7 @@ static int spawn_wait(char **argv)
         fprintf(stderr, "acc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-    return wait_status(pid);
+    return wait_exit_status(pid);
 }
 
 static void remove_dir(const char *dir, const char *c_file, const char *exe)
@@ -424,7 +411,7 @@ static int run(Options *o)
     }
     /* the program owns the terminal's signals; we only wait for it */
     signal(SIGINT, SIG_IGN);
-    rc = wait_status(pid);
+    rc = wait_exit_status(pid);
     remove_dir(dir, c_file.s, exe.s);
     return rc;
 }

@@ -29,26 +29,6 @@ char *cx_str(CXString s)
     return d;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    Buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_put(&b, chunk, n);
-    int err = ferror(f);
-    fclose(f);
-    if (err)
-        return NULL;
-    if (!b.s)
-        b.s = xstrdup("");
-    *len = b.len;
-    return b.s;
-}
-
 static void index_lines(Source *src)
 {
     size_t cap = 64;

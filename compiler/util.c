@@ -4,9 +4,11 @@
  */
 #include "compiler.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static void out_of_memory(void)
 {
@@ -76,4 +78,44 @@ void buf_printf(Buf *b, const char *fmt, ...)
     va_end(ap);
     buf_put(b, big, (size_t)n);
     free(big);
+}
+
+/* The whole file (NUL-terminated; its length in *len if len is not NULL),
+ * or NULL with errno set. */
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    Buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_put(&b, chunk, n);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(b.s);
+        errno = EIO;
+        return NULL;
+    }
+    if (!b.s)
+        b.s = xstrdup("");
+    if (len)
+        *len = b.len;
+    return b.s;
+}
+
+/* A child's exit status as a shell reports it (128 + signal). */
+int wait_exit_status(int pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return 2;
+    if (WIFEXITED(st))
+        return WEXITSTATUS(st);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return 2;
 }
