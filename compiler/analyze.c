@@ -770,6 +770,34 @@ static void check_typeof(Source *src)
     }
 }
 
+/* The names acc gives an async function's frame, entry and step
+ * (docs/abi.md) must not be the user's own. */
+static void check_generated_names(Source *src)
+{
+    static const char *suffixes[] = {"__coro", "__frame", "__step"};
+    for (int i = 0; i < prog->nfns; i++) {
+        AsyncFn *fn = prog->fns[i];
+        if (!fn->defined_here && !fn->declared_in_main)
+            continue;
+        for (size_t s = 0; s < 3; s++) {
+            Buf name = {0};
+            buf_printf(&name, "%s%s", fn->name, suffixes[s]);
+            const char *t = src->text;
+            for (const char *p = strstr(t, name.s); p; p = strstr(p + 1, name.s)) {
+                unsigned off = (unsigned)(p - t);
+                bool starts = off == 0 || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                                            (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
+                if (starts && word_at(src, off, name.s)) {
+                    error_at(off, "the name '%s' is the one acc gives to async function '%s' "
+                                  "in the C it generates; rename it", name.s, fn->name);
+                    break;
+                }
+            }
+            free(name.s);
+        }
+    }
+}
+
 Program *analyze(Source *src)
 {
     prog = xcalloc(1, sizeof *prog);
@@ -787,6 +815,7 @@ Program *analyze(Source *src)
 
     CXCursor tu = clang_getTranslationUnitCursor(src->tu);
     clang_visitChildren(tu, top_visit, src);
+    check_generated_names(src);
     clang_visitChildren(tu, main_visit, src);
     return prog;
 }
