@@ -770,32 +770,37 @@ static void check_typeof(Source *src)
     }
 }
 
-/* The names acc gives an async function's frame, entry and step
- * (docs/abi.md) must not be the user's own. */
+/* The names acc gives an async function's entry, step function and frame
+ * (docs/abi.md) must not be taken at file scope by the user: `f__coro`
+ * and `f__step` as ordinary identifiers, `f__frame` as a tag. */
 static void check_generated_names(Source *src)
 {
-    static const char *suffixes[] = {"__coro", "__frame", "__step"};
-    for (int i = 0; i < prog->nfns; i++) {
-        AsyncFn *fn = prog->fns[i];
-        if (!fn->defined_here && !fn->declared_in_main)
+    for (int i = 0; i < prog->ntops; i++) {
+        Node *t = prog->tops[i];
+        enum CXCursorKind k = t->kind;
+        bool tag = k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl;
+        if (!tag && k != CXCursor_VarDecl && k != CXCursor_FunctionDecl && k != CXCursor_TypedefDecl)
             continue;
-        for (size_t s = 0; s < 3; s++) {
-            Buf name = {0};
-            buf_printf(&name, "%s%s", fn->name, suffixes[s]);
-            const char *t = src->text;
-            for (const char *p = strstr(t, name.s); p; p = strstr(p + 1, name.s)) {
-                unsigned off = (unsigned)(p - t);
-                bool starts = off == 0 || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-                                            (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
-                if (starts && word_at(src, off, name.s)) {
-                    error_at(off, "the name '%s' is the one acc gives to async function '%s' "
-                                  "in the C it generates; rename it", name.s, fn->name);
+        char *name = cx_str(clang_getCursorSpelling(t->cur));
+        size_t n = strlen(name);
+        const char *suffix = tag ? "__frame" : n > 6 && !strcmp(name + n - 6, "__coro") ? "__coro" : "__step";
+        size_t sl = strlen(suffix);
+        if (n > sl && strcmp(name + n - sl, suffix) == 0) {
+            for (int j = 0; j < prog->nfns; j++) {
+                AsyncFn *fn = prog->fns[j];
+                if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
+                    (fn->defined_here || fn->declared_in_main)) {
+                    unsigned off;
+                    clang_getExpansionLocation(clang_getCursorLocation(t->cur), NULL, NULL, NULL, &off);
+                    error_at(off, "the name '%s' is the one acc gives to async function '%s' in the "
+                                  "C it generates; rename it", name, fn->name);
                     break;
                 }
             }
-            free(name.s);
         }
+        free(name);
     }
+    (void)src;
 }
 
 Program *analyze(Source *src)
@@ -815,7 +820,7 @@ Program *analyze(Source *src)
 
     CXCursor tu = clang_getTranslationUnitCursor(src->tu);
     clang_visitChildren(tu, top_visit, src);
-    check_generated_names(src);
     clang_visitChildren(tu, main_visit, src);
+    check_generated_names(src);
     return prog;
 }
