@@ -175,6 +175,8 @@ static void declare_callees(Emit *E, Node *n, bool *wrote)
             out_generated(&E->o);
             emit_entry_prototype(n->callee, &E->o, false);
             out_str(&E->o, ";\n");
+            if (n->callee->defined_here)
+                out_printf(&E->o, "static int %s__step(acc_frame *acc_base);\n", n->callee->name);
             E->declared[i] = true;
             *wrote = true;
         }

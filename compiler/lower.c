@@ -424,12 +424,21 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
         coro = c.s;
     }
     int k = ++fn->nawaits;
-    buf_printf(pre,
-               "acc_self->acc_hdr.state = %d;\n"
-               "if (acc__await(&acc_self->acc_hdr, %s) == ACC_PENDING)\n"
-               "    return ACC_PENDING;\n"
-               RESYNC "acc_resume_%d:;\n",
-               k, coro, k);
+    /* a callee defined in this file is called directly: it can be inlined */
+    if (op->role == ROLE_CORO_CALL && op->callee && op->callee->defined_here)
+        buf_printf(pre,
+                   "acc_self->acc_hdr.state = %d;\n"
+                   "if (acc__await_step(&acc_self->acc_hdr, %s, %s__step) == ACC_PENDING)\n"
+                   "    return ACC_PENDING;\n"
+                   RESYNC "acc_resume_%d:;\n",
+                   k, coro, op->callee->name, k);
+    else
+        buf_printf(pre,
+                   "acc_self->acc_hdr.state = %d;\n"
+                   "if (acc__await(&acc_self->acc_hdr, %s) == ACC_PENDING)\n"
+                   "    return ACC_PENDING;\n"
+                   RESYNC "acc_resume_%d:;\n",
+                   k, coro, k);
     free(coro);
     free(tmp_dest);
     return value ? value : xstrdup("((void)0)");

@@ -121,22 +121,28 @@ void acc__await_failed(void);
 
 /* await callee: run it at once in the caller's task until it returns
  * (ACC_DONE) or first suspends (ACC_PENDING, the caller must return
- * ACC_PENDING too; it is resumed at its saved state when callee returns). */
-static inline int acc__await(acc_frame *self, acc_frame *callee)
+ * ACC_PENDING too; it is resumed at its saved state when callee returns).
+ * acc__await_step is the same when the caller knows the callee's step
+ * function (defined in the same file): a direct call the C compiler can
+ * inline. */
+static inline int acc__await_step(acc_frame *self, acc_frame *callee, acc_resume_fn step)
 {
     acc__task_head *t = (acc__task_head *)self->task;
-    int r;
-    if (callee == NULL)
-        acc__await_failed();
     char here;
     uintptr_t sp = (uintptr_t)&here;
+    if (callee == NULL)
+        acc__await_failed();
     callee->caller = self;
     callee->task = self->task;
     t->top = callee;
     if ((sp < t->stack_base ? t->stack_base - sp : sp - t->stack_base) > ACC__STACK_BUDGET)
         return ACC_PENDING; /* the trampoline resumes t->top */
-    r = callee->resume(callee);
-    return r;
+    return step(callee);
+}
+
+static inline int acc__await(acc_frame *self, acc_frame *callee)
+{
+    return acc__await_step(self, callee, callee ? callee->resume : NULL);
 }
 
 /* return from a coroutine: pop the frame off its task, free it. */
