@@ -240,6 +240,9 @@ char *emit_program(Program *p, bool lines, const char *out_name)
             out_sync(o, line_of(p->src, t->e));
         } else if (fn) {
             emit_entry_prototype(fn, o, true);
+            /* defined below: its step function is called directly (lower.c) */
+            if (fn->defined_here)
+                out_printf(o, "; static int %s__step(acc_frame *acc_base)", fn->name);
             E.declared[fn_index(p, fn)] = true;
             E.pos = t->e;
         } else if (needs_render(t)) {
