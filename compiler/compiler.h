@@ -230,6 +230,7 @@ typedef struct Out {
 
 void out_text(Out *o, const char *s, size_t n);
 void out_str(Out *o, const char *s);
+void out_raw(Out *o, const char *s, size_t n);
 void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make the next output line map to source line `line`. */
 void out_sync(Out *o, unsigned line);

@@ -24,12 +24,17 @@ static bool at_line_start(Out *o)
 static void raw(Out *o, const char *s, size_t n)
 {
     buf_put(&o->buf, s, n);
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\n') {
-            o->out_line++;
-            if (o->mapped)
-                o->mapped++;
-        }
+    for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+        o->out_line++;
+        if (o->mapped)
+            o->mapped++;
+    }
+}
+
+/* Text that is already laid out (a lowered body with its own #line). */
+void out_raw(Out *o, const char *s, size_t n)
+{
+    raw(o, s, n);
 }
 
 static void put_quoted(Out *o, const char *name)
@@ -101,10 +106,14 @@ void out_str(Out *o, const char *s)
 void out_printf(Out *o, const char *fmt, ...)
 {
     va_list ap;
+    char small[512];
     va_start(ap, fmt);
-    char small[1];
     int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if (n < (int)sizeof small) {
+        out_text(o, small, (size_t)n);
+        return;
+    }
     char *s = xrealloc(NULL, (size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(s, (size_t)n + 1, fmt, ap);

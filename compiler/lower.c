@@ -1790,7 +1790,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         out_printf(o, "    case %d:\n        goto acc_resume_%d;\n", k, k);
     out_str(o, "    }\n");
     if (body.buf.s)
-        out_text(o, body.buf.s, body.buf.len); /* starts with its own #line */
+        out_raw(o, body.buf.s, body.buf.len); /* starts with its own #line */
     if (body.buf.s)
         o->mapped = body.mapped;
     free(body.buf.s);
