@@ -580,6 +580,17 @@ static void check_calls(Walk *w, Node *n)
         }
         if (n->form != FORM_GATHER && n->nform_args > 1)
             error_at(n->b, "%s takes one coroutine call", form_name(n->form));
+        if (n->form == FORM_SPAWN) {
+            /* asyncio keeps a reference to a spawned task for you; here the
+             * returned task must be joined or detached, once */
+            Node *p = n->parent;
+            while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))
+                p = p->parent;
+            if (!p || (!(p->kind >= CXCursor_FirstExpr && p->kind <= CXCursor_LastExpr) &&
+                          p->kind != CXCursor_VarDecl && p->kind != CXCursor_ReturnStmt))
+                warning_at(n->b, "the task acc_spawn returns is dropped: it can never be joined or "
+                                 "detached; write acc_detach(acc_spawn(...)) or keep it for acc_join");
+        }
         if (n->form == FORM_GATHER || n->form == FORM_WAIT_FOR) {
             Node *p = n->parent;
             while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))

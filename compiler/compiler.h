@@ -49,7 +49,6 @@ void diag_init(Source *src, const char *display_name);
 /* `file:line:col: error: msg` plus the source line and a caret; counts it. */
 void error_at(unsigned offset, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warning_at(unsigned offset, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void error_at_line(unsigned line, unsigned col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An error in another file (a header), at its line and column. */
 void error_in_file(const char *file, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

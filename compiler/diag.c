@@ -111,15 +111,6 @@ static void vreport(const char *file, unsigned line, unsigned col, const char *k
     keep(0, line, col, 0, text);
 }
 
-void error_at_line(unsigned line, unsigned col, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vreport(diag_name, line, col, "error", fmt, ap, true);
-    va_end(ap);
-    nerrors++;
-}
-
 void error_in_file(const char *file, unsigned line, unsigned col, const char *fmt, ...)
 {
     va_list ap;
