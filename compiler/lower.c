@@ -1272,8 +1272,9 @@ static void lower_stmt(Lower *L, Node *n)
     }
     /* an expression statement, or a statement that came from a macro */
     if (n->role == ROLE_AWAIT) {
+        /* `await f(x);`: the result is dropped, so none is stored */
         Buf pre = {0};
-        free(lower_await(L, n, &pre, NULL));
+        free(lower_await(L, n, &pre, "NULL"));
         put_with_pre(L, n, &pre, NULL);
         free(pre.s);
         return;
