@@ -164,10 +164,35 @@ static void copy_to(Emit *E, unsigned off)
     }
 }
 
+/* Does the source include acc.h itself before `off`? */
+static bool includes_acc_h(Source *src, unsigned off)
+{
+    for (size_t l = 0; l < src->nlines && src->line_starts[l] < off; l++) {
+        const char *p = src->text + src->line_starts[l];
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != '#')
+            continue;
+        for (p++; *p == ' ' || *p == '\t'; p++)
+            ;
+        if (strncmp(p, "include", 7) != 0)
+            continue;
+        for (p += 7; *p == ' ' || *p == '\t'; p++)
+            ;
+        if (strncmp(p, "<acc.h>", 7) == 0 || strncmp(p, "\"acc.h\"", 7) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void need_acc_h(Emit *E)
 {
     if (E->have_acc_h)
         return;
+    if (includes_acc_h(E->p->src, E->pos)) {
+        E->have_acc_h = true;
+        return;
+    }
     out_generated(&E->o);
     out_str(&E->o, "#include <acc.h>\n");
     E->have_acc_h = true;
