@@ -222,6 +222,8 @@ typedef struct Out {
     unsigned out_line;   /* current line of the output (1-based) */
     unsigned mapped;     /* source line the next output line maps to; 0: the output's own */
     unsigned want;       /* mapping the next text needs (written lazily) */
+    const char *want_file;   /* its file name (a #line of the user's may rename it) */
+    const char *mapped_file; /* the file name `mapped` is in */
     bool pending;        /* `want` not yet checked */
     bool auto_indent;    /* indent lines by brace depth (lowered bodies) */
     int depth;
@@ -233,6 +235,9 @@ void out_raw(Out *o, const char *s, size_t n);
 void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make the next output line map to source line `line`. */
 void out_sync(Out *o, unsigned line);
+/* The same for the source line of `off`, as the C preprocessor will see it
+ * (after any #line of the user's). */
+void out_sync_at(Out *o, Source *src, unsigned off);
 /* Point #line back at the output itself (for generated code). */
 void out_generated(Out *o);
 

@@ -598,7 +598,7 @@ static void lower_stmt(Lower *L, Node *n);
 
 static void sync_to(Lower *L, unsigned off)
 {
-    out_sync(L->o, line_of(L->src, off));
+    out_sync_at(L->o, L->src, off);
 }
 
 static void put(Lower *L, const char *s)
@@ -1740,7 +1740,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 
     /* 2. the frame */
     if (types.s) {
-        out_sync(o, line_of(p->src, fn->body->b));
+        out_sync_at(o, p->src, fn->body->b);
         out_str(o, types.s);
         free(types.s);
     }
@@ -1792,8 +1792,10 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     out_str(o, "    }\n");
     if (body.buf.s)
         out_raw(o, body.buf.s, body.buf.len); /* starts with its own #line */
-    if (body.buf.s)
+    if (body.buf.s) {
         o->mapped = body.mapped;
+        o->mapped_file = body.mapped_file;
+    }
     free(body.buf.s);
     out_generated(o);
     out_str(o, "    return acc__return(&acc_self->acc_hdr);\n}\n");
