@@ -5,12 +5,15 @@
  *   parse.c     libclang reads the .acc file (with the dialect prelude) and
  *               we mirror the parts we need into our own Node tree;
  *   analyze.c   find async functions, awaits, coroutine calls and the
- *               coroutine-taking forms, check the dialect's rules, and lay
- *               out each async function's frame;
- *   lower.c     rewrite each async body into a switch-based step function;
+ *               coroutine-taking forms, and check the dialect's rules;
+ *   frame.c     decide which locals live in the frame (those an await
+ *               outlives);
+ *   lower.c     rewrite each async body into a switch-based step function,
+ *               its frame (shared storage for disjoint blocks) and entry;
  *   emit.c      assemble the output file: text outside async functions is
  *               copied as written, with #line directives back to the source;
  *   typeprint.c spell C declarations from clang types (frame members);
+ *   util.c      buffers, allocation, files and child processes;
  *   diag.c      every diagnostic goes through error_at();
  *   main.c      the command line, and `acc run`;
  *   cc.c        `acc cc`, the C compiler wrapper.
