@@ -38,6 +38,7 @@ typedef struct Buf {
 void buf_put(Buf *b, const char *s, size_t n);
 void buf_puts(Buf *b, const char *s);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(Buf *b, const char *fmt, va_list ap);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xcalloc(size_t n, size_t size);

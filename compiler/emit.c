@@ -107,21 +107,13 @@ void out_str(Out *o, const char *s)
 
 void out_printf(Out *o, const char *fmt, ...)
 {
+    static Buf scratch; /* reused: no allocation once it is big enough */
     va_list ap;
-    char small[512];
+    scratch.len = 0;
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    buf_vprintf(&scratch, fmt, ap);
     va_end(ap);
-    if (n < (int)sizeof small) {
-        out_text(o, small, (size_t)n);
-        return;
-    }
-    char *s = xrealloc(NULL, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    out_text(o, s, (size_t)n);
-    free(s);
+    out_text(o, scratch.s, scratch.len);
 }
 
 static void sync_file_line(Out *o, const char *file, unsigned line)

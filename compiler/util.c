@@ -61,23 +61,32 @@ void buf_puts(Buf *b, const char *s)
     buf_put(b, s, strlen(s));
 }
 
+/* Appends straight into the buffer: room is made first when the text
+ * does not fit in what is left. */
+void buf_vprintf(Buf *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
+    int n = vsnprintf(room ? b->s + b->len : NULL, room, fmt, ap);
+    if (n >= 0 && (size_t)n >= room) {
+        b->cap = (b->len + (size_t)n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    if (n > 0)
+        b->len += (size_t)n;
+    if (!b->s)
+        buf_put(b, "", 0);
+}
+
 void buf_printf(Buf *b, const char *fmt, ...)
 {
     va_list ap;
-    char small[256];
     va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    buf_vprintf(b, fmt, ap);
     va_end(ap);
-    if (n < (int)sizeof small) {
-        buf_put(b, small, (size_t)n);
-        return;
-    }
-    char *big = xrealloc(NULL, (size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    buf_put(b, big, (size_t)n);
-    free(big);
 }
 
 /* The whole file (NUL-terminated; its length in *len if len is not NULL),

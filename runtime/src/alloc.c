@@ -58,46 +58,27 @@ static int must_fail(void)
     return 0;
 }
 
-void *acc__malloc(size_t size)
+/* What malloc, calloc or realloc gave: NULL always sets errno = ENOMEM. */
+static void *checked(void *p)
 {
-    void *p;
-
-    if (must_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    p = malloc(size);
     if (p == NULL)
         errno = ENOMEM;
     return p;
+}
+
+void *acc__malloc(size_t size)
+{
+    return must_fail() ? checked(NULL) : checked(malloc(size));
 }
 
 void *acc__calloc(size_t n, size_t size)
 {
-    void *p;
-
-    if (must_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    p = calloc(n, size);
-    if (p == NULL)
-        errno = ENOMEM;
-    return p;
+    return must_fail() ? checked(NULL) : checked(calloc(n, size));
 }
 
 void *acc__realloc(void *old, size_t size)
 {
-    void *p;
-
-    if (must_fail()) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    p = realloc(old, size);
-    if (p == NULL)
-        errno = ENOMEM;
-    return p;
+    return must_fail() ? checked(NULL) : checked(realloc(old, size));
 }
 
 /* The cache had no frame of this class: ask malloc for one. */
