@@ -67,6 +67,22 @@ static char *strip_const(char *s)
     }
 }
 
+/* One step into a type: a pointer's pointee, an array's element. */
+static bool step_in(CXType *t)
+{
+    switch (t->kind) {
+    case CXType_Pointer:
+        *t = clang_getPointeeType(*t);
+        return true;
+    case CXType_ConstantArray:
+    case CXType_IncompleteArray:
+        *t = clang_getArrayElementType(*t);
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Is `t` (through typedefs, pointers and arrays) an async function type,
  * made so by an `async` typedef? */
 bool type_is_async(CXType t)
@@ -83,15 +99,9 @@ bool type_is_async(CXType t)
         case CXType_Elaborated:
             t = clang_Type_getNamedType(t);
             break;
-        case CXType_Pointer:
-            t = clang_getPointeeType(t);
-            break;
-        case CXType_ConstantArray:
-        case CXType_IncompleteArray:
-            t = clang_getArrayElementType(t);
-            break;
         default:
-            return false;
+            if (!step_in(&t))
+                return false;
         }
     }
     return false;
@@ -256,13 +266,6 @@ bool type_is_variably_modified(CXType t)
         case CXType_VariableArray:
         case CXType_DependentSizedArray:
             return true;
-        case CXType_Pointer:
-            t = clang_getPointeeType(t);
-            break;
-        case CXType_ConstantArray:
-        case CXType_IncompleteArray:
-            t = clang_getArrayElementType(t);
-            break;
         case CXType_Typedef:
         case CXType_Elaborated:
             t = clang_getCanonicalType(t);
@@ -270,7 +273,8 @@ bool type_is_variably_modified(CXType t)
                 return false;
             break;
         default:
-            return false;
+            if (!step_in(&t))
+                return false;
         }
     }
     return false;

@@ -140,17 +140,7 @@ static int main_step(acc_frame *self)
     printf("polls %d cancels %d\n", f->g.polls, f->g.cancels);
     END(0)
 }
-static acc_frame *main_coro(int *acc_out)
-{
-    NEW(main_frame, main_step)
-    return &f->hdr;
-}
-
-int main(void)
-{
-    printf("acc_run: %d\n", acc_run(main_coro(NULL)));
-    return 0;
-}
+TEST_MAIN(main_frame, main_step)
 
 // CHECK-LABEL: -- ready at once
 // CHECK-NEXT: A: poll 1

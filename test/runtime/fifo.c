@@ -70,17 +70,7 @@ static int main_step(acc_frame *self)
         timed(NULL, 3, 0.01), timed(NULL, 4, 0.03), timed(NULL, 5, 0)}))
     END(0)
 }
-static acc_frame *main_coro(int *acc_out)
-{
-    NEW(main_frame, main_step)
-    return &f->hdr;
-}
-
-int main(void)
-{
-    printf("acc_run: %d\n", acc_run(main_coro(NULL)));
-    return 0;
-}
+TEST_MAIN(main_frame, main_step)
 
 // CHECK-LABEL: -- yields
 // CHECK-NEXT: a0

@@ -132,17 +132,7 @@ static int main_step(acc_frame *self)
     printf("hammered: %d count %d\n", f->r, atomic_load(&f->g.count));
     END(0)
 }
-static acc_frame *main_coro(int *acc_out)
-{
-    NEW(main_frame, main_step)
-    return &f->hdr;
-}
-
-int main(void)
-{
-    printf("acc_run: %d\n", acc_run(main_coro(NULL)));
-    return 0;
-}
+TEST_MAIN(main_frame, main_step)
 
 // CHECK: opened: 0, loop ran meanwhile: 1
 // CHECK-NEXT: hammered: 0 count 8000

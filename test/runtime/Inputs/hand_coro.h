@@ -32,4 +32,18 @@
     f->hdr.state = 0;                                            \
     f->acc_out = acc_out;
 
+/* A test's entry and its C main: run main_step's coroutine on a new loop
+ * and print what acc_run returned. */
+#define TEST_MAIN(type, step)                                    \
+    static acc_frame *main_coro(int *acc_out)                    \
+    {                                                            \
+        NEW(type, step)                                          \
+        return &f->hdr;                                          \
+    }                                                            \
+    int main(void)                                               \
+    {                                                            \
+        printf("acc_run: %d\n", acc_run(main_coro(NULL)));       \
+        return 0;                                                \
+    }
+
 #endif
