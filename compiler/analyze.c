@@ -18,23 +18,34 @@ static Program *prog;
 
 /* ---- async functions ---------------------------------------------------- */
 
+typedef struct Annotation {
+    const char *want;
+    bool found;
+} Annotation;
+
 static enum CXChildVisitResult find_annotation(CXCursor c, CXCursor parent, CXClientData data)
 {
+    Annotation *a = data;
     (void)parent;
     if (clang_getCursorKind(c) == CXCursor_AnnotateAttr) {
         char *s = cx_str(clang_getCursorSpelling(c));
-        if (strcmp(s, "acc.async") == 0)
-            *(bool *)data = true;
+        if (strcmp(s, a->want) == 0)
+            a->found = true;
         free(s);
     }
     return CXChildVisit_Continue;
 }
 
+static bool has_annotation(CXCursor c, const char *want)
+{
+    Annotation a = {want, false};
+    clang_visitChildren(c, find_annotation, &a);
+    return a.found;
+}
+
 bool has_async_annotation(CXCursor c)
 {
-    bool found = false;
-    clang_visitChildren(c, find_annotation, &found);
-    return found;
+    return has_annotation(c, "acc.async");
 }
 
 /* Async functions in an open-addressing hash table: every call and every
@@ -108,6 +119,7 @@ static void note_async_decl(Source *src, CXCursor c)
         fn->returns_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
         fn->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
         fn->from_runtime = declared_in_runtime_header(c);
+        fn->runtime_leaf = fn->from_runtime && has_annotation(c, "acc.leaf");
         fn->is_main = strcmp(fn->name, "main") == 0;
         int n = clang_Cursor_getNumArguments(c);
         fn->nparams = n < 0 ? 0 : n;
@@ -782,8 +794,8 @@ static void check_typeof(Source *src)
 }
 
 /* The names acc gives an async function's entry, step function and frame
- * (docs/abi.md) must not be taken at file scope by the user: `f__coro`
- * and `f__step` as ordinary identifiers, `f__frame` as a tag. */
+ * (docs/abi.md) must not be taken at file scope by the user: `f__coro`,
+ * `f__init` and `f__step` as ordinary identifiers, `f__frame` as a tag. */
 static void check_generated_names(Source *src)
 {
     for (int i = 0; i < prog->ntops; i++) {
@@ -794,7 +806,10 @@ static void check_generated_names(Source *src)
             continue;
         char *name = cx_str(clang_getCursorSpelling(t->cur));
         size_t n = strlen(name);
-        const char *suffix = tag ? "__frame" : n > 6 && !strcmp(name + n - 6, "__coro") ? "__coro" : "__step";
+        const char *suffix = tag                                         ? "__frame"
+                             : n > 6 && !strcmp(name + n - 6, "__coro") ? "__coro"
+                             : n > 6 && !strcmp(name + n - 6, "__init") ? "__init"
+                                                                       : "__step";
         size_t sl = strlen(suffix);
         if (n > sl && strcmp(name + n - sl, suffix) == 0) {
             for (int j = 0; j < prog->nfns; j++) {

@@ -162,6 +162,10 @@ struct AsyncFn {
     bool defined_here;     /* defined in the main file */
     bool declared_in_main; /* some declaration is in the main file */
     bool from_runtime;     /* declared by acc.h: the runtime provides the C API */
+    bool runtime_leaf;     /* ... and acc.h gives its frame's storage type, f__slot,
+                              so awaits build the frame in place (f__init) */
+    bool awaited_in_place; /* some await builds its frame in the caller's */
+    bool needs_entry;      /* f__coro is used (decide_entries) */
     bool is_static;
     bool returns_void;
     CXType ret;
@@ -172,6 +176,7 @@ struct AsyncFn {
     Local **locals;        /* parameters first, then body locals */
     int nlocals;
     CXType *temps;         /* await result temporaries */
+    char **temp_frame;     /* ... or, where not NULL, the type of a callee frame built in place */
     int *temp_stmt;        /* the statement each temporary serves */
     int ntemps;
     int cur_stmt;          /* lowering: number of the statement being lowered */
@@ -245,6 +250,8 @@ void out_sync_at(Out *o, Source *src, unsigned off);
 /* Point #line back at the output itself (for generated code). */
 void out_generated(Out *o);
 
+/* Which async functions need their entry f__coro (AsyncFn.needs_entry). */
+void decide_entries(Program *p);
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
 char *emit_program(Program *p, bool lines, const char *out_name);

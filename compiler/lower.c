@@ -245,23 +245,111 @@ static bool direct_result(Node *await, CXType t)
 
 /* ---- awaits ------------------------------------------------------------- */
 
-/* A temporary of type t; an invalid t stands for int. */
-static int new_temp(AsyncFn *fn, CXType t)
+/* A temporary of type t (an invalid t stands for int), or, when `frame`
+ * is given, storage of that type for a callee's frame built in place. */
+static int add_temp(AsyncFn *fn, CXType t, const char *frame)
 {
     fn->temps = xrealloc(fn->temps, (size_t)(fn->ntemps + 1) * sizeof *fn->temps);
+    fn->temp_frame = xrealloc(fn->temp_frame, (size_t)(fn->ntemps + 1) * sizeof *fn->temp_frame);
     fn->temp_stmt = xrealloc(fn->temp_stmt, (size_t)(fn->ntemps + 1) * sizeof *fn->temp_stmt);
     fn->temps[fn->ntemps] = t;
+    fn->temp_frame[fn->ntemps] = frame ? xstrdup(frame) : NULL;
     fn->temp_stmt[fn->ntemps] = fn->cur_stmt;
     return ++fn->ntemps;
 }
 
-/* `f(args)` as the expression that makes its frame: f__coro(dest, args). */
-static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre)
+static int new_temp(AsyncFn *fn, CXType t)
+{
+    return add_temp(fn, t, NULL);
+}
+
+static bool over_aligned(AsyncFn *fn, Source *src);
+
+/* Can an await in `caller` of `callee` build the callee's frame inside the
+ * caller's? It can when the frame's type is complete there: a function
+ * defined above in this file (so never the function itself: no infinite
+ * frame), or a runtime leaf that acc.h gives a slot type. Over-aligned
+ * frames keep their own aligned allocation. */
+static bool frame_in_place(Source *src, AsyncFn *caller, AsyncFn *callee)
+{
+    if (callee == NULL)
+        return false;
+    if (callee->runtime_leaf)
+        return true;
+    return callee->defined_here && callee->body && caller->body && callee->body->b < caller->body->b &&
+           !over_aligned(callee, src);
+}
+
+/* Every use of f's entry f__coro, except the awaits that build the frame
+ * in place, marks f as needing one. */
+static void mark_entry_uses(Program *p, AsyncFn *caller, Node *n)
+{
+    if (n->role == ROLE_AWAIT && caller) {
+        Node *op = strip(n->kids[0]);
+        if (op && op->role == ROLE_CORO_CALL && frame_in_place(p->src, caller, op->callee)) {
+            op->callee->awaited_in_place = true;
+            for (int i = 0; i < op->nkids; i++)
+                mark_entry_uses(p, caller, op->kids[i]);
+            return;
+        }
+    }
+    if (n->role == ROLE_CORO_CALL && n->callee)
+        n->callee->needs_entry = true;
+    else if (n->role == ROLE_FN_REF) {
+        AsyncFn *fn = find_async_fn(p, clang_getCursorReferenced(n->cur));
+        if (fn)
+            fn->needs_entry = true;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        mark_entry_uses(p, caller, n->kids[i]);
+    for (int i = 0; i < n->nform_args; i++)
+        mark_entry_uses(p, caller, n->form_args[i]);
+}
+
+/* A static async function used only by awaits that build its frame in
+ * place gets no entry: C would warn that it is unused. (One not used at
+ * all keeps it, and C warns as it would about the function.) */
+void decide_entries(Program *p)
+{
+    for (int i = 0; i < p->ntops; i++) {
+        Node *t = p->tops[i];
+        mark_entry_uses(p, t->kind == CXCursor_FunctionDecl ? find_async_fn(p, t->cur) : NULL, t);
+    }
+    for (int i = 0; i < p->nfns; i++) {
+        AsyncFn *fn = p->fns[i];
+        fn->needs_entry |= !fn->is_static || fn->is_main || !fn->awaited_in_place;
+    }
+}
+
+/* A temporary to hold the frame of an await of `callee` (frame_in_place),
+ * as the argument its f__init takes: acc__embed(&acc_self->acc_tN). */
+static char *in_place_frame(AsyncFn *fn, AsyncFn *callee)
+{
+    Buf type = {0}, arg = {0};
+    if (callee == NULL)
+        buf_puts(&type, "acc__awaitable_slot");
+    else if (callee->runtime_leaf)
+        buf_printf(&type, "%s__slot", callee->name);
+    else
+        buf_printf(&type, "struct %s__frame", callee->name);
+    CXType none = {.kind = CXType_Invalid};
+    int k = add_temp(fn, none, type.s);
+    free(type.s);
+    buf_printf(&arg, "acc__embed(&acc_self->acc_t%d)", k);
+    return arg.s;
+}
+
+/* `f(args)` as the expression that makes its frame: f__coro(dest, args),
+ * or f__init(frame, dest, args) to build it in `frame`. */
+static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const char *frame)
 {
     AsyncFn *callee = call->callee;
     Buf b = {0};
     bool returns_void;
-    if (callee) {
+    if (callee && frame) {
+        buf_printf(&b, "%s__init(%s", callee->name, frame);
+        returns_void = callee->returns_void;
+    } else if (callee) {
         buf_printf(&b, "%s__coro(", callee->name);
         returns_void = callee->returns_void;
     } else {
@@ -274,9 +362,9 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre)
         free(fp), free(entry);
         returns_void = clang_getCanonicalType(clang_getCursorType(call->cur)).kind == CXType_Void;
     }
-    bool first = true;
+    bool first = !(callee && frame);
     if (!returns_void) {
-        buf_puts(&b, dest ? dest : "NULL");
+        buf_printf(&b, "%s%s", first ? "" : ", ", dest ? dest : "NULL");
         first = false;
     }
     /* kids: the callee expression, then the arguments in order. The
@@ -344,7 +432,7 @@ static char *form_arg_text(Lower *L, Node *arg, Buf *pre)
         dest = d.s;
         s = strip(s->kids[1]);
     }
-    char *r = coro_text(L, s, dest, pre);
+    char *r = coro_text(L, s, dest, pre, NULL);
     free(dest);
     return r;
 }
@@ -410,8 +498,11 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
         dest = tmp_dest;
     }
     char *coro;
-    if (op->role == ROLE_CORO_CALL)
-        coro = coro_text(L, op, dest, pre);
+    if (op->role == ROLE_CORO_CALL) {
+        char *frame = frame_in_place(L->src, fn, op->callee) ? in_place_frame(fn, op->callee) : NULL;
+        coro = coro_text(L, op, dest, pre, frame);
+        free(frame);
+    }
     else if (op->role == ROLE_FORM && op->form == FORM_GATHER)
         coro = gather_text(L, op, dest, pre);
     else if (op->role == ROLE_FORM && op->form == FORM_WAIT_FOR)
@@ -419,8 +510,9 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     else {
         char *ptr = lower_expr(L, n->kids[0], pre);
         Buf c = {0};
-        buf_printf(&c, "acc__awaitable_coro(%s, (acc_awaitable *)(%s))", dest, ptr);
-        free(ptr);
+        char *frame = in_place_frame(fn, NULL);
+        buf_printf(&c, "acc__awaitable_init(%s, %s, (acc_awaitable *)(%s))", frame, dest, ptr);
+        free(ptr), free(frame);
         coro = c.s;
     }
     int k = ++fn->nawaits;
@@ -1541,6 +1633,51 @@ void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
     free(b.s);
 }
 
+/* static inline acc_frame *f__init(struct f__frame *acc_self, T *acc_out, P p):
+ * fill the header, the result pointer and the parameters. */
+static void emit_init(AsyncFn *fn, Out *o)
+{
+    out_printf(o, "static inline acc_frame *%s__init(struct %s__frame *acc_self", fn->name, fn->name);
+    if (!fn->returns_void) {
+        char *owned;
+        out_printf(o, ", %s", out_type_decl(fn, "acc_out", &owned));
+        free(owned);
+    }
+    for (int i = 0; i < fn->nparams; i++) {
+        char *d = declare_param(fn->param_types[i], fn->param_names[i], false);
+        out_printf(o, ", %s", d ? d : "int");
+        free(d);
+    }
+    out_str(o, ")\n{\n");
+    out_printf(o, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", fn->name);
+    if (!fn->returns_void)
+        out_str(o, "    acc_self->acc_out = acc_out;\n");
+    for (int i = 0; i < fn->nlocals; i++)
+        if (fn->locals[i]->is_param)
+            out_printf(o, "    acc_self->%s = %s;\n", fn->locals[i]->member, fn->locals[i]->name);
+    out_str(o, "    return &acc_self->acc_hdr;\n}\n");
+}
+
+/* f__coro: allocate a frame and fill it. */
+static void emit_entry(AsyncFn *fn, Source *src, Out *o)
+{
+    emit_entry_prototype(fn, o, true);
+    if (over_aligned(fn, src))
+        out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc_aligned(\n"
+                      "        sizeof *acc_self, _Alignof(struct %s__frame));\n",
+                   fn->name, fn->name, fn->name);
+    else
+        out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc(sizeof *acc_self);\n",
+                   fn->name, fn->name);
+    out_str(o, "    if (acc_self == NULL)\n        return NULL;\n");
+    out_printf(o, "    return %s__init(acc_self", fn->name);
+    if (!fn->returns_void)
+        out_str(o, ", acc_out");
+    for (int i = 0; i < fn->nparams; i++)
+        out_printf(o, ", %s", fn->param_names[i]);
+    out_str(o, ");\n}\n");
+}
+
 static Source *frame_src; /* the source, for alignment attributes */
 
 /* The block a local belongs to: locals of blocks that never run at the
@@ -1684,7 +1821,9 @@ static void emit_temp(AsyncFn *fn, int i, Out *o, int depth)
     buf_printf(&name, "acc_t%d", i + 1);
     char *d = fn->temps[i].kind == CXType_Invalid ? NULL : declare_member(fn->temps[i], name.s);
     emit_indent(o, depth);
-    if (d)
+    if (fn->temp_frame[i])
+        out_printf(o, "%s %s; /* the frame of an await, built in place */\n", fn->temp_frame[i], name.s);
+    else if (d)
         out_printf(o, "%s;\n", d);
     else
         out_printf(o, "int %s;\n", name.s);
@@ -1765,23 +1904,11 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     out_str(o, "};\n");
     out_printf(o, "static int %s__step(acc_frame *acc_base);\n", fn->name);
 
-    /* 3. the entry: make the frame, do not run it */
-    emit_entry_prototype(fn, o, true);
-    if (over_aligned(fn, p->src))
-        out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc_aligned(\n"
-                      "        sizeof *acc_self, _Alignof(struct %s__frame));\n",
-                   fn->name, fn->name, fn->name);
-    else
-        out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc(sizeof *acc_self);\n",
-                   fn->name, fn->name);
-    out_str(o, "    if (acc_self == NULL)\n        return NULL;\n");
-    out_printf(o, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", fn->name);
-    if (!fn->returns_void)
-        out_str(o, "    acc_self->acc_out = acc_out;\n");
-    for (int i = 0; i < fn->nlocals; i++)
-        if (fn->locals[i]->is_param)
-            out_printf(o, "    acc_self->%s = %s;\n", fn->locals[i]->member, fn->locals[i]->name);
-    out_str(o, "    return &acc_self->acc_hdr;\n}\n");
+    /* 3. f__init fills a frame, wherever it is (awaits below build it in
+     * their own frame); the entry allocates one. Neither runs it. */
+    emit_init(fn, o);
+    if (fn->needs_entry)
+        emit_entry(fn, p->src, o);
 
     /* 4. the step function */
     out_printf(o, "static int %s__step(acc_frame *acc_base)\n{\n", fn->name);

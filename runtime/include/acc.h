@@ -101,9 +101,11 @@ static inline acc_frame *acc__frame_alloc(size_t size)
     return acc__frame_alloc_slow(size);
 }
 
+/* A frame built inside another frame (see acc__embed) has size 0 and is
+ * never freed: it goes when the frame holding it goes. */
 static inline void acc__frame_free(acc_frame *f)
 {
-    if (f == NULL)
+    if (f == NULL || f->size == 0)
         return;
     size_t c = (f->size - 1) / ACC__FRAME_GRAIN;
     if (c < ACC__FRAME_CLASSES && acc__frame_cached + f->size <= acc__frame_cache_limit) {
@@ -114,6 +116,32 @@ static inline void acc__frame_free(acc_frame *f)
     }
     acc__frame_free_slow(f);
 }
+
+/* Frames built in place. An await whose callee's frame type is known
+ * where it is translated (an async function defined earlier in the same
+ * file, or one of the runtime's leaves below) keeps the callee's frame in
+ * the awaiting frame, among its await temporaries, instead of allocating
+ * one: `g__init(acc__embed(&acc_self->acc_t2), ...)`. acc__embed marks
+ * the storage as such (size 0), so that the callee's return does not
+ * free it. */
+#define acc__embed(slot) ((slot)->acc_hdr.size = 0, (slot))
+
+/* Storage for the frames of the runtime's leaves, so that an await of one
+ * builds its frame in the awaiting frame (acc_sleep__init(acc__embed(&slot),
+ * ...)). Only the size and alignment are public; libacc checks at compile
+ * time that its frames fit. Part of the ABI: they never shrink within a
+ * major version. */
+#define ACC__SLOT(words)        \
+    struct {                    \
+        acc_frame acc_hdr;      \
+        uint64_t acc_priv[words]; \
+    }
+typedef ACC__SLOT(1) acc_yield__slot;
+typedef ACC__SLOT(4) acc_sleep__slot;
+typedef ACC__SLOT(5) acc_wait_fd__slot;
+typedef ACC__SLOT(8) acc_read__slot;
+typedef ACC__SLOT(8) acc_write__slot;
+typedef ACC__SLOT(8) acc__awaitable_slot;
 
 /* An await whose callee could not be created (out of memory): prints a
  * message and aborts, like a C stack overflow would. */
@@ -166,8 +194,10 @@ typedef struct acc_awaitable {
 void acc_wake(acc_waker *w);            /* on the loop's thread */
 void acc_wake_threadsafe(acc_waker *w); /* from any thread */
 
-/* `await aw` on an acc_awaitable: a frame that polls it; result 0 or -ECANCELED. */
+/* `await aw` on an acc_awaitable: a frame that polls it; result 0 or -ECANCELED.
+ * _init builds it in a slot of the awaiting frame (what generated code does). */
 acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw);
+acc_frame *acc__awaitable_init(acc__awaitable_slot *slot, int *acc_out, acc_awaitable *aw);
 
 /* ------------------------------------------------------------------------
  * The loop and tasks.
@@ -238,18 +268,20 @@ void acc_queue_close(acc_queue *q);
 void acc_queue_free(acc_queue *q);
 
 #ifdef __ACC__
-/* As `acc` reads them. */
-async int acc_sleep(double seconds);
-async int acc_yield(void);
+/* As `acc` reads them. acc.leaf: the frame has a slot type (above), and
+ * f__init builds it there. */
+#define ACC__LEAF __attribute__((annotate("acc.leaf")))
+async int acc_sleep(double seconds) ACC__LEAF;
+async int acc_yield(void) ACC__LEAF;
 
 async int acc_join(acc_task *t);
 async int acc_join_all(acc_task **ts, size_t n);
 
-async int acc_wait_fd(int fd, int events);
+async int acc_wait_fd(int fd, int events) ACC__LEAF;
 async int acc_accept(int listen_fd);
 async int acc_connect(const char *host, int port);
-async ssize_t acc_read(int fd, void *buf, size_t n);
-async ssize_t acc_write(int fd, const void *buf, size_t n);
+async ssize_t acc_read(int fd, void *buf, size_t n) ACC__LEAF;
+async ssize_t acc_write(int fd, const void *buf, size_t n) ACC__LEAF;
 async void *acc_to_thread(void *(*fn)(void *), void *arg);
 async int acc_event_wait(acc_event *ev);
 async int acc_sem_acquire(acc_sem *s);
@@ -268,7 +300,9 @@ async int acc__wait_for_form(int, double);
 /* As C sees them. */
 int acc_run(acc_frame *coro);
 acc_frame *acc_sleep__coro(int *acc_out, double seconds);
+acc_frame *acc_sleep__init(acc_sleep__slot *slot, int *acc_out, double seconds);
 acc_frame *acc_yield__coro(int *acc_out);
+acc_frame *acc_yield__init(acc_yield__slot *slot, int *acc_out);
 /* acc_gather(c1, ..., cn) is translated to this: the frames are copied. */
 acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros);
 /* Queue `coro` as a new task of the running loop, started at its next
@@ -280,10 +314,13 @@ acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
 /* acc_wait_for(c, s) is translated to this. */
 acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds);
 acc_frame *acc_wait_fd__coro(int *acc_out, int fd, int events);
+acc_frame *acc_wait_fd__init(acc_wait_fd__slot *slot, int *acc_out, int fd, int events);
 acc_frame *acc_accept__coro(int *acc_out, int listen_fd);
 acc_frame *acc_connect__coro(int *acc_out, const char *host, int port);
 acc_frame *acc_read__coro(ssize_t *acc_out, int fd, void *buf, size_t n);
+acc_frame *acc_read__init(acc_read__slot *slot, ssize_t *acc_out, int fd, void *buf, size_t n);
 acc_frame *acc_write__coro(ssize_t *acc_out, int fd, const void *buf, size_t n);
+acc_frame *acc_write__init(acc_write__slot *slot, ssize_t *acc_out, int fd, const void *buf, size_t n);
 acc_frame *acc_to_thread__coro(void **acc_out, void *(*fn)(void *), void *arg);
 acc_frame *acc_event_wait__coro(int *acc_out, acc_event *ev);
 acc_frame *acc_sem_acquire__coro(int *acc_out, acc_sem *s);

@@ -246,12 +246,12 @@ static int awaitable_step(acc_frame *self)
     return ACC_PENDING;
 }
 
-acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw)
-{
-    awaitable_frame *f = (awaitable_frame *)acc__frame_alloc(sizeof *f);
+ACC__SLOT_FITS(awaitable_frame, acc__awaitable_slot);
 
-    if (f == NULL)
-        return NULL;
+acc_frame *acc__awaitable_init(acc__awaitable_slot *slot, int *acc_out, acc_awaitable *aw)
+{
+    awaitable_frame *f = (awaitable_frame *)(void *)slot;
+
     f->hdr.resume = awaitable_step;
     f->hdr.state = 0;
     f->out = acc_out;
@@ -264,4 +264,11 @@ acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw)
     f->w.ts_queued = 0;
     f->cancel_called = 0;
     return &f->hdr;
+}
+
+acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw)
+{
+    acc__awaitable_slot *slot = (acc__awaitable_slot *)(void *)acc__frame_alloc(sizeof(awaitable_frame));
+
+    return slot ? acc__awaitable_init(slot, acc_out, aw) : NULL;
 }

@@ -117,18 +117,25 @@ static int wait_fd_step(acc_frame *self)
     }
 }
 
-acc_frame *acc_wait_fd__coro(int *acc_out, int fd, int events)
-{
-    wait_fd_frame *f = (wait_fd_frame *)acc__frame_alloc(sizeof *f);
+ACC__SLOT_FITS(wait_fd_frame, acc_wait_fd__slot);
 
-    if (f == NULL)
-        return NULL;
+acc_frame *acc_wait_fd__init(acc_wait_fd__slot *slot, int *acc_out, int fd, int events)
+{
+    wait_fd_frame *f = (wait_fd_frame *)(void *)slot;
+
     f->hdr.resume = wait_fd_step;
     f->hdr.state = 0;
     f->out = acc_out;
     f->fd = fd;
     f->events = events;
     return &f->hdr;
+}
+
+acc_frame *acc_wait_fd__coro(int *acc_out, int fd, int events)
+{
+    acc_wait_fd__slot *slot = (acc_wait_fd__slot *)(void *)acc__frame_alloc(sizeof(wait_fd_frame));
+
+    return slot ? acc_wait_fd__init(slot, acc_out, fd, events) : NULL;
 }
 
 /* ---- acc_read, acc_write ------------------------------------------------ */
@@ -192,9 +199,14 @@ static int read_step(acc_frame *self)
     }
 }
 
-static rw_frame *rw_new(ssize_t *acc_out, int fd, const void *buf, size_t n, acc_resume_fn step)
+ACC__SLOT_FITS(rw_frame, acc_read__slot);
+ACC__SLOT_FITS(rw_frame, acc_write__slot);
+
+/* Fill a read or write frame in `mem` (a slot, or NULL: allocate one). */
+static acc_frame *rw_init(void *mem, ssize_t *acc_out, int fd, const void *buf, size_t n,
+                          acc_resume_fn step)
 {
-    rw_frame *f = (rw_frame *)acc__frame_alloc(sizeof *f);
+    rw_frame *f = mem ? mem : (rw_frame *)acc__frame_alloc(sizeof *f);
 
     if (f == NULL)
         return NULL;
@@ -206,14 +218,17 @@ static rw_frame *rw_new(ssize_t *acc_out, int fd, const void *buf, size_t n, acc
     f->buf = (char *)buf;
     f->n = n;
     f->done = 0;
-    return f;
+    return &f->hdr;
+}
+
+acc_frame *acc_read__init(acc_read__slot *slot, ssize_t *acc_out, int fd, void *buf, size_t n)
+{
+    return rw_init(slot, acc_out, fd, buf, n, read_step);
 }
 
 acc_frame *acc_read__coro(ssize_t *acc_out, int fd, void *buf, size_t n)
 {
-    rw_frame *f = rw_new(acc_out, fd, buf, n, read_step);
-
-    return f ? &f->hdr : NULL;
+    return rw_init(NULL, acc_out, fd, buf, n, read_step);
 }
 
 /* write(2) on a descriptor that is not a socket, without SIGPIPE. */
@@ -287,11 +302,14 @@ static int write_step(acc_frame *self)
     RW_RETURN(f, (ssize_t)f->n);
 }
 
+acc_frame *acc_write__init(acc_write__slot *slot, ssize_t *acc_out, int fd, const void *buf, size_t n)
+{
+    return rw_init(slot, acc_out, fd, buf, n, write_step);
+}
+
 acc_frame *acc_write__coro(ssize_t *acc_out, int fd, const void *buf, size_t n)
 {
-    rw_frame *f = rw_new(acc_out, fd, buf, n, write_step);
-
-    return f ? &f->hdr : NULL;
+    return rw_init(NULL, acc_out, fd, buf, n, write_step);
 }
 
 /* ---- acc_close ---------------------------------------------------------- */

@@ -68,6 +68,11 @@ static inline void acc__list_splice(acc__list *from, acc__list *to)
  * alloc.c: coroutine frames.
  * ---------------------------------------------------------------------- */
 
+/* A runtime leaf's frame fits the slot acc.h gives generated code for it. */
+#define ACC__SLOT_FITS(frame, slot)                                              \
+    _Static_assert(sizeof(frame) <= sizeof(slot) && _Alignof(frame) <= _Alignof(slot), \
+                   #frame " must fit in " #slot " (acc.h)")
+
 /* Free a frame that never ran, with whatever it owns (a gather's
  * children). Frames of generated code own nothing and are just freed. */
 void acc__frame_discard(acc_frame *f);

@@ -66,18 +66,25 @@ static int sleep_step(acc_frame *self)
     }
 }
 
-acc_frame *acc_sleep__coro(int *acc_out, double seconds)
-{
-    sleep_frame *f = (sleep_frame *)acc__frame_alloc(sizeof *f);
+ACC__SLOT_FITS(sleep_frame, acc_sleep__slot);
 
-    if (f == NULL)
-        return NULL;
+acc_frame *acc_sleep__init(acc_sleep__slot *slot, int *acc_out, double seconds)
+{
+    sleep_frame *f = (sleep_frame *)(void *)slot;
+
     f->hdr.resume = sleep_step;
     f->hdr.state = 0;
     f->out = acc_out;
     f->seconds = seconds;
     acc__timer_init(&f->timer, sleep_fire);
     return &f->hdr;
+}
+
+acc_frame *acc_sleep__coro(int *acc_out, double seconds)
+{
+    acc_sleep__slot *slot = (acc_sleep__slot *)(void *)acc__frame_alloc(sizeof(sleep_frame));
+
+    return slot ? acc_sleep__init(slot, acc_out, seconds) : NULL;
 }
 
 /* A yield needs no timer: its own 40-byte frame (sleep's is 64). */
@@ -102,14 +109,21 @@ static int yield_step(acc_frame *self)
     ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);
 }
 
-acc_frame *acc_yield__coro(int *acc_out)
-{
-    yield_frame *f = (yield_frame *)acc__frame_alloc(sizeof *f);
+ACC__SLOT_FITS(yield_frame, acc_yield__slot);
 
-    if (f == NULL)
-        return NULL;
+acc_frame *acc_yield__init(acc_yield__slot *slot, int *acc_out)
+{
+    yield_frame *f = (yield_frame *)(void *)slot;
+
     f->hdr.resume = yield_step;
     f->hdr.state = 0;
     f->out = acc_out;
     return &f->hdr;
+}
+
+acc_frame *acc_yield__coro(int *acc_out)
+{
+    acc_yield__slot *slot = (acc_yield__slot *)(void *)acc__frame_alloc(sizeof(yield_frame));
+
+    return slot ? acc_yield__init(slot, acc_out) : NULL;
 }
