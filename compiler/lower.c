@@ -498,8 +498,10 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
         dest = tmp_dest;
     }
     char *coro;
+    bool in_place = false;
     if (op->role == ROLE_CORO_CALL) {
-        char *frame = frame_in_place(L->src, fn, op->callee) ? in_place_frame(fn, op->callee) : NULL;
+        in_place = frame_in_place(L->src, fn, op->callee);
+        char *frame = in_place ? in_place_frame(fn, op->callee) : NULL;
         coro = coro_text(L, op, dest, pre, frame);
         free(frame);
     }
@@ -513,17 +515,28 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
         char *frame = in_place_frame(fn, NULL);
         buf_printf(&c, "acc__awaitable_init(%s, %s, (acc_awaitable *)(%s))", frame, dest, ptr);
         free(ptr), free(frame);
+        in_place = true;
         coro = c.s;
     }
     int k = ++fn->nawaits;
     /* a callee defined in this file is called directly: it can be inlined */
-    if (op->role == ROLE_CORO_CALL && op->callee && op->callee->defined_here)
+    bool here = op->role == ROLE_CORO_CALL && op->callee && op->callee->defined_here;
+    Buf step = {0};
+    buf_printf(&step, here ? "%s__step" : "NULL", here ? op->callee->name : "");
+    if (in_place)
         buf_printf(pre,
                    "acc_self->acc_hdr.state = %d;\n"
-                   "if (acc__await_step(&acc_self->acc_hdr, %s, %s__step) == ACC_PENDING)\n"
+                   "if (acc__await_in_place(&acc_self->acc_hdr, %s, %s) == ACC_PENDING)\n"
                    "    return ACC_PENDING;\n"
                    RESYNC "acc_resume_%d:;\n",
-                   k, coro, op->callee->name, k);
+                   k, coro, step.s, k);
+    else if (here)
+        buf_printf(pre,
+                   "acc_self->acc_hdr.state = %d;\n"
+                   "if (acc__await_step(&acc_self->acc_hdr, %s, %s) == ACC_PENDING)\n"
+                   "    return ACC_PENDING;\n"
+                   RESYNC "acc_resume_%d:;\n",
+                   k, coro, step.s, k);
     else
         buf_printf(pre,
                    "acc_self->acc_hdr.state = %d;\n"
@@ -531,7 +544,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
                    "    return ACC_PENDING;\n"
                    RESYNC "acc_resume_%d:;\n",
                    k, coro, k);
-    free(coro);
+    free(coro), free(step.s);
     free(tmp_dest);
     return value ? value : xstrdup("((void)0)");
 }

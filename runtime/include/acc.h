@@ -173,6 +173,19 @@ static inline int acc__await(acc_frame *self, acc_frame *callee)
     return acc__await_step(self, callee, callee ? callee->resume : NULL);
 }
 
+/* await of a callee whose frame was built in place (acc__embed), with its
+ * step function, or NULL for a runtime leaf's. The frame exists, so no
+ * NULL check, and no stack check either, since such chains
+ * cannot recurse (a callee built in place is defined above its caller, or
+ * is a runtime leaf), so they add a bounded depth to the C stack. */
+static inline int acc__await_in_place(acc_frame *self, acc_frame *callee, acc_resume_fn step)
+{
+    callee->caller = self;
+    callee->task = self->task;
+    ((acc__task_head *)self->task)->top = callee;
+    return step ? step(callee) : callee->resume(callee); /* NULL: a runtime leaf */
+}
+
 /* return from a coroutine: pop the frame off its task, free it. */
 static inline int acc__return(acc_frame *self)
 {
