@@ -92,9 +92,9 @@ typedef void (*acc__timer_cb)(acc__timer *t);
 
 /* 16 bytes, embedded in the waiting frame. The timers never write to it
  * while they reorder: a timer is found through its id in the owner
- * table, and stopping clears the id's bit in a live bitmap, O(1) (the
- * entry stays where it is, dead, and is dropped when reached or at a
- * compaction). */
+ * table, and stopping sets the id's bit in a bitmap of dead ids, O(1)
+ * (the entry stays where it is, dead, and is dropped when reached or at
+ * a compaction). */
 struct acc__timer {
     acc__timer_cb cb;  /* called once when the deadline has passed */
     uint32_t id;       /* index in loop->timers.owner; ACC__TIMER_IDLE when not armed */
@@ -105,11 +105,11 @@ struct acc__timer {
 typedef struct acc__timer_entry {
     uint64_t deadline; /* CLOCK_MONOTONIC nanoseconds */
     uint32_t seq;      /* in the near heap only: arming order, breaks ties */
-    uint32_t id;       /* owner[id] is the timer; dead once its live bit is clear */
+    uint32_t id;       /* owner[id] is the timer, unless the id's dead bit is set */
 } acc__timer_entry;
 
-/* Entries are kept in chunks of 512 bytes, linked into lists. */
-#define ACC__TIMER_CHUNK 31
+/* Entries are kept in chunks of 1 KiB, linked into lists. */
+#define ACC__TIMER_CHUNK 63
 typedef struct acc__timer_chunk {
     struct acc__timer_chunk *next;
     uint32_t n; /* entries in use, from e[0] */
@@ -143,11 +143,13 @@ typedef struct acc__heap {
                                   what was armed into the near range */
     size_t near_len, near_cap;
 
-    acc__timer_chunk *spare;   /* free chunks */
+    acc__timer_chunk **spare;  /* free chunks, a stack (as long as nchunks) */
+    size_t nspare, spare_cap;  /* spare: in use, allocated */
     size_t nchunks;            /* chunks allocated, free or in use */
 
     acc__timer **owner;        /* by id: the timer armed with that id */
-    uint64_t *live;            /* by id, a bit: armed and not stopped */
+    uint64_t *dead_ids;        /* by id, a bit: stopped, its entry still held;
+                                  clear for ids armed or free */
     uint32_t *free_ids;        /* ids not in use, a stack (as long as owner) */
     uint32_t nfree;            /* free_ids in use */
     uint32_t nids;             /* ids ever handed out: owner's length */

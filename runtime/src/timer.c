@@ -82,11 +82,13 @@ void acc__timer_init(acc__timer *t, acc__timer_cb cb)
  * the new deadline (see restart). */
 #define RESTART_BITS 36
 
-/* ---- ids: owner[id] is the timer, live bit id is set while it is armed */
+/* ---- ids: owner[id] is the timer; dead bit id is set once it is stopped,
+ * until its entry is dropped, so free ids' bits are clear and arming
+ * touches no bit. */
 
 static inline int is_live(const acc__heap *h, uint32_t id)
 {
-    return (int)(h->live[id >> 6] >> (id & 63) & 1);
+    return !(h->dead_ids[id >> 6] >> (id & 63) & 1);
 }
 
 /* Free ids are a stack of their own, read in order: a free list threaded
@@ -103,7 +105,7 @@ static int new_id(acc__heap *h, uint32_t *out)
         uint32_t cap = h->ids_cap ? 2 * h->ids_cap : 64;
         acc__timer **owner;
         uint32_t *free_ids;
-        uint64_t *live;
+        uint64_t *dead_ids;
         if (h->ids_cap >= UINT32_MAX / 2)
             return -ENOMEM;
         /* each one bigger is harmless if a later one fails */
@@ -115,11 +117,11 @@ static int new_id(acc__heap *h, uint32_t *out)
         if (free_ids == NULL)
             return -ENOMEM;
         h->free_ids = free_ids;
-        live = acc__realloc(h->live, (size_t)cap / 64 * sizeof *live);
-        if (live == NULL)
+        dead_ids = acc__realloc(h->dead_ids, (size_t)cap / 64 * sizeof *dead_ids);
+        if (dead_ids == NULL)
             return -ENOMEM;
-        memset(live + h->ids_cap / 64, 0, (size_t)(cap - h->ids_cap) / 64 * sizeof *live);
-        h->live = live;
+        memset(dead_ids + h->ids_cap / 64, 0, (size_t)(cap - h->ids_cap) / 64 * sizeof *dead_ids);
+        h->dead_ids = dead_ids;
         h->ids_cap = cap;
     }
     *out = h->nids++;
@@ -131,9 +133,10 @@ static inline void free_id(acc__heap *h, uint32_t id)
     h->free_ids[h->nfree++] = id;
 }
 
-/* A dead entry leaves. */
+/* A dead entry leaves (its bit was just read: clearing it is cheap). */
 static inline void drop(acc__heap *h, uint32_t id)
 {
+    h->dead_ids[id >> 6] &= ~((uint64_t)1 << (id & 63));
     free_id(h, id);
     h->len--;
     h->dead--;
@@ -141,11 +144,12 @@ static inline void drop(acc__heap *h, uint32_t id)
 
 /* ---- chunks ------------------------------------------------------------ */
 
+/* Spare chunks are a stack of pointers: a free list threaded through the
+ * chunks would cost a cache miss to take one. */
 static inline acc__timer_chunk *take_chunk(acc__heap *h)
 {
-    acc__timer_chunk *c = h->spare;
+    acc__timer_chunk *c = h->spare[--h->nspare];
 
-    h->spare = c->next;
     c->next = NULL;
     c->n = 0;
     return c;
@@ -153,8 +157,27 @@ static inline acc__timer_chunk *take_chunk(acc__heap *h)
 
 static inline void give_chunk(acc__heap *h, acc__timer_chunk *c)
 {
-    c->next = h->spare;
-    h->spare = c;
+    h->spare[h->nspare++] = c;
+}
+
+/* A walk along a list would be a chain of cache misses: while at one
+ * chunk, fetch the one after the next (the next one's header is in). */
+static inline void prefetch_chunk(const acc__timer_chunk *c)
+{
+    for (size_t i = 0; i < sizeof *c; i += 64)
+        __builtin_prefetch((const char *)c + i);
+}
+
+static inline void walk_start(const acc__timer_chunk *head)
+{
+    if (head != NULL && head->next != NULL)
+        prefetch_chunk(head->next);
+}
+
+static inline void walk_ahead(const acc__timer_chunk *c)
+{
+    if (c->next != NULL && c->next->next != NULL)
+        prefetch_chunk(c->next->next);
 }
 
 static void free_chunks(acc__timer_chunk *c)
@@ -176,6 +199,16 @@ static int reserve_chunks(acc__heap *h, size_t len)
     size_t lists = len < LEVELS * SLOTS ? len : LEVELS * SLOTS;
     size_t need = len / CHUNK + lists + 4;
 
+    if (h->nchunks >= need)
+        return 0;
+    if (need > h->spare_cap) {
+        size_t cap = 2 * need;
+        acc__timer_chunk **spare = acc__realloc(h->spare, cap * sizeof *spare);
+        if (spare == NULL)
+            return -ENOMEM;
+        h->spare = spare;
+        h->spare_cap = cap;
+    }
     while (h->nchunks < need) {
         acc__timer_chunk *c = acc__malloc(sizeof *c);
         if (c == NULL)
@@ -188,26 +221,51 @@ static int reserve_chunks(acc__heap *h, size_t len)
 
 /* Keeps the live entries of the list from head->e[from] on, packed from
  * the same place, and gives back the chunks left over. Returns the new
- * last chunk, or NULL if nothing is left (every chunk given back). */
+ * last chunk, or NULL if nothing is left (every chunk given back).
+ * A chunk at a time: first its dead bits into a mask (independent loads
+ * from the bitmap, in flight together), then the dead ids freed, then
+ * the copy, without branches on liveness: at a compaction half of the
+ * entries are dead, at random. */
 static acc__timer_chunk *filter(acc__heap *h, acc__timer_chunk *head, uint32_t from)
 {
-    acc__timer_chunk *w = head, *rest;
-    uint32_t wi = from;
+    acc__timer_chunk *w = head, *prev = NULL, *rest;
+    uint64_t *dead_ids = h->dead_ids;
+    uint32_t *free_ids = h->free_ids;
+    uint32_t wi = from, nfree = h->nfree;
+    size_t ndead = 0;
 
     /* writes never overtake reads; every chunk but the last is full */
+    walk_start(head);
     for (acc__timer_chunk *r = head; r != NULL; r = r->next) {
-        for (uint32_t i = r == head ? from : 0; i < r->n; i++) {
-            acc__timer_entry e = r->e[i];
-            if (!is_live(h, e.id)) {
-                drop(h, e.id);
-                continue;
-            }
+        uint32_t i0 = r == head ? from : 0, n = r->n;
+        uint64_t mask = 0;
+        walk_ahead(r);
+        for (uint32_t i = i0; i < n; i++) {
+            uint32_t id = r->e[i].id;
+            mask |= (dead_ids[id >> 6] >> (id & 63) & 1) << i;
+        }
+        for (uint64_t m = mask; m != 0; m &= m - 1) { /* drop(), in locals */
+            uint32_t id = r->e[__builtin_ctzll(m)].id;
+            dead_ids[id >> 6] &= ~((uint64_t)1 << (id & 63));
+            free_ids[nfree++] = id;
+            ndead++;
+        }
+        for (uint32_t i = i0; i < n; i++) {
             if (wi == CHUNK) {
+                prev = w;
                 w = w->next;
                 wi = 0;
             }
-            w->e[wi++] = e;
+            w->e[wi] = r->e[i];
+            wi += (uint32_t)(~mask >> i & 1);
         }
+    }
+    h->nfree = nfree;
+    h->len -= ndead;
+    h->dead -= ndead;
+    if (wi == 0 && prev != NULL) { /* w was reached but got nothing */
+        w = prev;
+        wi = CHUNK;
     }
     if (w == head && wi == from) {
         rest = head;
@@ -370,8 +428,10 @@ static acc__timer_chunk *detach(acc__heap *h, unsigned k, unsigned j, int *singl
  * moved to its start), in order, so ties stay in arming order. */
 static void spread(acc__heap *h, acc__timer_chunk *c)
 {
+    walk_start(c);
     while (c != NULL) {
         acc__timer_chunk *next = c->next;
+        walk_ahead(c);
         for (uint32_t i = 0; i < c->n; i++) {
             if (is_live(h, c->e[i].id))
                 wheel_put(h, c->e[i]);
@@ -544,8 +604,10 @@ static acc__timer *take(acc__heap *h, int from_run)
 
 /* ---- compaction ------------------------------------------------------------ */
 
-/* More dead entries than live ones: drop them all, O(n). */
-static void compact(acc__heap *h)
+/* More dead entries than live ones: drop them all, O(n). Out of line:
+ * stopping is then a few instructions, and a run of stops keeps many of
+ * their cache misses (on the timers) in flight at once. */
+__attribute__((noinline)) static void compact(acc__heap *h)
 {
     size_t n = 0;
 
@@ -617,7 +679,6 @@ int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
     if (new_id(h, &id) < 0)
         return -ENOMEM;
     h->owner[id] = t;
-    h->live[id >> 6] |= (uint64_t)1 << (id & 63);
     t->id = id;
     h->len++;
     e.deadline = deadline;
@@ -641,10 +702,10 @@ void acc__timer_stop(acc__loop *loop, acc__timer *t)
 
     if (id == ACC__TIMER_IDLE)
         return;
-    h->live[id >> 6] &= ~((uint64_t)1 << (id & 63)); /* its entry is dead; the id is freed with it */
+    h->dead_ids[id >> 6] |= (uint64_t)1 << (id & 63); /* the id is freed with its entry */
     t->id = ACC__TIMER_IDLE;
     h->dead++;
-    if (h->dead > 64 && h->dead > h->len / 2)
+    if (h->dead > 64 && h->dead / 3 > h->len - h->dead)
         compact(h);
 }
 
@@ -705,11 +766,13 @@ void acc__heap_free(acc__heap *h)
         for (size_t i = 0; i < LEVELS * SLOTS; i++)
             free_chunks(h->wheel[i].head);
     free_chunks(h->run);
-    free_chunks(h->spare);
+    for (size_t i = 0; i < h->nspare; i++)
+        free(h->spare[i]);
+    free(h->spare);
     free(h->wheel);
     free(h->near);
     free(h->owner);
-    free(h->live);
+    free(h->dead_ids);
     free(h->free_ids);
     memset(h, 0, sizeof *h);
 }
