@@ -97,8 +97,10 @@ static int new_id(acc__heap *h, uint32_t *out)
 {
     if (h->nfree > 0) {
         *out = h->free_ids[--h->nfree];
-        if (h->nfree > 0) /* the owner slot the next arming writes */
-            __builtin_prefetch(&h->owner[h->free_ids[h->nfree - 1]], 1);
+        /* the owner slot an arming 16 later writes: a store that misses
+         * holds up every store behind it */
+        if (h->nfree >= 16)
+            __builtin_prefetch(&h->owner[h->free_ids[h->nfree - 16]], 1);
         return 0;
     }
     if (h->nids == h->ids_cap) {
