@@ -143,9 +143,11 @@ typedef struct acc__heap {
                                   what was armed into the near range */
     size_t near_len, near_cap;
 
-    acc__timer_chunk **spare;  /* free chunks, a stack (as long as nchunks) */
-    size_t nspare, spare_cap;  /* spare: in use, allocated */
+    acc__timer_chunk **spare;  /* free chunks, a stack */
+    acc__timer_chunk **chunks; /* every chunk, in the order allocated */
+    size_t nspare;             /* spare in use */
     size_t nchunks;            /* chunks allocated, free or in use */
+    size_t chunks_cap;         /* spare's and chunks' capacity */
 
     acc__timer **owner;        /* by id: the timer armed with that id */
     uint64_t *dead_ids;        /* by id, a bit: stopped, its entry still held;

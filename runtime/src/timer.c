@@ -182,15 +182,6 @@ static inline void walk_ahead(const acc__timer_chunk *c)
         prefetch_chunk(c->next->next);
 }
 
-static void free_chunks(acc__timer_chunk *c)
-{
-    while (c != NULL) {
-        acc__timer_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-}
-
 /* Chunks enough for len entries however they are spread: every list is
  * full but its last chunk, and the lists are the non-empty buckets (at
  * most len, at most LEVELS * SLOTS), the run and a bucket being spread
@@ -203,20 +194,24 @@ static int reserve_chunks(acc__heap *h, size_t len)
 
     if (h->nchunks >= need)
         return 0;
-    if (need > h->spare_cap) {
+    if (need > h->chunks_cap) {
         size_t cap = 2 * need;
-        acc__timer_chunk **spare = acc__realloc(h->spare, cap * sizeof *spare);
-        if (spare == NULL)
+        acc__timer_chunk **spare, **chunks;
+        /* each one bigger is harmless if the other fails */
+        if ((spare = acc__realloc(h->spare, cap * sizeof *spare)) == NULL)
             return -ENOMEM;
         h->spare = spare;
-        h->spare_cap = cap;
+        if ((chunks = acc__realloc(h->chunks, cap * sizeof *chunks)) == NULL)
+            return -ENOMEM;
+        h->chunks = chunks;
+        h->chunks_cap = cap;
     }
     while (h->nchunks < need) {
         acc__timer_chunk *c = acc__malloc(sizeof *c);
         if (c == NULL)
             return -ENOMEM;
+        h->chunks[h->nchunks++] = c;
         give_chunk(h, c);
-        h->nchunks++;
     }
     return 0;
 }
@@ -606,10 +601,8 @@ static acc__timer *take(acc__heap *h, int from_run)
 
 /* ---- compaction ------------------------------------------------------------ */
 
-/* More dead entries than live ones: drop them all, O(n). Out of line:
- * stopping is then a few instructions, and a run of stops keeps many of
- * their cache misses (on the timers) in flight at once. */
-__attribute__((noinline)) static void compact(acc__heap *h)
+/* Drop every dead entry, O(n). */
+static void compact(acc__heap *h)
 {
     size_t n = 0;
 
@@ -642,6 +635,42 @@ __attribute__((noinline)) static void compact(acc__heap *h)
     heapify(h->near, n);
 }
 
+/* Every entry is dead: drop them all at once without reading them,
+ * O(chunks). No timer holds an id, so ids restart from 0. */
+static void clear(acc__heap *h)
+{
+    for (unsigned k = 0; k < LEVELS; k++) {
+        for (uint64_t occ = h->occupied[k]; occ != 0; occ &= occ - 1)
+            h->wheel[k * SLOTS + (unsigned)__builtin_ctzll(occ)] = (acc__timer_list){NULL, NULL};
+        h->occupied[k] = 0;
+    }
+    h->levels = 0;
+    h->run = NULL;
+    h->run_pos = 0;
+    h->near_len = 0;
+    for (size_t i = 0; i < h->nchunks; i++) /* taken again in the order allocated */
+        h->spare[i] = h->chunks[h->nchunks - 1 - i];
+    h->nspare = h->nchunks;
+    memset(h->dead_ids, 0, (size_t)(h->nids + 63) / 64 * sizeof *h->dead_ids);
+    h->nids = 0;
+    h->nfree = 0;
+    h->len = 0;
+    h->dead = 0;
+}
+
+/* Dead entries outnumber live ones three to one: reclaim them before
+ * arming more. Done when arming, not when stopping: dead entries cost
+ * only memory, and memory grows only when arming, so stopping stays a few
+ * instructions (a run of stops keeps many of their cache misses, on the
+ * timers, in flight at once) and never takes O(n) inside a callback. */
+__attribute__((noinline)) static void reclaim(acc__heap *h)
+{
+    if (h->dead == h->len)
+        clear(h);
+    else
+        compact(h);
+}
+
 /* ---- the interface ----------------------------------------------------------- */
 
 /* Nothing is armed: the wheel may restart anywhere at or before the new
@@ -666,6 +695,8 @@ int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
 
     if (t->id != ACC__TIMER_IDLE)
         acc__timer_stop(loop, t);
+    if (h->dead > 64 && h->dead / 3 >= h->len - h->dead)
+        reclaim(h);
     if (h->len == 0)
         restart(h, deadline);
     near = deadline < h->horizon;
@@ -706,9 +737,7 @@ void acc__timer_stop(acc__loop *loop, acc__timer *t)
         return;
     h->dead_ids[id >> 6] |= (uint64_t)1 << (id & 63); /* the id is freed with its entry */
     t->id = ACC__TIMER_IDLE;
-    h->dead++;
-    if (h->dead > 64 && h->dead / 3 > h->len - h->dead)
-        compact(h);
+    h->dead++; /* reclaimed when arming, see reclaim() */
 }
 
 uint64_t acc__timer_next(acc__loop *loop)
@@ -764,12 +793,9 @@ size_t acc__timer_run(acc__loop *loop, uint64_t now)
 
 void acc__heap_free(acc__heap *h)
 {
-    if (h->wheel != NULL)
-        for (size_t i = 0; i < LEVELS * SLOTS; i++)
-            free_chunks(h->wheel[i].head);
-    free_chunks(h->run);
-    for (size_t i = 0; i < h->nspare; i++)
-        free(h->spare[i]);
+    for (size_t i = 0; i < h->nchunks; i++)
+        free(h->chunks[i]);
+    free(h->chunks);
     free(h->spare);
     free(h->wheel);
     free(h->near);
