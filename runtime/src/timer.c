@@ -26,12 +26,15 @@
  *   order, see open_bucket), the sort is stable, and the heap's entries
  *   were all armed after the run's: ties keep arming order exactly.
  *
- * Stopping is lazy: it clears the timer's bit in the `live` bitmap
- * (1 bit per id, a million timers' bits fit in cache), O(1). A dead entry
- * is dropped when it is reached (opened, spread or at the front), or when
- * dead entries outnumber live ones and everything is compacted, O(n), so
- * stopped timers cost memory only for a while. A timer is found through
- * owner[id] only when it fires.
+ * Stopping is lazy: it sets the id's bit in the `dead_ids` bitmap (a
+ * million timers' bits fit in L2) and marks the timer idle, O(1), a few
+ * instructions. A dead entry is dropped when it is reached (opened,
+ * spread or at the front of the near part); when dead entries outnumber
+ * live ones three to one, the next arming reclaims them all first (O(n),
+ * or O(chunks) if none is live), so stopped timers cost memory only for a
+ * while. A timer is found through owner[id] only when it fires. Entries
+ * are 16 bytes (deadline, seq, id) in 1 KiB chunks; chunks and ids are
+ * reused through stacks, never returned before acc__heap_free.
  *
  * acc__timer_next gives the earliest deadline when it is near or in a
  * small bucket, else the start of the earliest bucket: never late, at

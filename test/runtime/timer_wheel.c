@@ -114,9 +114,11 @@ static void on_fire(acc__timer *t)
     case 0: /* stop another one, maybe due in this very run */
         stop((long)(rnd() % N));
         break;
-    case 1: /* arm another one (maybe re-arm an armed one), maybe due now */
-        arm((long)(rnd() % N), pick_deadline());
+    case 1: { /* arm another one (maybe re-arm an armed one), maybe due now */
+        long j = (long)(rnd() % N);
+        arm(j, pick_deadline());
         break;
+    }
     case 2: /* re-arm itself */
         arm(i, pick_deadline());
         break;
