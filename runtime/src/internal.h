@@ -87,48 +87,88 @@ void *acc__realloc(void *p, size_t size);
 void acc__fail_alloc_after(long n);
 
 /* ------------------------------------------------------------------------
- * timer.c: a 4-ary min-heap of timers keyed by (deadline, sequence).
+ * timer.c: the timers: a hierarchical timing wheel of unsorted buckets,
+ * and a near part (a sorted run and a small min-heap) for the timers due
+ * soonest, where (deadline, arming order) is exact.
  * ---------------------------------------------------------------------- */
 
 typedef struct acc__timer acc__timer;
 typedef void (*acc__timer_cb)(acc__timer *t);
 
-/* 16 bytes, embedded in the waiting frame. The heap never writes to it
- * while it sifts: a timer is found through its id in the heap's owner
- * table, which also makes stopping O(1) (the entry is left in the heap,
- * dead, and dropped when it reaches the top or at a compaction). */
+/* 16 bytes, embedded in the waiting frame. The timers never write to it
+ * while they reorder: a timer is found through its id in the owner
+ * table, and stopping sets the id's bit in a bitmap of dead ids, O(1)
+ * (the entry stays where it is, dead, and is dropped when reached or at
+ * a compaction). */
 struct acc__timer {
     acc__timer_cb cb;  /* called once when the deadline has passed */
-    uint32_t id;       /* slot in loop->timers.owner; ACC__TIMER_IDLE when not armed */
+    uint32_t id;       /* index in loop->timers.owner; ACC__TIMER_IDLE when not armed */
 };
 
 #define ACC__TIMER_IDLE UINT32_MAX
 
-typedef struct acc__heap_entry {
+typedef struct acc__timer_entry {
     uint64_t deadline; /* CLOCK_MONOTONIC nanoseconds */
-    uint32_t seq;      /* arming order within an epoch: breaks ties */
-    uint32_t id;       /* owner[id] is the timer, NULL once stopped */
-} acc__heap_entry;
+    uint32_t seq;      /* in the near heap only: arming order, breaks ties */
+    uint32_t id;       /* owner[id] is the timer, unless the id's dead bit is set */
+} acc__timer_entry;
+
+/* Entries are kept in chunks of 1 KiB, linked into lists. */
+#define ACC__TIMER_CHUNK 63
+typedef struct acc__timer_chunk {
+    struct acc__timer_chunk *next;
+    uint32_t n; /* entries in use, from e[0] */
+    uint32_t unused;
+    acc__timer_entry e[ACC__TIMER_CHUNK];
+} acc__timer_chunk;
+
+typedef struct acc__timer_list {
+    acc__timer_chunk *head, *tail; /* both NULL when empty */
+} acc__timer_list;
+
+/* The wheel: 11 levels of 64 slots; level k's slots are 2^(6k) ns wide. */
+#define ACC__WHEEL_LEVELS 11
+#define ACC__WHEEL_SLOTS 64
 
 typedef struct acc__heap {
-    acc__heap_entry *slot; /* slot[0] is the earliest entry; &slot[1] is 64-byte aligned */
-    void *raw;             /* what slot was carved from */
-    size_t len, cap;       /* entries, live and dead */
-    size_t dead;           /* entries whose timer was stopped */
-    uint32_t seq;          /* next sequence number */
-    acc__timer **owner;    /* by id: the armed timer; NULL once it is stopped
-                              (a dead entry still holds the id) */
-    uint32_t *free_ids;    /* ids not in use, a stack (as long as owner) */
-    uint32_t nfree;        /* free_ids in use */
-    uint32_t nids;         /* ids ever handed out: owner's length */
-    uint32_t ids_cap;      /* owner's and free_ids' capacity */
+    size_t len;                /* entries anywhere, live and dead */
+    size_t dead;               /* entries whose timer was stopped */
+    uint64_t base;             /* the wheel's position: entries are filed by
+                                  the highest bit where they differ from it */
+    uint64_t horizon;          /* entries due before it are near, the others
+                                  in the wheel */
+    acc__timer_list *wheel;    /* [level * 64 + slot]; NULL until first used */
+    uint64_t occupied[ACC__WHEEL_LEVELS]; /* per level, its non-empty slots */
+    uint32_t levels;           /* levels with a non-empty slot */
+
+    acc__timer_chunk *run;     /* near: sorted, consumed from run->e[run_pos] */
+    uint32_t run_pos;
+    uint32_t seq;              /* next sequence number in the near heap */
+    acc__timer_entry *near;    /* near: a 4-ary min-heap by (deadline, seq) of
+                                  what was armed into the near range */
+    size_t near_len, near_cap;
+
+    acc__timer_chunk **spare;  /* free chunks, a stack */
+    acc__timer_chunk **chunks; /* every chunk, in the order allocated */
+    size_t nspare;             /* spare in use */
+    size_t nchunks;            /* chunks allocated, free or in use */
+    size_t chunks_cap;         /* spare's and chunks' capacity */
+
+    acc__timer **owner;        /* by id: the timer armed with that id */
+    uint64_t *dead_ids;        /* by id, a bit: stopped, its entry still held;
+                                  clear for ids armed or free */
+    uint32_t *free_ids;        /* ids not in use, a stack (as long as owner) */
+    uint32_t nfree;            /* free_ids in use */
+    uint32_t nids;             /* ids ever handed out: owner's length */
+    uint32_t ids_cap;          /* owner's and free_ids' capacity */
 } acc__heap;
 
 uint64_t acc__now_ns(void);
 void acc__timer_init(acc__timer *t, acc__timer_cb cb);
 int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline);
 void acc__timer_stop(acc__loop *loop, acc__timer *t);
-/* Earliest deadline, or UINT64_MAX with no timer armed. */
+/* The earliest deadline, or an earlier time at which acc__timer_run must
+ * look closer (never a later one); UINT64_MAX with no timer armed. */
 uint64_t acc__timer_next(acc__loop *loop);
 /* Timers armed and not stopped. */
 static inline size_t acc__timer_count(const acc__heap *h) { return h->len - h->dead; }

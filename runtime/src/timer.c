@@ -1,17 +1,44 @@
 /*
- * timer.c: the clock and the timer heap.
+ * timer.c: the clock and the timers.
  *
- * Timers live in a 4-ary min-heap stored in an array, ordered by
- * (deadline, seq): seq counts arming, so timers with equal deadlines fire
- * in the order they were armed, as SPEC 2 requires. Deadlines are integer
- * nanoseconds of CLOCK_MONOTONIC, so equal means equal.
+ * Timers fire in (deadline, arming order): deadlines are integer
+ * nanoseconds of CLOCK_MONOTONIC, so equal means equal, and timers with
+ * equal deadlines fire in the order they were armed (SPEC 2).
  *
- * Stopping is lazy, as in Go's runtime timers: the timer's owner slot is
- * cleared in O(1) and its entry stays in the heap, dead, until it reaches
- * the top (dropped without firing) or until dead entries outnumber live
- * ones and the heap is compacted in O(n). Arming and firing are
- * O(log n); a million armed timers cost 16 bytes of entry, 8 of owner
- * slot and 4 of free-id stack each.
+ * Two parts, split at `horizon`:
+ *
+ * - The wheel holds what is due at or after the horizon: a hierarchical
+ *   timing wheel of 11 levels of 64 slots, level k's slots 2^(6k) ns wide.
+ *   An entry is filed by the highest bit where its deadline differs from
+ *   the wheel's `base`, in a bucket that is an unsorted list of chunks:
+ *   arming appends, O(1), without touching any other timer. The earliest
+ *   bucket is the lowest slot of the lowest non-empty level (two ctz).
+ *   Once its start has passed, a bucket is opened: spread over the levels
+ *   below (`base` moves to its start), or, if it is low and small, sorted
+ *   and appended to the run. Entries move a few times in their life, each
+ *   time in sequential order; that is what makes expiry cheap with a
+ *   million timers, where a heap's pop is a chain of cache misses.
+ *
+ * - The near part holds what is due before the horizon: the run (opened
+ *   buckets, sorted, in chunks, consumed from the front) and a small
+ *   4-ary min-heap keyed by (deadline, seq) for what is armed into that
+ *   range meanwhile. Buckets keep arming order (appends, and spreads in
+ *   order, see open_bucket), the sort is stable, and the heap's entries
+ *   were all armed after the run's: ties keep arming order exactly.
+ *
+ * Stopping is lazy: it sets the id's bit in the `dead_ids` bitmap (a
+ * million timers' bits fit in L2) and marks the timer idle, O(1), a few
+ * instructions. A dead entry is dropped when it is reached (opened,
+ * spread or at the front of the near part); when dead entries outnumber
+ * live ones three to one, the next arming reclaims them all first (O(n),
+ * or O(chunks) if none is live), so stopped timers cost memory only for a
+ * while. A timer is found through owner[id] only when it fires. Entries
+ * are 16 bytes (deadline, seq, id) in 1 KiB chunks; chunks and ids are
+ * reused through stacks, never returned before acc__heap_free.
+ *
+ * acc__timer_next gives the earliest deadline when it is near or in a
+ * small bucket, else the start of the earliest bucket: never late, at
+ * worst a few early wakes while a far bucket is spread level by level.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,80 +69,29 @@ void acc__timer_init(acc__timer *t, acc__timer_cb cb)
     t->id = ACC__TIMER_IDLE;
 }
 
-/* The heap is 4-ary with 16-byte entries, laid out so that the four
- * children of a slot share one 64-byte cache line: a level of a sift
- * costs one line. Sifts move entries only; timers are reached through
- * owner[id] when they fire or stop, never while the heap is reordered, so
- * a sift does not touch a random timer at every level. With a million
- * timers that is what keeps cancel and expiry cheap. */
-#define ARITY 4
-#define LINE 64
+#define CHUNK ACC__TIMER_CHUNK
+#define LEVELS ACC__WHEEL_LEVELS
+#define SLOTS ACC__WHEEL_SLOTS
+#define LEVEL_BITS 6
+/* A bucket of level 3 or lower (slots of at most 2^18 ns, 262 µs) that
+ * fits in a chunk is sorted into the run; others are spread. So the near
+ * range reaches at most 262 µs past a time that has passed, and the heap
+ * that takes what is armed into it stays small. */
+#define NEAR_LEVEL 3
+/* Opened buckets are appended to the run until it holds this many
+ * entries: the run is where expiry prefetches ahead. */
+#define RUN_TARGET 64
+/* With nothing armed, the wheel restarts at most 2^36 ns (69 s) before
+ * the new deadline (see restart). */
+#define RESTART_BITS 36
 
-static inline int before(const acc__heap_entry *a, const acc__heap_entry *b)
+/* ---- ids: owner[id] is the timer; dead bit id is set once it is stopped,
+ * until its entry is dropped, so free ids' bits are clear and arming
+ * touches no bit. */
+
+static inline int is_live(const acc__heap *h, uint32_t id)
 {
-    if (a->deadline != b->deadline)
-        return a->deadline < b->deadline;
-    return a->seq < b->seq;
-}
-
-static void sift_up(acc__heap_entry *slot, size_t i, acc__heap_entry e)
-{
-    while (i > 0) {
-        size_t parent = (i - 1) / ARITY;
-        if (!before(&e, &slot[parent]))
-            break;
-        slot[i] = slot[parent];
-        i = parent;
-    }
-    slot[i] = e;
-}
-
-static void sift_down(acc__heap_entry *slot, size_t len, size_t i, acc__heap_entry e)
-{
-    for (;;) {
-        size_t first = ARITY * i + 1, best;
-        if (first >= len)
-            break;
-        best = first;
-        if (ARITY * first + 1 < len) /* the grandchildren's lines: the next level hits */
-            for (size_t g = 0; g < ARITY; g++)
-                __builtin_prefetch(&slot[ARITY * (first + g) + 1]);
-        if (first + ARITY <= len) {
-            size_t a = before(&slot[first + 1], &slot[first]) ? first + 1 : first;
-            size_t b = before(&slot[first + 3], &slot[first + 2]) ? first + 3 : first + 2;
-            best = before(&slot[b], &slot[a]) ? b : a;
-        } else {
-            for (size_t c = first + 1; c < len; c++)
-                if (before(&slot[c], &slot[best]))
-                    best = c;
-        }
-        if (!before(&slot[best], &e))
-            break;
-        slot[i] = slot[best];
-        i = best;
-    }
-    slot[i] = e;
-}
-
-/* Room for cap entries, &slot[1] on a cache line. */
-static int grow_slots(acc__heap *h)
-{
-    size_t cap = h->cap ? 2 * h->cap : 64;
-    char *raw = acc__malloc(cap * sizeof(acc__heap_entry) + LINE);
-    uintptr_t a;
-    acc__heap_entry *slot;
-
-    if (raw == NULL)
-        return -ENOMEM;
-    a = ((uintptr_t)raw + sizeof(acc__heap_entry) + LINE - 1) & ~(uintptr_t)(LINE - 1);
-    slot = (acc__heap_entry *)(void *)(a - sizeof(acc__heap_entry));
-    if (h->len > 0)
-        memcpy(slot, h->slot, h->len * sizeof *slot);
-    free(h->raw);
-    h->raw = raw;
-    h->slot = slot;
-    h->cap = cap;
-    return 0;
+    return !(h->dead_ids[id >> 6] >> (id & 63) & 1);
 }
 
 /* Free ids are a stack of their own, read in order: a free list threaded
@@ -124,24 +100,33 @@ static int new_id(acc__heap *h, uint32_t *out)
 {
     if (h->nfree > 0) {
         *out = h->free_ids[--h->nfree];
-        if (h->nfree > 0) /* the owner slot the next arming writes */
-            __builtin_prefetch(&h->owner[h->free_ids[h->nfree - 1]], 1);
+        /* the owner slot an arming 16 later writes: a store that misses
+         * holds up every store behind it */
+        if (h->nfree >= 16)
+            __builtin_prefetch(&h->owner[h->free_ids[h->nfree - 16]], 1);
         return 0;
     }
     if (h->nids == h->ids_cap) {
         uint32_t cap = h->ids_cap ? 2 * h->ids_cap : 64;
         acc__timer **owner;
         uint32_t *free_ids;
+        uint64_t *dead_ids;
         if (h->ids_cap >= UINT32_MAX / 2)
             return -ENOMEM;
+        /* each one bigger is harmless if a later one fails */
         owner = acc__realloc(h->owner, (size_t)cap * sizeof *owner);
         if (owner == NULL)
             return -ENOMEM;
         h->owner = owner;
         free_ids = acc__realloc(h->free_ids, (size_t)cap * sizeof *free_ids);
         if (free_ids == NULL)
-            return -ENOMEM; /* owner stays bigger: harmless */
+            return -ENOMEM;
         h->free_ids = free_ids;
+        dead_ids = acc__realloc(h->dead_ids, (size_t)cap / 64 * sizeof *dead_ids);
+        if (dead_ids == NULL)
+            return -ENOMEM;
+        memset(dead_ids + h->ids_cap / 64, 0, (size_t)(cap - h->ids_cap) / 64 * sizeof *dead_ids);
+        h->dead_ids = dead_ids;
         h->ids_cap = cap;
     }
     *out = h->nids++;
@@ -153,8 +138,221 @@ static inline void free_id(acc__heap *h, uint32_t id)
     h->free_ids[h->nfree++] = id;
 }
 
-/* Sequence numbers ran out (2^32 armings): renumber the entries in heap
- * order. A sorted array is a heap, and ranks keep every tie's order. */
+/* A dead entry leaves (its bit was just read: clearing it is cheap). */
+static inline void drop(acc__heap *h, uint32_t id)
+{
+    h->dead_ids[id >> 6] &= ~((uint64_t)1 << (id & 63));
+    free_id(h, id);
+    h->len--;
+    h->dead--;
+}
+
+/* ---- chunks ------------------------------------------------------------ */
+
+/* Spare chunks are a stack of pointers: a free list threaded through the
+ * chunks would cost a cache miss to take one. */
+static inline acc__timer_chunk *take_chunk(acc__heap *h)
+{
+    acc__timer_chunk *c = h->spare[--h->nspare];
+
+    c->next = NULL;
+    c->n = 0;
+    return c;
+}
+
+static inline void give_chunk(acc__heap *h, acc__timer_chunk *c)
+{
+    h->spare[h->nspare++] = c;
+}
+
+/* A walk along a list would be a chain of cache misses: while at one
+ * chunk, fetch the one after the next (the next one's header is in). */
+static inline void prefetch_chunk(const acc__timer_chunk *c)
+{
+    for (size_t i = 0; i < sizeof *c; i += 64)
+        __builtin_prefetch((const char *)c + i);
+}
+
+static inline void walk_start(const acc__timer_chunk *head)
+{
+    if (head != NULL && head->next != NULL)
+        prefetch_chunk(head->next);
+}
+
+static inline void walk_ahead(const acc__timer_chunk *c)
+{
+    if (c->next != NULL && c->next->next != NULL)
+        prefetch_chunk(c->next->next);
+}
+
+/* Chunks enough for len entries however they are spread: every list is
+ * full but its last chunk, and the lists are the non-empty buckets (at
+ * most len, at most LEVELS * SLOTS), the run and a bucket being spread
+ * (plus the run's partly consumed first chunk). Allocated when arming,
+ * where ENOMEM can be reported, so opening and spreading never fail. */
+static int reserve_chunks(acc__heap *h, size_t len)
+{
+    size_t lists = len < LEVELS * SLOTS ? len : LEVELS * SLOTS;
+    size_t need = len / CHUNK + lists + 4;
+
+    if (h->nchunks >= need)
+        return 0;
+    if (need > h->chunks_cap) {
+        size_t cap = 2 * need;
+        acc__timer_chunk **spare, **chunks;
+        /* each one bigger is harmless if the other fails */
+        if ((spare = acc__realloc(h->spare, cap * sizeof *spare)) == NULL)
+            return -ENOMEM;
+        h->spare = spare;
+        if ((chunks = acc__realloc(h->chunks, cap * sizeof *chunks)) == NULL)
+            return -ENOMEM;
+        h->chunks = chunks;
+        h->chunks_cap = cap;
+    }
+    while (h->nchunks < need) {
+        acc__timer_chunk *c = acc__malloc(sizeof *c);
+        if (c == NULL)
+            return -ENOMEM;
+        h->chunks[h->nchunks++] = c;
+        give_chunk(h, c);
+    }
+    return 0;
+}
+
+/* Keeps the live entries of the list from head->e[from] on, packed from
+ * the same place, and gives back the chunks left over. Returns the new
+ * last chunk, or NULL if nothing is left (every chunk given back).
+ * A chunk at a time: first its dead bits into a mask (independent loads
+ * from the bitmap, in flight together), then the dead ids freed, then
+ * the copy, without branches on liveness: at a compaction half of the
+ * entries are dead, at random. */
+static acc__timer_chunk *filter(acc__heap *h, acc__timer_chunk *head, uint32_t from)
+{
+    acc__timer_chunk *w = head, *prev = NULL, *rest;
+    uint64_t *dead_ids = h->dead_ids;
+    uint32_t *free_ids = h->free_ids;
+    uint32_t wi = from, nfree = h->nfree;
+    size_t ndead = 0;
+
+    /* writes never overtake reads; every chunk but the last is full */
+    walk_start(head);
+    for (acc__timer_chunk *r = head; r != NULL; r = r->next) {
+        uint32_t i0 = r == head ? from : 0, n = r->n;
+        uint64_t mask = 0;
+        walk_ahead(r);
+        for (uint32_t i = i0; i < n; i++) {
+            uint32_t id = r->e[i].id;
+            mask |= (dead_ids[id >> 6] >> (id & 63) & 1) << i;
+        }
+        for (uint64_t m = mask; m != 0; m &= m - 1) { /* drop(), in locals */
+            uint32_t id = r->e[__builtin_ctzll(m)].id;
+            dead_ids[id >> 6] &= ~((uint64_t)1 << (id & 63));
+            free_ids[nfree++] = id;
+            ndead++;
+        }
+        for (uint32_t i = i0; i < n; i++) {
+            if (wi == CHUNK) {
+                prev = w;
+                w = w->next;
+                wi = 0;
+            }
+            w->e[wi] = r->e[i];
+            wi += (uint32_t)(~mask >> i & 1);
+        }
+    }
+    h->nfree = nfree;
+    h->len -= ndead;
+    h->dead -= ndead;
+    if (wi == 0 && prev != NULL) { /* w was reached but got nothing */
+        w = prev;
+        wi = CHUNK;
+    }
+    if (w == head && wi == from) {
+        rest = head;
+        w = NULL;
+    } else {
+        w->n = wi;
+        rest = w->next;
+        w->next = NULL;
+    }
+    while (rest != NULL) {
+        acc__timer_chunk *next = rest->next;
+        give_chunk(h, rest);
+        rest = next;
+    }
+    return w;
+}
+
+/* ---- the near heap: 4-ary, by (deadline, seq) --------------------------- */
+
+#define ARITY 4
+
+static inline int before(const acc__timer_entry *a, const acc__timer_entry *b)
+{
+    if (a->deadline != b->deadline)
+        return a->deadline < b->deadline;
+    return a->seq < b->seq;
+}
+
+static void sift_up(acc__timer_entry *slot, size_t i, acc__timer_entry e)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) / ARITY;
+        if (!before(&e, &slot[parent]))
+            break;
+        slot[i] = slot[parent];
+        i = parent;
+    }
+    slot[i] = e;
+}
+
+static void sift_down(acc__timer_entry *slot, size_t len, size_t i, acc__timer_entry e)
+{
+    for (;;) {
+        size_t first = ARITY * i + 1, end = first + ARITY, best = first;
+        if (first >= len)
+            break;
+        if (end > len)
+            end = len;
+        for (size_t c = first + 1; c < end; c++)
+            if (before(&slot[c], &slot[best]))
+                best = c;
+        if (!before(&slot[best], &e))
+            break;
+        slot[i] = slot[best];
+        i = best;
+    }
+    slot[i] = e;
+}
+
+static void heapify(acc__timer_entry *slot, size_t len)
+{
+    if (len > 1)
+        for (size_t i = (len - 2) / ARITY + 1; i-- > 0;)
+            sift_down(slot, len, i, slot[i]);
+}
+
+static inline void near_pop(acc__heap *h)
+{
+    if (--h->near_len > 0)
+        sift_down(h->near, h->near_len, 0, h->near[h->near_len]);
+}
+
+static int reserve_near(acc__heap *h)
+{
+    if (h->near_len == h->near_cap) {
+        size_t cap = h->near_cap ? 2 * h->near_cap : 16;
+        acc__timer_entry *near = acc__realloc(h->near, cap * sizeof *near);
+        if (near == NULL)
+            return -ENOMEM;
+        h->near = near;
+        h->near_cap = cap;
+    }
+    return 0;
+}
+
+/* Sequence numbers ran out (2^32 armings into the near heap without it
+ * ever emptying): renumber by rank. A sorted array is a heap. */
 static int by_key(const void *a, const void *b)
 {
     return before(a, b) ? -1 : before(b, a) ? 1 : 0;
@@ -162,93 +360,413 @@ static int by_key(const void *a, const void *b)
 
 static void renumber(acc__heap *h)
 {
-    qsort(h->slot, h->len, sizeof *h->slot, by_key);
-    for (size_t i = 0; i < h->len; i++)
-        h->slot[i].seq = (uint32_t)i;
-    h->seq = (uint32_t)h->len;
+    qsort(h->near, h->near_len, sizeof *h->near, by_key);
+    for (size_t i = 0; i < h->near_len; i++)
+        h->near[i].seq = (uint32_t)i;
+    h->seq = (uint32_t)h->near_len;
 }
 
-/* More dead entries than live ones: drop them and rebuild (Floyd), O(n),
- * so stopped timers cost memory for a while only. */
+/* ---- the wheel ------------------------------------------------------------ */
+
+/* Entries are filed relative to base, which is at or before each of them:
+ * at level k, the highest bit where they differ is one of level k's, so
+ * (level, slot) order is deadline order between buckets, and level k's
+ * slots are later than base's own digit (level 0: or equal). */
+static inline void wheel_put(acc__heap *h, acc__timer_entry e)
+{
+    uint64_t x = e.deadline ^ h->base;
+    unsigned k = x ? (unsigned)(63 - __builtin_clzll(x)) / LEVEL_BITS : 0;
+    unsigned j = (unsigned)(e.deadline >> (LEVEL_BITS * k)) & (SLOTS - 1);
+    acc__timer_list *b = &h->wheel[k * SLOTS + j];
+    acc__timer_chunk *c = b->tail;
+
+    if (c == NULL || c->n == CHUNK) {
+        acc__timer_chunk *fresh = take_chunk(h);
+        if (c != NULL) {
+            c->next = fresh;
+        } else {
+            b->head = fresh;
+            h->occupied[k] |= (uint64_t)1 << j;
+            h->levels |= 1u << k;
+        }
+        b->tail = c = fresh;
+    }
+    c->e[c->n++] = e;
+}
+
+/* Where slot j of level k starts, given base. */
+static inline uint64_t slot_start(const acc__heap *h, unsigned k, unsigned j)
+{
+    unsigned shift = LEVEL_BITS * k, above = shift + LEVEL_BITS;
+    uint64_t high = above >= 64 ? 0 : h->base >> above << above;
+
+    return high | (uint64_t)j << shift;
+}
+
+/* The earliest non-empty bucket (the wheel must not be empty). */
+static inline uint64_t earliest(const acc__heap *h, unsigned *k, unsigned *j)
+{
+    *k = (unsigned)__builtin_ctz(h->levels);
+    *j = (unsigned)__builtin_ctzll(h->occupied[*k]);
+    return slot_start(h, *k, *j);
+}
+
+static acc__timer_chunk *detach(acc__heap *h, unsigned k, unsigned j, int *single)
+{
+    acc__timer_list *b = &h->wheel[k * SLOTS + j];
+    acc__timer_chunk *c = b->head;
+
+    *single = b->head == b->tail;
+    b->head = b->tail = NULL;
+    h->occupied[k] &= ~((uint64_t)1 << j);
+    if (h->occupied[k] == 0)
+        h->levels &= ~(1u << k);
+    return c;
+}
+
+/* The entries of an opened bucket into the levels below (the base has
+ * moved to its start), in order, so ties stay in arming order. */
+static void spread(acc__heap *h, acc__timer_chunk *c)
+{
+    walk_start(c);
+    while (c != NULL) {
+        acc__timer_chunk *next = c->next;
+        walk_ahead(c);
+        for (uint32_t i = 0; i < c->n; i++) {
+            if (is_live(h, c->e[i].id))
+                wheel_put(h, c->e[i]);
+            else
+                drop(h, c->e[i].id);
+        }
+        give_chunk(h, c);
+        c = next;
+    }
+}
+
+/* One chunk's live entries, sorted by deadline (stable: ties keep their
+ * order), appended to the run whose last chunk is *tail; the chunk is
+ * given back. Owners are prefetched for the expiry to come. Returns how
+ * many were appended. */
+static uint32_t append_sorted(acc__heap *h, acc__timer_chunk *c, acc__timer_chunk **tail)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < c->n; i++) {
+        acc__timer_entry e = c->e[i];
+        uint32_t p;
+        if (!is_live(h, e.id)) {
+            drop(h, e.id);
+            continue;
+        }
+        __builtin_prefetch(&h->owner[e.id]);
+        for (p = n++; p > 0 && c->e[p - 1].deadline > e.deadline; p--)
+            c->e[p] = c->e[p - 1];
+        c->e[p] = e;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        acc__timer_chunk *t = *tail;
+        if (t == NULL || t->n == CHUNK) {
+            acc__timer_chunk *fresh = take_chunk(h);
+            if (t != NULL)
+                t->next = fresh;
+            else
+                h->run = fresh;
+            *tail = t = fresh;
+        }
+        t->e[t->n++] = c->e[i];
+    }
+    give_chunk(h, c);
+    return n;
+}
+
+/* Open the earliest bucket, whose start has passed (now); the near part
+ * is empty. */
+static void open_bucket(acc__heap *h, uint64_t now)
+{
+    unsigned k, j;
+    uint64_t start = earliest(h, &k, &j), last;
+    int single;
+    acc__timer_chunk *c = detach(h, k, j, &single), *tail = NULL;
+    uint32_t n;
+
+    /* Every entry left is at or after start, and nothing is near: base
+     * and horizon can move there. An entry armed later with the same
+     * deadline as one spread now is filed in the same bucket, after it. */
+    h->base = start;
+    h->horizon = start;
+    h->seq = 0;
+    if (k == 0 && !single) { /* one deadline, in arming order: the run as is */
+        h->run = c;
+        h->run_pos = 0;
+        h->horizon = start + (start != UINT64_MAX);
+        return;
+    }
+    if (k > 0 && (k > NEAR_LEVEL || !single)) {
+        spread(h, c);
+        return;
+    }
+    /* Sorted into the run, with the next one-chunk buckets of the same
+     * level while they have started and the run is short: level k is the
+     * lowest, so its buckets follow each other in time. As they have
+     * started and are at most 2^18 ns wide, the horizon stays close to
+     * now, and so does what the near heap takes. */
+    h->run_pos = 0;
+    n = append_sorted(h, c, &tail);
+    while (n < RUN_TARGET && h->occupied[k] != 0) {
+        unsigned j2 = (unsigned)__builtin_ctzll(h->occupied[k]);
+        const acc__timer_list *b = &h->wheel[k * SLOTS + j2];
+        if (b->head != b->tail || slot_start(h, k, j2) > now)
+            break;
+        n += append_sorted(h, detach(h, k, j2, &single), &tail);
+    }
+    if (tail == NULL)
+        return; /* all dead */
+    last = tail->e[tail->n - 1].deadline;
+    h->horizon = last + (last != UINT64_MAX);
+}
+
+/* ---- the near part --------------------------------------------------------- */
+
+static inline void run_advance(acc__heap *h)
+{
+    if (++h->run_pos == h->run->n) {
+        acc__timer_chunk *c = h->run;
+        h->run = c->next;
+        h->run_pos = 0;
+        give_chunk(h, c);
+    }
+}
+
+/* The earliest live near entry, dead ones in front dropped; *from_run
+ * says where it is. NULL if the near part is empty. On equal deadlines
+ * the run comes first: its entries were armed before the heap's. */
+static inline acc__timer_entry *near_first(acc__heap *h, int *from_run)
+{
+    while (h->run != NULL && !is_live(h, h->run->e[h->run_pos].id)) {
+        drop(h, h->run->e[h->run_pos].id);
+        run_advance(h);
+    }
+    while (h->near_len > 0 && !is_live(h, h->near[0].id)) {
+        drop(h, h->near[0].id);
+        near_pop(h);
+    }
+    if (h->run != NULL) {
+        acc__timer_entry *r = &h->run->e[h->run_pos];
+        if (h->near_len == 0 || r->deadline <= h->near[0].deadline) {
+            *from_run = 1;
+            return r;
+        }
+    }
+    *from_run = 0;
+    return h->near_len > 0 ? &h->near[0] : NULL;
+}
+
+/* The run's entry d places after its next one, or NULL. */
+static inline const acc__timer_entry *run_ahead(const acc__heap *h, uint32_t d)
+{
+    const acc__timer_chunk *c = h->run;
+    uint32_t p = h->run_pos + d;
+
+    while (c != NULL && p >= c->n) {
+        p -= c->n;
+        c = c->next;
+    }
+    return c != NULL ? &c->e[p] : NULL;
+}
+
+/* Take the first near entry (live) off; its timer, now idle. */
+static acc__timer *take(acc__heap *h, int from_run)
+{
+    acc__timer *t;
+    uint32_t id;
+
+    if (from_run) {
+        const acc__timer_entry *a;
+        id = h->run->e[h->run_pos].id;
+        /* owners 16 ahead, timers 8 ahead: expiry walks the run in order */
+        if ((a = run_ahead(h, 16)) != NULL)
+            __builtin_prefetch(&h->owner[a->id]);
+        if ((a = run_ahead(h, 8)) != NULL)
+            __builtin_prefetch(h->owner[a->id]);
+        run_advance(h);
+    } else {
+        id = h->near[0].id;
+        near_pop(h);
+        if (h->near_len > 0)
+            __builtin_prefetch(&h->owner[h->near[0].id]);
+    }
+    t = h->owner[id];
+    free_id(h, id);
+    h->len--;
+    t->id = ACC__TIMER_IDLE;
+    return t;
+}
+
+/* ---- compaction ------------------------------------------------------------ */
+
+/* Drop every dead entry, O(n). */
 static void compact(acc__heap *h)
 {
     size_t n = 0;
 
-    for (size_t i = 0; i < h->len; i++) {
-        if (h->owner[h->slot[i].id] != NULL)
-            h->slot[n++] = h->slot[i];
-        else
-            free_id(h, h->slot[i].id);
+    for (unsigned k = 0; k < LEVELS; k++) {
+        uint64_t occ = h->occupied[k];
+        while (occ != 0) {
+            unsigned j = (unsigned)__builtin_ctzll(occ);
+            acc__timer_list *b = &h->wheel[k * SLOTS + j];
+            occ &= occ - 1;
+            b->tail = filter(h, b->head, 0);
+            if (b->tail == NULL) {
+                b->head = NULL;
+                h->occupied[k] &= ~((uint64_t)1 << j);
+            }
+        }
+        if (h->occupied[k] == 0)
+            h->levels &= ~(1u << k);
     }
-    h->len = n;
+    if (h->run != NULL && filter(h, h->run, h->run_pos) == NULL) {
+        h->run = NULL;
+        h->run_pos = 0;
+    }
+    for (size_t i = 0; i < h->near_len; i++) {
+        if (is_live(h, h->near[i].id))
+            h->near[n++] = h->near[i];
+        else
+            drop(h, h->near[i].id);
+    }
+    h->near_len = n;
+    heapify(h->near, n);
+}
+
+/* Every entry is dead: drop them all at once without reading them,
+ * O(chunks). No timer holds an id, so ids restart from 0. */
+static void clear(acc__heap *h)
+{
+    for (unsigned k = 0; k < LEVELS; k++) {
+        for (uint64_t occ = h->occupied[k]; occ != 0; occ &= occ - 1)
+            h->wheel[k * SLOTS + (unsigned)__builtin_ctzll(occ)] = (acc__timer_list){NULL, NULL};
+        h->occupied[k] = 0;
+    }
+    h->levels = 0;
+    h->run = NULL;
+    h->run_pos = 0;
+    h->near_len = 0;
+    for (size_t i = 0; i < h->nchunks; i++) /* taken again in the order allocated */
+        h->spare[i] = h->chunks[h->nchunks - 1 - i];
+    h->nspare = h->nchunks;
+    memset(h->dead_ids, 0, (size_t)(h->nids + 63) / 64 * sizeof *h->dead_ids);
+    h->nids = 0;
+    h->nfree = 0;
+    h->len = 0;
     h->dead = 0;
-    if (n > 1)
-        for (size_t i = (n - 2) / ARITY + 1; i-- > 0;)
-            sift_down(h->slot, n, i, h->slot[i]);
+}
+
+/* Dead entries outnumber live ones three to one: reclaim them before
+ * arming more. Done when arming, not when stopping: dead entries cost
+ * only memory, and memory grows only when arming, so stopping stays a few
+ * instructions (a run of stops keeps many of their cache misses, on the
+ * timers, in flight at once) and never takes O(n) inside a callback. */
+__attribute__((noinline)) static void reclaim(acc__heap *h)
+{
+    if (h->dead == h->len)
+        clear(h);
+    else
+        compact(h);
+}
+
+/* ---- the interface ----------------------------------------------------------- */
+
+/* Nothing is armed: the wheel may restart anywhere at or before the new
+ * deadline. It stays where it was if that is not after the deadline nor
+ * too far before it (the clock is monotonic: the usual case), else it
+ * restarts at the deadline rounded down to 2^36 ns, so that the deadlines
+ * armed next are most likely after it, and not many levels up. */
+static void restart(acc__heap *h, uint64_t deadline)
+{
+    if (deadline < h->base || deadline - h->base >= (uint64_t)1 << RESTART_BITS)
+        h->base = deadline & ~(((uint64_t)1 << RESTART_BITS) - 1);
+    h->horizon = h->base;
+    h->seq = 0;
 }
 
 int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
 {
     acc__heap *h = &loop->timers;
-    acc__heap_entry e;
+    acc__timer_entry e;
     uint32_t id;
+    int near;
 
     if (t->id != ACC__TIMER_IDLE)
         acc__timer_stop(loop, t);
-    if (h->len == h->cap && grow_slots(h) < 0)
-        return -ENOMEM;
+    if (h->dead > 64 && h->dead / 3 >= h->len - h->dead)
+        reclaim(h);
+    if (h->len == 0)
+        restart(h, deadline);
+    near = deadline < h->horizon;
+    if (near) {
+        if (reserve_near(h) < 0)
+            return -ENOMEM;
+    } else {
+        if (h->wheel == NULL && (h->wheel = acc__calloc(LEVELS * SLOTS, sizeof *h->wheel)) == NULL)
+            return -ENOMEM;
+        if (reserve_chunks(h, h->len + 1) < 0)
+            return -ENOMEM;
+    }
     if (new_id(h, &id) < 0)
         return -ENOMEM;
-    if (h->seq == UINT32_MAX)
-        renumber(h);
     h->owner[id] = t;
     t->id = id;
+    h->len++;
     e.deadline = deadline;
-    e.seq = h->seq++;
     e.id = id;
-    sift_up(h->slot, h->len++, e);
+    if (near) {
+        if (h->seq == UINT32_MAX)
+            renumber(h);
+        e.seq = h->seq++;
+        sift_up(h->near, h->near_len++, e);
+    } else {
+        e.seq = 0;
+        wheel_put(h, e);
+    }
     return 0;
 }
 
 void acc__timer_stop(acc__loop *loop, acc__timer *t)
 {
     acc__heap *h = &loop->timers;
+    uint32_t id = t->id;
 
-    if (t->id == ACC__TIMER_IDLE)
+    if (id == ACC__TIMER_IDLE)
         return;
-    h->owner[t->id] = NULL; /* its entry is dead; the id is freed with it */
+    h->dead_ids[id >> 6] |= (uint64_t)1 << (id & 63); /* the id is freed with its entry */
     t->id = ACC__TIMER_IDLE;
-    h->dead++;
-    if (h->dead > 64 && h->dead > h->len / 2)
-        compact(h);
-}
-
-/* Take the top entry off the heap; its timer, or NULL if it was dead. */
-static acc__timer *pop(acc__heap *h)
-{
-    uint32_t id = h->slot[0].id;
-    acc__timer *t = h->owner[id];
-
-    free_id(h, id);
-    if (t == NULL)
-        h->dead--;
-    else
-        t->id = ACC__TIMER_IDLE;
-    h->len--;
-    if (h->len > 0) {
-        sift_down(h->slot, h->len, 0, h->slot[h->len]);
-        __builtin_prefetch(&h->owner[h->slot[0].id]); /* the next pop's */
-    }
-    return t;
+    h->dead++; /* reclaimed when arming, see reclaim() */
 }
 
 uint64_t acc__timer_next(acc__loop *loop)
 {
     acc__heap *h = &loop->timers;
+    acc__timer_entry *e;
+    unsigned k, j;
+    uint64_t start, best;
+    int from_run;
+    const acc__timer_chunk *c;
 
-    while (h->len > 0 && h->owner[h->slot[0].id] == NULL)
-        (void)pop(h);
-    return h->len ? h->slot[0].deadline : UINT64_MAX;
+    e = near_first(h, &from_run);
+    if (e != NULL)
+        return e->deadline;
+    if (h->levels == 0)
+        return UINT64_MAX;
+    start = earliest(h, &k, &j);
+    c = h->wheel[k * SLOTS + j].head;
+    if (c->next != NULL)
+        return start;
+    /* a bucket of one chunk: its earliest live deadline, exact */
+    best = UINT64_MAX;
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->e[i].deadline < best && is_live(h, c->e[i].id))
+            best = c->e[i].deadline;
+    return best != UINT64_MAX ? best : start;
 }
 
 size_t acc__timer_run(acc__loop *loop, uint64_t now)
@@ -256,11 +774,21 @@ size_t acc__timer_run(acc__loop *loop, uint64_t now)
     acc__heap *h = &loop->timers;
     size_t n = 0;
 
-    while (h->len > 0 && h->slot[0].deadline <= now) {
-        acc__timer *t = pop(h);
-        if (t != NULL) {
+    for (;;) {
+        int from_run;
+        acc__timer_entry *e = near_first(h, &from_run);
+        if (e != NULL) {
+            acc__timer *t;
+            if (e->deadline > now)
+                break;
+            t = take(h, from_run);
             t->cb(t);
             n++;
+        } else {
+            unsigned k, j;
+            if (h->levels == 0 || earliest(h, &k, &j) > now)
+                break;
+            open_bucket(h, now);
         }
     }
     return n;
@@ -268,8 +796,14 @@ size_t acc__timer_run(acc__loop *loop, uint64_t now)
 
 void acc__heap_free(acc__heap *h)
 {
-    free(h->raw);
+    for (size_t i = 0; i < h->nchunks; i++)
+        free(h->chunks[i]);
+    free(h->chunks);
+    free(h->spare);
+    free(h->wheel);
+    free(h->near);
     free(h->owner);
+    free(h->dead_ids);
     free(h->free_ids);
     memset(h, 0, sizeof *h);
 }
