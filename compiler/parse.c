@@ -225,23 +225,25 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
     return false;
 }
 
+/* One recursive visit builds the whole subtree: a clang_visitChildren per
+ * node would set up a cursor visitor for every node of the file. The open
+ * nodes are a stack; a cursor's parent is always on it, so nodes above the
+ * parent are complete. Their children wait in `pending`, contiguous, until
+ * they are complete and move into an array of their own. */
+typedef struct OpenNode {
+    Node *node;
+    size_t first_kid; /* index of its first child in pending */
+} OpenNode;
+
 typedef struct BuildCtx {
     Source *src;
-    Node *parent;
+    OpenNode *open;
+    size_t nopen, open_cap;
+    Node **pending;
+    size_t npending, pending_cap;
 } BuildCtx;
 
-static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClientData data)
-{
-    (void)parent;
-    BuildCtx *ctx = data;
-    Node *kid = build_tree(ctx->src, c, ctx->parent);
-    Node *p = ctx->parent;
-    p->kids = xrealloc(p->kids, (size_t)(p->nkids + 1) * sizeof *p->kids);
-    p->kids[p->nkids++] = kid;
-    return CXChildVisit_Continue;
-}
-
-Node *build_tree(Source *src, CXCursor c, Node *parent)
+static Node *new_node(Source *src, CXCursor c, Node *parent)
 {
     Node *n = xcalloc(1, sizeof *n);
     n->kind = clang_getCursorKind(c);
@@ -249,9 +251,56 @@ Node *build_tree(Source *src, CXCursor c, Node *parent)
     n->parent = parent;
     n->temp = -1;
     n->in_main = cursor_region(src, c, &n->b, &n->e, &n->from_arg, &n->ob, &n->oe);
-    BuildCtx ctx = {src, n};
-    clang_visitChildren(c, build_child, &ctx);
     return n;
+}
+
+static void open_node(BuildCtx *ctx, Node *n)
+{
+    if (ctx->nopen == ctx->open_cap) {
+        ctx->open_cap = ctx->open_cap ? 2 * ctx->open_cap : 64;
+        ctx->open = xrealloc(ctx->open, ctx->open_cap * sizeof *ctx->open);
+    }
+    ctx->open[ctx->nopen++] = (OpenNode){n, ctx->npending};
+}
+
+static void close_node(BuildCtx *ctx)
+{
+    OpenNode *o = &ctx->open[--ctx->nopen];
+    size_t n = ctx->npending - o->first_kid;
+    if (n) {
+        o->node->kids = xrealloc(NULL, n * sizeof *o->node->kids);
+        memcpy(o->node->kids, ctx->pending + o->first_kid, n * sizeof *o->node->kids);
+        o->node->nkids = (int)n;
+    }
+    ctx->npending = o->first_kid;
+}
+
+static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClientData data)
+{
+    BuildCtx *ctx = data;
+    while (!clang_equalCursors(ctx->open[ctx->nopen - 1].node->cur, parent))
+        close_node(ctx);
+    Node *kid = new_node(ctx->src, c, ctx->open[ctx->nopen - 1].node);
+    if (ctx->npending == ctx->pending_cap) {
+        ctx->pending_cap = ctx->pending_cap ? 2 * ctx->pending_cap : 256;
+        ctx->pending = xrealloc(ctx->pending, ctx->pending_cap * sizeof *ctx->pending);
+    }
+    ctx->pending[ctx->npending++] = kid;
+    open_node(ctx, kid);
+    return CXChildVisit_Recurse;
+}
+
+Node *build_tree(Source *src, CXCursor c, Node *parent)
+{
+    Node *root = new_node(src, c, parent);
+    BuildCtx ctx = {.src = src};
+    open_node(&ctx, root);
+    clang_visitChildren(c, build_child, &ctx);
+    while (ctx.nopen)
+        close_node(&ctx);
+    free(ctx.open);
+    free(ctx.pending);
+    return root;
 }
 
 bool text_is(Source *src, unsigned b, unsigned e, const char *s)
