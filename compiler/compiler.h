@@ -100,17 +100,23 @@ const char *form_name(enum FormKind k);
 typedef struct Local Local;
 typedef struct AsyncFn AsyncFn;
 
+/* Where a node's text is. */
+typedef struct Region {
+    unsigned b, e;     /* region in the main file: [b, e) */
+    unsigned ob, oe;   /* the same as code outside its macro argument sees it:
+                        * the whole invocation for a node in an argument */
+    bool in_main;      /* region lies in the main file */
+    bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
+} Region;
+
 typedef struct Node {
     enum CXCursorKind kind;
     CXCursor cur;
     struct Node *parent;
     struct Node **kids;
     int nkids;
-    unsigned b, e;     /* region in the main file: [b, e) */
-    unsigned ob, oe;   /* the same as code outside its macro argument sees it:
-                        * the whole invocation for a node in an argument */
-    bool in_main;      /* region lies in the main file */
-    bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
+    Region region;     /* valid once has_region is set: read it with region() */
+    bool has_region;
     bool has_await;    /* this subtree holds an await */
     bool hoisted;      /* a type declaration moved to file scope */
     enum NodeRole role;
@@ -128,6 +134,9 @@ typedef struct Node {
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv);
 /* Build our mirror of the cursor's subtree. */
 Node *build_tree(Source *src, CXCursor c, Node *parent);
+/* The node's region, found on first use: most nodes never need one, and
+ * finding one costs a clang_getCursorExtent. */
+const Region *region(Node *n);
 unsigned line_of(Source *src, unsigned off);
 unsigned col_of(Source *src, unsigned off);
 /* Region of a cursor in the main file (expansion range, or macro-argument spelling). */

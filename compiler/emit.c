@@ -291,39 +291,39 @@ char *emit_program(Program *p, bool lines, const char *out_name)
 
     for (int i = 0; i < p->ntops; i++) {
         Node *t = p->tops[i];
-        if (!t->in_main || t->b < E.pos)
+        if (!region(t)->in_main || region(t)->b < E.pos)
             continue;
         AsyncFn *fn = t->kind == CXCursor_FunctionDecl ? find_async_fn(p, t->cur) : NULL;
         bool is_def = fn && clang_isCursorDefinition(t->cur);
         bool wrote = false;
         if (fn || has_coro_call(t)) {
-            copy_to(&E, t->b);
+            copy_to(&E, region(t)->b);
             if (fn)
                 need_acc_h(&E);
             declare_callees(&E, t, &wrote);
             if (wrote || fn)
-                out_sync_at(o, p->src, t->b);
+                out_sync_at(o, p->src, region(t)->b);
         }
         if (is_def) {
             lower_async_fn(p, fn, o);
             E.declared[fn_index(p, fn)] = true;
-            E.pos = t->e;
-            out_sync_at(o, p->src, t->e);
+            E.pos = region(t)->e;
+            out_sync_at(o, p->src, region(t)->e);
         } else if (fn) {
             emit_entry_prototype(fn, o, true);
             /* defined below: its step function is called directly (lower.c) */
             if (fn->defined_here)
                 out_printf(o, "; static int %s__step(acc_frame *acc_base)", fn->name);
             E.declared[fn_index(p, fn)] = true;
-            E.pos = t->e;
+            E.pos = region(t)->e;
         } else if (needs_render(t)) {
-            copy_to(&E, t->b);
+            copy_to(&E, region(t)->b);
             need_acc_h(&E);
-            out_sync_at(o, p->src, t->b);
+            out_sync_at(o, p->src, region(t)->b);
             char *text = render_plain(p, t);
             out_str(o, text);
             free(text);
-            E.pos = t->e;
+            E.pos = region(t)->e;
         }
     }
     copy_to(&E, (unsigned)p->src->len);

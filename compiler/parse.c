@@ -236,22 +236,33 @@ typedef struct OpenNode {
 } OpenNode;
 
 typedef struct BuildCtx {
-    Source *src;
     OpenNode *open;
     size_t nopen, open_cap;
     Node **pending;
     size_t npending, pending_cap;
 } BuildCtx;
 
-static Node *new_node(Source *src, CXCursor c, Node *parent)
+/* The source the trees mirror: there is one per run. */
+static Source *tree_src;
+
+static Node *new_node(CXCursor c, Node *parent)
 {
     Node *n = xcalloc(1, sizeof *n);
     n->kind = clang_getCursorKind(c);
     n->cur = c;
     n->parent = parent;
     n->temp = -1;
-    n->in_main = cursor_region(src, c, &n->b, &n->e, &n->from_arg, &n->ob, &n->oe);
     return n;
+}
+
+const Region *region(Node *n)
+{
+    if (!n->has_region) {
+        Region *r = &n->region;
+        r->in_main = cursor_region(tree_src, n->cur, &r->b, &r->e, &r->from_arg, &r->ob, &r->oe);
+        n->has_region = true;
+    }
+    return &n->region;
 }
 
 static void open_node(BuildCtx *ctx, Node *n)
@@ -280,7 +291,7 @@ static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClient
     BuildCtx *ctx = data;
     while (!clang_equalCursors(ctx->open[ctx->nopen - 1].node->cur, parent))
         close_node(ctx);
-    Node *kid = new_node(ctx->src, c, ctx->open[ctx->nopen - 1].node);
+    Node *kid = new_node(c, ctx->open[ctx->nopen - 1].node);
     if (ctx->npending == ctx->pending_cap) {
         ctx->pending_cap = ctx->pending_cap ? 2 * ctx->pending_cap : 256;
         ctx->pending = xrealloc(ctx->pending, ctx->pending_cap * sizeof *ctx->pending);
@@ -292,8 +303,9 @@ static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClient
 
 Node *build_tree(Source *src, CXCursor c, Node *parent)
 {
-    Node *root = new_node(src, c, parent);
-    BuildCtx ctx = {.src = src};
+    tree_src = src;
+    Node *root = new_node(c, parent);
+    BuildCtx ctx = {0};
     open_node(&ctx, root);
     clang_visitChildren(c, build_child, &ctx);
     while (ctx.nopen)
