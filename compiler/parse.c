@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define PRELUDE_PATH "/acc-prelude/acc_prelude.h"
 
@@ -245,9 +246,36 @@ typedef struct BuildCtx {
 /* The source the trees mirror: there is one per run. */
 static Source *tree_src;
 
+/* Nodes and their kids arrays live until the process exits, so they come
+ * zeroed from large blocks and are never freed. A large file's trees take
+ * hundreds of megabytes: the blocks ask for transparent huge pages, since
+ * a page fault for every 4 KiB costs more than building the nodes in it. */
+static void *tree_alloc(size_t size)
+{
+    enum { BLOCK = 64 << 20, ALIGN = 16 };
+    static char *next, *end;
+    size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (size > (size_t)(end - next)) {
+        size_t block = size > BLOCK ? size : BLOCK;
+        void *p = mmap(NULL, block, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            fputs("acc: out of memory\n", stderr);
+            exit(2);
+        }
+#ifdef MADV_HUGEPAGE
+        madvise(p, block, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
+        next = p;
+        end = next + block;
+    }
+    void *r = next;
+    next += size;
+    return r;
+}
+
 static Node *new_node(CXCursor c, Node *parent)
 {
-    Node *n = xcalloc(1, sizeof *n);
+    Node *n = tree_alloc(sizeof *n);
     n->kind = clang_getCursorKind(c);
     n->cur = c;
     n->parent = parent;
@@ -279,7 +307,7 @@ static void close_node(BuildCtx *ctx)
     OpenNode *o = &ctx->open[--ctx->nopen];
     size_t n = ctx->npending - o->first_kid;
     if (n) {
-        o->node->kids = xrealloc(NULL, n * sizeof *o->node->kids);
+        o->node->kids = tree_alloc(n * sizeof *o->node->kids);
         memcpy(o->node->kids, ctx->pending + o->first_kid, n * sizeof *o->node->kids);
         o->node->nkids = (int)n;
     }
