@@ -40,10 +40,14 @@ void out_raw(Out *o, const char *s, size_t n)
 static void put_quoted(Out *o, const char *name)
 {
     raw(o, "\"", 1);
-    for (const char *c = name; *c; c++) {
-        if (*c == '"' || *c == '\\')
+    for (const char *c = name; *c;) {
+        size_t plain = strcspn(c, "\"\\");
+        raw(o, c, plain);
+        c += plain;
+        if (*c) {
             raw(o, "\\", 1);
-        raw(o, c, 1);
+            raw(o, c++, 1);
+        }
     }
     raw(o, "\"", 1);
 }
@@ -73,15 +77,21 @@ static void flush_line_directive(Out *o)
     o->mapped_file = want_file;
 }
 
+static void indent(Out *o, int depth)
+{
+    static const char spaces[] = "                                                                ";
+    size_t n = (size_t)depth * 4;
+    for (; n > sizeof spaces - 1; n -= sizeof spaces - 1)
+        raw(o, spaces, sizeof spaces - 1);
+    raw(o, spaces, n);
+}
+
 void out_text(Out *o, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        size_t j = i;
-        while (j < n && s[j] != '\n')
-            j++;
-        if (j < n)
-            j++; /* through the newline */
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t j = nl ? (size_t)(nl - s) + 1 : n; /* through the newline */
         if (at_line_start(o)) {
             flush_line_directive(o);
             if (o->auto_indent) {
@@ -89,8 +99,7 @@ void out_text(Out *o, const char *s, size_t n)
                 if (i < j && s[i] == '}' && o->depth > 0)
                     o->depth--;
                 if (i < j && s[i] != '\n' && s[i] != '#')
-                    for (int d = 0; d < o->depth; d++)
-                        raw(o, "    ", 4);
+                    indent(o, o->depth);
             }
         }
         raw(o, s + i, j - i);
