@@ -758,8 +758,10 @@ static void check_typeof(Source *src)
                 i++;
             continue;
         }
-        bool starts = i == 0 || !(t[i - 1] == '_' || (t[i - 1] >= 'a' && t[i - 1] <= 'z') ||
-                                  (t[i - 1] >= 'A' && t[i - 1] <= 'Z') || (t[i - 1] >= '0' && t[i - 1] <= '9'));
+        /* the three words start with 't' or '_' */
+        bool starts = (t[i] == 't' || t[i] == '_') &&
+                      (i == 0 || !(t[i - 1] == '_' || (t[i - 1] >= 'a' && t[i - 1] <= 'z') ||
+                                  (t[i - 1] >= 'A' && t[i - 1] <= 'Z') || (t[i - 1] >= '0' && t[i - 1] <= '9')));
         for (size_t w = 0; starts && w < 3; w++) {
             if (!word_at(src, i, words[w]))
                 continue;
