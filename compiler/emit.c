@@ -62,16 +62,11 @@ static void flush_line_directive(Out *o)
     const char *want_file = o->want == 0 ? NULL : o->want_file ? o->want_file : o->src_name;
     if (!o->lines || (o->want == o->mapped && want_file == o->mapped_file))
         return;
-    char num[32];
-    if (o->want == 0) {
-        snprintf(num, sizeof num, "#line %u ", o->out_line + 1);
-        raw(o, num, strlen(num));
-        put_quoted(o, o->out_name);
-    } else {
-        snprintf(num, sizeof num, "#line %u ", o->want);
-        raw(o, num, strlen(num));
-        put_quoted(o, want_file);
-    }
+    static Buf num; /* reused: no allocation once it is big enough */
+    num.len = 0;
+    buf_printf(&num, "#line %u ", o->want == 0 ? o->out_line + 1 : o->want);
+    raw(o, num.s, num.len);
+    put_quoted(o, o->want == 0 ? o->out_name : want_file);
     raw(o, "\n", 1);
     o->mapped = o->want;
     o->mapped_file = want_file;
