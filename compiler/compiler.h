@@ -79,6 +79,8 @@ struct Source {
     size_t nmacros, macros_cap;
     unsigned *line_starts;
     size_t nlines;
+    bool lines_as_written; /* no #line, line marker or lone CR: each offset's
+                            * presumed line is its own line (line_of) */
     CXTranslationUnit tu;
     CXFile file;
 };

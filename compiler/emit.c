@@ -151,15 +151,31 @@ static const char *intern(const char *name, const char *main_name)
     return names[nnames++] = xstrdup(name);
 }
 
-void out_sync_at(Out *o, Source *src, unsigned off)
+static const char *presumed_location(Out *o, Source *src, unsigned off, unsigned *line)
 {
     CXString f;
-    unsigned line, col;
-    clang_getPresumedLocation(clang_getLocationForOffset(src->tu, src->file, off), &f, &line, &col);
+    unsigned col;
+    clang_getPresumedLocation(clang_getLocationForOffset(src->tu, src->file, off), &f, line, &col);
     const char *name = clang_getCString(f);
     const char *file = intern(name && *name ? name : o->src_name, o->src_name);
     clang_disposeString(f);
-    sync_file_line(o, file, line);
+    return file;
+}
+
+void out_sync_at(Out *o, Source *src, unsigned off)
+{
+    /* Asking clang costs a thousand instructions; without line directives
+     * the line is the offset's own and the file name is the main file's. */
+    static const char *main_file;
+    unsigned line;
+    if (!src->lines_as_written) {
+        const char *file = presumed_location(o, src, off, &line);
+        sync_file_line(o, file, line);
+        return;
+    }
+    if (!main_file)
+        main_file = presumed_location(o, src, 0, &line);
+    sync_file_line(o, main_file, line_of(src, off));
 }
 
 void out_generated(Out *o)

@@ -47,6 +47,42 @@ static void index_lines(Source *src)
     }
 }
 
+/* Could the text hold a #line directive or a GNU line marker (`# 12`)?
+ * Any '#' (or %: or ??=) followed, past blanks, comments and line
+ * splices, by `line` or a digit counts, even inside a comment or a string.
+ * A lone CR ends a line for clang but not for line_of. */
+static bool may_renumber_lines(Source *src)
+{
+    const char *t = src->text, *end = t + src->len;
+    for (const char *p = t; p < end; p++) {
+        if (*p == '\r' && (p + 1 == end || p[1] != '\n'))
+            return true;
+        const char *q;
+        if (*p == '#')
+            q = p + 1;
+        else if (*p == '%' && p + 1 < end && p[1] == ':')
+            q = p + 2;
+        else if (*p == '?' && end - p >= 3 && p[1] == '?' && p[2] == '=')
+            q = p + 3;
+        else
+            continue;
+        for (;;) {
+            if (q < end && (*q == ' ' || *q == '\t'))
+                q++;
+            else if (q + 1 < end && *q == '\\' && (q[1] == '\n' || q[1] == '\r'))
+                return true; /* a spliced directive: do not guess */
+            else if (q + 1 < end && *q == '/' && q[1] == '*') {
+                const char *c = strstr(q + 2, "*/");
+                q = c ? c + 2 : end;
+            } else
+                break;
+        }
+        if (q < end && ((*q >= '0' && *q <= '9') || (end - q >= 4 && strncmp(q, "line", 4) == 0)))
+            return true;
+    }
+    return false;
+}
+
 unsigned line_of(Source *src, unsigned off)
 {
     size_t lo = 0, hi = src->nlines;
@@ -112,6 +148,7 @@ Source *parse_file(const char *path, const char *display, int argc, const char *
         exit(2);
     }
     index_lines(src);
+    src->lines_as_written = !may_renumber_lines(src);
     diag_init(src, display);
 
     const char **args = xcalloc((size_t)argc + 8, sizeof *args);
