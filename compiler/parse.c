@@ -219,9 +219,53 @@ static void expansion_of(CXSourceLocation l, CXFile sf, unsigned so, CXFile *xf,
 /* Where a cursor's text is in the main file. Plain code and whole macro
  * invocations use their expansion range; code spelled inside a macro's
  * argument uses the argument's spelling, so it can be rewritten in place. */
+/* The end of the plain identifier that starts at off, or 0 when the text
+ * there is not one that clang would lex the same way (a `$`, a universal
+ * character name, UTF-8, a line splice or a trigraph next to it). */
+static unsigned plain_identifier_end(Source *src, unsigned off)
+{
+    const char *t = src->text;
+    if (off >= src->len || !is_ident_char(t[off]) || (t[off] >= '0' && t[off] <= '9'))
+        return 0;
+    unsigned e = off;
+    while (e < src->len && is_ident_char(t[e]))
+        e++;
+    if (e < src->len && (t[e] == '$' || t[e] == '\\' || t[e] == '?' || (unsigned char)t[e] >= 0x80))
+        return 0;
+    return e;
+}
+
+/* A name written in the main file outside any macro (most DeclRefExprs)
+ * is one identifier at the cursor's location: no need to ask clang for
+ * the extent, which relexes the token. */
+static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
+{
+    CXSourceLocation l = clang_getCursorLocation(c);
+    CXFile f, xf;
+    unsigned so, xo;
+    clang_getSpellingLocation(l, &f, NULL, NULL, &so);
+    if (!in_main(src, f))
+        return false;
+    expansion_of(l, f, so, &xf, &xo);
+    if (xo != so || !in_main(src, xf))
+        return false;
+    unsigned end = plain_identifier_end(src, so);
+    if (!end)
+        return false;
+    *b = so;
+    *e = end;
+    return true;
+}
+
 bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
                    unsigned *ob, unsigned *oe)
 {
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && plain_name_region(src, c, b, e)) {
+        *from_arg = false;
+        *ob = *b;
+        *oe = *e;
+        return true;
+    }
     CXSourceRange r = clang_getCursorExtent(c);
     CXSourceLocation s = clang_getRangeStart(r), t = clang_getRangeEnd(r);
     CXFile sf, tf, xsf, xtf;
