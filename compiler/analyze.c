@@ -709,10 +709,46 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
+/* The names acc gives an async function's entry, step function and frame
+ * (docs/abi.md) must not be taken at file scope by the user: `f__coro`
+ * and `f__step` as ordinary identifiers, `f__frame` as a tag. */
+static void check_generated_name(Node *t)
+{
+    enum CXCursorKind k = t->kind;
+    bool tag = k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl;
+    if (!tag && k != CXCursor_VarDecl && k != CXCursor_FunctionDecl && k != CXCursor_TypedefDecl)
+        return;
+    char *name = cx_str(clang_getCursorSpelling(t->cur));
+    size_t n = strlen(name);
+    const char *suffix = tag ? "__frame" : n > 6 && !strcmp(name + n - 6, "__coro") ? "__coro" : "__step";
+    size_t sl = strlen(suffix);
+    if (n > sl && strcmp(name + n - sl, suffix) == 0) {
+        for (int j = 0; j < prog->nfns; j++) {
+            AsyncFn *fn = prog->fns[j];
+            if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
+                (fn->defined_here || fn->declared_in_main)) {
+                unsigned off;
+                clang_getExpansionLocation(clang_getCursorLocation(t->cur), NULL, NULL, NULL, &off);
+                error_at(off, "the name '%s' is the one acc gives to async function '%s' in the "
+                              "C it generates; rename it", name, fn->name);
+                break;
+            }
+        }
+    }
+    free(name);
+}
+
+typedef struct MainVisit {
+    Source *src;
+    TopAnalyzed *each;
+    void *data;
+} MainVisit;
+
 static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
-    Source *src = data;
+    MainVisit *v = data;
+    Source *src = v->src;
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_MacroDefinition && is_main_file(src, clang_getCursorLocation(c)))
         check_macro_definition(src, c);
@@ -724,13 +760,25 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
     if (!f || !clang_File_isEqual(f, src->file))
         return CXChildVisit_Continue;
     Node *n = build_tree(src, c, NULL);
-    prog->tops = xrealloc(prog->tops, (size_t)(prog->ntops + 1) * sizeof *prog->tops);
-    prog->tops[prog->ntops++] = n;
     AsyncFn *fn = k == CXCursor_FunctionDecl ? find_async_fn(prog, c) : NULL;
-    if (fn && clang_isCursorDefinition(c))
+    bool is_def = fn && clang_isCursorDefinition(c);
+    if (is_def)
         analyze_body(src, fn, n);
     else
         check_plain(src, n);
+    check_generated_name(n);
+    v->each(prog, n, v->data);
+    /* the tree is gone: nothing may reach it through the function */
+    release_trees();
+    if (is_def) {
+        fn->body = NULL;
+        for (int i = 0; i < fn->nlocals; i++) {
+            fn->locals[i]->decl_node = NULL;
+            free(fn->locals[i]->refs);
+            fn->locals[i]->refs = NULL;
+            fn->locals[i]->nrefs = 0;
+        }
+    }
     return CXChildVisit_Continue;
 }
 
@@ -788,40 +836,7 @@ static void check_typeof(Source *src)
     }
 }
 
-/* The names acc gives an async function's entry, step function and frame
- * (docs/abi.md) must not be taken at file scope by the user: `f__coro`
- * and `f__step` as ordinary identifiers, `f__frame` as a tag. */
-static void check_generated_names(Source *src)
-{
-    for (int i = 0; i < prog->ntops; i++) {
-        Node *t = prog->tops[i];
-        enum CXCursorKind k = t->kind;
-        bool tag = k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl;
-        if (!tag && k != CXCursor_VarDecl && k != CXCursor_FunctionDecl && k != CXCursor_TypedefDecl)
-            continue;
-        char *name = cx_str(clang_getCursorSpelling(t->cur));
-        size_t n = strlen(name);
-        const char *suffix = tag ? "__frame" : n > 6 && !strcmp(name + n - 6, "__coro") ? "__coro" : "__step";
-        size_t sl = strlen(suffix);
-        if (n > sl && strcmp(name + n - sl, suffix) == 0) {
-            for (int j = 0; j < prog->nfns; j++) {
-                AsyncFn *fn = prog->fns[j];
-                if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
-                    (fn->defined_here || fn->declared_in_main)) {
-                    unsigned off;
-                    clang_getExpansionLocation(clang_getCursorLocation(t->cur), NULL, NULL, NULL, &off);
-                    error_at(off, "the name '%s' is the one acc gives to async function '%s' in the "
-                                  "C it generates; rename it", name, fn->name);
-                    break;
-                }
-            }
-        }
-        free(name);
-    }
-    (void)src;
-}
-
-Program *analyze(Source *src)
+Program *analyze_begin(Source *src)
 {
     prog = xcalloc(1, sizeof *prog);
     prog->src = src;
@@ -836,9 +851,12 @@ Program *analyze(Source *src)
      * await where C wants a constant is ours to explain. */
     check_typeof(src);
 
-    CXCursor tu = clang_getTranslationUnitCursor(src->tu);
-    clang_visitChildren(tu, top_visit, src);
-    clang_visitChildren(tu, main_visit, src);
-    check_generated_names(src);
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, src);
     return prog;
+}
+
+void analyze_tops(Program *p, TopAnalyzed *each, void *data)
+{
+    MainVisit v = {p->src, each, data};
+    clang_visitChildren(clang_getTranslationUnitCursor(p->src->tu), main_visit, &v);
 }

@@ -59,6 +59,11 @@ void error_in_file(const char *file, unsigned line, unsigned col, const char *fm
 /* Diagnostics from clang itself, printed in our format. */
 void report_clang_diag(CXDiagnostic d);
 int error_count(void);
+/* Lowering runs beside analysis, one definition at a time, but its
+ * diagnostics stand only when analysis finds no error in the whole file
+ * (a file with errors is not lowered): diag_flush() drops them otherwise. */
+void diag_set_lowering(bool on);
+int analysis_error_count(void);
 /* Print the kept diagnostics in source order. */
 void diag_flush(void);
 extern bool warnings_are_errors;
@@ -136,6 +141,8 @@ typedef struct Node {
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv);
 /* Build our mirror of the cursor's subtree. */
 Node *build_tree(Source *src, CXCursor c, Node *parent);
+/* Free every tree built so far (their nodes are reused). */
+void release_trees(void);
 /* The node's region, found on first use: most nodes never need one, and
  * finding one costs a clang_getCursorExtent. */
 const Region *region(Node *n);
@@ -198,11 +205,14 @@ typedef struct Program {
     int nfns;
     AsyncFn **table;  /* fns by USR (analyze.c) */
     int table_cap;
-    Node **tops;     /* top-level declarations of the main file, in order */
-    int ntops;
 } Program;
 
-Program *analyze(Source *src);
+/* clang's diagnostics, and the async functions of the whole translation
+ * unit; then analyze_tops() checks each top-level declaration of the main
+ * file in order and calls `each` with it, after which its tree is freed. */
+typedef void TopAnalyzed(Program *p, Node *top, void *data);
+Program *analyze_begin(Source *src);
+void analyze_tops(Program *p, TopAnalyzed *each, void *data);
 AsyncFn *find_async_fn(Program *p, CXCursor referenced);
 
 /* ---- frame.c ---------------------------------------------------------- */
@@ -258,7 +268,12 @@ void out_generated(Out *o);
 
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
-char *emit_program(Program *p, bool lines, const char *out_name);
+/* The output, one top-level declaration at a time (emit_top, in order);
+ * emit_end returns the whole text. */
+typedef struct Emit Emit;
+Emit *emit_begin(Program *p, bool lines, const char *out_name);
+void emit_top(Emit *E, Node *top);
+char *emit_end(Emit *E);
 
 /* ---- cc.c ------------------------------------------------------------- */
 

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define PRELUDE_PATH "/acc-prelude/acc_prelude.h"
 
@@ -327,31 +326,47 @@ typedef struct BuildCtx {
 /* The source the trees mirror: there is one per run. */
 static Source *tree_src;
 
-/* Nodes and their kids arrays live until the process exits, so they come
- * zeroed from large blocks and are never freed. A large file's trees take
- * hundreds of megabytes: the blocks ask for transparent huge pages, since
- * a page fault for every 4 KiB costs more than building the nodes in it. */
+/* Nodes and their kids arrays come from blocks that release_trees() empties
+ * at once: a tree lives while its declaration is analyzed and lowered, and
+ * a large file's trees together would take hundreds of megabytes. */
+typedef struct TreeBlock {
+    struct TreeBlock *prev; /* blocks are kept newest first */
+    char *next, *end;
+} TreeBlock;
+
+enum { TREE_BLOCK = 1 << 20, TREE_ALIGN = 16 };
+#define TREE_HEADER ((sizeof(TreeBlock) + TREE_ALIGN - 1) & ~(size_t)(TREE_ALIGN - 1))
+
+static TreeBlock *tree_blocks;
+
 static void *tree_alloc(size_t size)
 {
-    enum { BLOCK = 64 << 20, ALIGN = 16 };
-    static char *next, *end;
-    size = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-    if (size > (size_t)(end - next)) {
-        size_t block = size > BLOCK ? size : BLOCK;
-        void *p = mmap(NULL, block, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) {
-            fputs("acc: out of memory\n", stderr);
-            exit(2);
-        }
-#ifdef MADV_HUGEPAGE
-        madvise(p, block, MADV_HUGEPAGE); /* a hint: without it, small pages */
-#endif
-        next = p;
-        end = next + block;
+    size = (size + TREE_ALIGN - 1) & ~(size_t)(TREE_ALIGN - 1);
+    TreeBlock *b = tree_blocks;
+    if (!b || size > (size_t)(b->end - b->next)) {
+        size_t room = size > TREE_BLOCK ? size : TREE_BLOCK;
+        b = xrealloc(NULL, TREE_HEADER + room);
+        b->prev = tree_blocks;
+        b->next = (char *)b + TREE_HEADER;
+        b->end = b->next + room;
+        tree_blocks = b;
     }
-    void *r = next;
-    next += size;
+    void *r = b->next;
+    b->next += size;
+    memset(r, 0, size);
     return r;
+}
+
+/* Every tree built so far is gone; the first block stays for the next. */
+void release_trees(void)
+{
+    while (tree_blocks && tree_blocks->prev) {
+        TreeBlock *prev = tree_blocks->prev;
+        free(tree_blocks);
+        tree_blocks = prev;
+    }
+    if (tree_blocks)
+        tree_blocks->next = (char *)tree_blocks + TREE_HEADER;
 }
 
 static Node *new_node(CXCursor c, Node *parent)
