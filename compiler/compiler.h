@@ -1,7 +1,8 @@
 /*
  * compiler.h: the one internal header of the acc translator.
  *
- * The translator runs these passes, one file each, in this order:
+ * The translator runs these passes, one file each, in this order (analyze,
+ * frame, lower and emit take one top-level declaration at a time):
  *   parse.c     libclang reads the .acc file (with the dialect prelude) and
  *               we mirror the parts we need into our own Node tree;
  *   analyze.c   find async functions, awaits, coroutine calls and the

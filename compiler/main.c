@@ -6,8 +6,9 @@
  *     acc cc [COMPILER] ARGS...             a cc that takes .acc files (cc.c)
  *
  * The driver is the list of passes: parse, analyze, emit (which lowers),
- * then an atomic write. Exit status: 0 done, 1 errors in the input, 2 usage
- * or I/O errors.
+ * then an atomic write. Analysis and emission go one top-level declaration
+ * at a time, so that only one tree is alive. Exit status: 0 done, 1 errors
+ * in the input, 2 usage or I/O errors.
  */
 #include "compiler.h"
 
