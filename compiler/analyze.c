@@ -221,7 +221,8 @@ static bool is_await_node(Source *src, Node *n)
     clang_getExpansionLocation(clang_getCursorLocation(n->cur), &f, NULL, NULL, &off);
     if (f && clang_File_isEqual(f, src->file) && word_at(src, off, "await"))
         return true;
-    return n->in_main && n->from_arg && word_at(src, n->b, "await");
+    const Region *r = region(n);
+    return r->in_main && r->from_arg && word_at(src, r->b, "await");
 }
 
 /* An await inside a macro's definition expands where we cannot rewrite it. */
@@ -268,10 +269,11 @@ static bool is_binop(Source *src, Node *n, const char *op)
 {
     if (!n || n->kind != CXCursor_BinaryOperator || n->nkids != 2)
         return false;
-    if (!n->kids[0]->in_main || !n->kids[1]->in_main)
+    const Region *r0 = region(n->kids[0]), *r1 = region(n->kids[1]);
+    if (!r0->in_main || !r1->in_main)
         return false;
-    unsigned e0 = n->from_arg ? n->kids[0]->e : n->kids[0]->oe;
-    unsigned b1 = n->from_arg ? n->kids[1]->b : n->kids[1]->ob;
+    unsigned e0 = region(n)->from_arg ? r0->e : r0->oe;
+    unsigned b1 = region(n)->from_arg ? r1->b : r1->ob;
     if (e0 > b1)
         return false;
     char *g = gap_text(src, e0, b1);
@@ -314,7 +316,7 @@ static void collect_form_args(Source *src, Node *form)
     } else {
         arg = arg->kids[0];
     }
-    while (arg && arg->kind == CXCursor_ParenExpr && arg->nkids == 1 && !arg->from_arg)
+    while (arg && arg->kind == CXCursor_ParenExpr && arg->nkids == 1 && !region(arg)->from_arg)
         arg = arg->kids[0];
     if (!arg)
         return;
@@ -369,19 +371,21 @@ static bool is_frame_var(CXCursor decl)
 static void find_locals(Walk *w, Node *n)
 {
     if (n->kind == CXCursor_VarDecl && is_frame_var(n->cur)) {
-        for (int i = 0; i < n->nkids; i++)
-            if (n->kids[i]->kind == CXCursor_UnexposedAttr && n->kids[i]->in_main &&
-                n->kids[i]->e > n->kids[i]->b &&
-                memmem(w->src->text + n->kids[i]->b, n->kids[i]->e - n->kids[i]->b, "cleanup", 7)) {
+        for (int i = 0; i < n->nkids; i++) {
+            if (n->kids[i]->kind != CXCursor_UnexposedAttr)
+                continue;
+            const Region *r = region(n->kids[i]);
+            if (r->in_main && r->e > r->b && memmem(w->src->text + r->b, r->e - r->b, "cleanup", 7)) {
                 char *name = cx_str(clang_getCursorSpelling(n->cur));
-                error_at(n->kids[i]->b, "acc cannot translate __attribute__((cleanup)) on '%s', a local "
-                                        "of async function '%s'", name, w->fn->name);
+                error_at(r->b, "acc cannot translate __attribute__((cleanup)) on '%s', a local "
+                               "of async function '%s'", name, w->fn->name);
                 free(name);
             }
+        }
         CXType t = clang_getCursorType(n->cur);
         if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray) {
             char *name = cx_str(clang_getCursorSpelling(n->cur));
-            error_at(n->b, "variable-length array '%s' cannot be a local of async function '%s'",
+            error_at(region(n)->b, "variable-length array '%s' cannot be a local of async function '%s'",
                      name, w->fn->name);
             free(name);
         }
@@ -488,9 +492,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
     if (is_await_node(src, n)) {
         n->role = ROLE_AWAIT;
         if (!w->fn) {
-            error_at(n->b, "'await' outside an async function");
+            error_at(region(n)->b, "'await' outside an async function");
         } else if (in_sizeof) {
-            error_at(n->b, "'await' cannot be used inside sizeof, _Alignof or typeof: its operand is not evaluated");
+            error_at(region(n)->b, "'await' cannot be used inside sizeof, _Alignof or typeof: its operand is not evaluated");
         }
     } else if (n->kind == CXCursor_CallExpr) {
         AsyncFn *callee = find_async_fn(prog, clang_getCursorReferenced(n->cur));
@@ -508,7 +512,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
             n->role = ROLE_FORM;
             n->form = FORM_RUN;
             if (w->fn)
-                error_at(n->b, "acc_run cannot be called inside async function '%s': it would block "
+                error_at(region(n)->b, "acc_run cannot be called inside async function '%s': it would block "
                                "the running loop; await the coroutine instead", w->fn->name);
         } else if (callee) {
             n->role = ROLE_CORO_CALL;
@@ -517,20 +521,21 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
             n->role = ROLE_CORO_CALL; /* callee NULL: through a pointer */
         } else if (name && w->fn &&
                    (strcmp(name, "alloca") == 0 || strcmp(name, "__builtin_alloca") == 0)) {
-            error_at(n->b, "alloca cannot be used in async function '%s': its memory would not "
+            error_at(region(n)->b, "alloca cannot be used in async function '%s': its memory would not "
                            "survive an await", w->fn->name);
         } else if (name && w->fn &&
                    (strcmp(name, "setjmp") == 0 || strcmp(name, "_setjmp") == 0 ||
                     strcmp(name, "sigsetjmp") == 0 || strcmp(name, "__sigsetjmp") == 0)) {
-            error_at(n->b, "setjmp cannot be used in async function '%s': a longjmp cannot "
+            error_at(region(n)->b, "setjmp cannot be used in async function '%s': a longjmp cannot "
                            "cross an await", w->fn->name);
         }
         free(name);
     } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) &&
                find_async_fn(prog, clang_getCursorReferenced(n->cur))) {
         n->role = ROLE_FN_REF;
-        if (!n->in_main || n->e - n->b != strlen(find_async_fn(prog, clang_getCursorReferenced(n->cur))->name))
-            error_at(n->b, "acc cannot translate a macro whose definition names async function '%s'",
+        const Region *r = region(n);
+        if (!r->in_main || r->e - r->b != strlen(find_async_fn(prog, clang_getCursorReferenced(n->cur))->name))
+            error_at(r->b, "acc cannot translate a macro whose definition names async function '%s'",
                      find_async_fn(prog, clang_getCursorReferenced(n->cur))->name);
     } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
         Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
@@ -553,10 +558,10 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         for (int i = 0; i < n->nkids; i++)
             if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT) {
                 if (i == 0)
-                    error_at(n->kids[i]->b, "'await' cannot be used in the controlling expression of "
+                    error_at(region(n->kids[i])->b, "'await' cannot be used in the controlling expression of "
                                             "_Generic: it is not evaluated");
                 else
-                    error_at(n->kids[i]->b, "acc cannot translate an await in a _Generic association; "
+                    error_at(region(n->kids[i])->b, "acc cannot translate an await in a _Generic association; "
                                             "await before the _Generic and select among the results");
                 break;
             }
@@ -566,7 +571,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (n->form == FORM_WAIT_FOR && n->nkids >= 3) {
             /* the macro's own parentheses are not in the source text */
             Node *s = n->kids[2];
-            while (s->nkids == 1 && ((s->kind == CXCursor_ParenExpr && !s->from_arg) ||
+            while (s->nkids == 1 && ((s->kind == CXCursor_ParenExpr && !region(s)->from_arg) ||
                                      s->kind == CXCursor_UnexposedExpr))
                 s = s->kids[0];
             n->form_seconds = s;
@@ -581,17 +586,17 @@ static void check_calls(Walk *w, Node *n)
         check_calls(w, n->kids[i]);
     if (n->role == ROLE_FORM) {
         if (n->nform_args == 0)
-            error_at(n->b, "%s needs at least one coroutine call", form_name(n->form));
+            error_at(region(n)->b, "%s needs at least one coroutine call", form_name(n->form));
         for (int i = 0; i < n->nform_args; i++) {
             Node *call = form_arg_call(w->src, n->form_args[i]);
             if (!call)
-                error_at(n->form_args[i]->b, "argument %d of %s is not a call of an async function",
+                error_at(region(n->form_args[i])->b, "argument %d of %s is not a call of an async function",
                          i + 1, form_name(n->form));
             else
                 call->role = ROLE_CORO_CALL; /* accepted where it stands */
         }
         if (n->form != FORM_GATHER && n->nform_args > 1)
-            error_at(n->b, "%s takes one coroutine call", form_name(n->form));
+            error_at(region(n)->b, "%s takes one coroutine call", form_name(n->form));
         if (n->form == FORM_SPAWN) {
             /* asyncio keeps a reference to a spawned task for you; here the
              * returned task must be joined or detached, once */
@@ -600,7 +605,7 @@ static void check_calls(Walk *w, Node *n)
                 p = p->parent;
             if (!p || (!(p->kind >= CXCursor_FirstExpr && p->kind <= CXCursor_LastExpr) &&
                           p->kind != CXCursor_VarDecl && p->kind != CXCursor_ReturnStmt))
-                warning_at(n->b, "the task acc_spawn returns is dropped: it can never be joined or "
+                warning_at(region(n)->b, "the task acc_spawn returns is dropped: it can never be joined or "
                                  "detached; write acc_detach(acc_spawn(...)) or keep it for acc_join");
         }
         if (n->form == FORM_GATHER || n->form == FORM_WAIT_FOR) {
@@ -608,7 +613,7 @@ static void check_calls(Walk *w, Node *n)
             while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))
                 p = p->parent;
             if (!p || p->role != ROLE_AWAIT)
-                error_at(n->b, "%s is an async function: await it", form_name(n->form));
+                error_at(region(n)->b, "%s is an async function: await it", form_name(n->form));
         }
         return;
     }
@@ -629,11 +634,11 @@ static void check_calls(Walk *w, Node *n)
             break;
         }
     if (n->callee)
-        error_at(n->b, "call of async function '%s' is not awaited; write 'await %s(...)', or pass "
+        error_at(region(n)->b, "call of async function '%s' is not awaited; write 'await %s(...)', or pass "
                        "it to acc_run, acc_spawn, acc_gather or acc_wait_for",
                  n->callee->name, n->callee->name);
     else
-        error_at(n->b, "call through a pointer to async function is not awaited; write 'await' "
+        error_at(region(n)->b, "call through a pointer to async function is not awaited; write 'await' "
                        "before it, or pass it to acc_run, acc_spawn, acc_gather or acc_wait_for");
 }
 
@@ -648,7 +653,7 @@ static void check_await_operands(Walk *w, Node *n)
                                          op->form != FORM_SPAWN))
         return;
     if (!awaitable_pointer(clang_getCursorType(n->kids[0]->cur)))
-        error_at(n->kids[0]->b, "the operand of 'await' must be a call of an async function or a "
+        error_at(region(n->kids[0])->b, "the operand of 'await' must be a call of an async function or a "
                                 "pointer to an acc_awaitable");
 }
 
@@ -672,9 +677,9 @@ static void check_repeated_awaits(AsyncFn *fn)
     for (int i = 0; i < nv; i++) {
         int same = 0;
         for (int j = 0; j < i; j++)
-            same += v[i]->b == v[j]->b && v[i]->e == v[j]->e;
+            same += region(v[i])->b == region(v[j])->b && region(v[i])->e == region(v[j])->e;
         if (same == 1) /* reported once, at its second appearance */
-            error_at(v[i]->b, "acc cannot translate this await: it would be evaluated more than "
+            error_at(region(v[i])->b, "acc cannot translate this await: it would be evaluated more than "
                               "once (a macro that uses its argument twice, or GNU `a ?: b`)");
     }
     free(v);
@@ -716,10 +721,49 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
+/* The names acc gives an async function's entry, step function and frame
+ * (docs/abi.md) must not be taken at file scope by the user: `f__coro`,
+ * `f__init` and `f__step` as ordinary identifiers, `f__frame` as a tag. */
+static void check_generated_name(Node *t)
+{
+    enum CXCursorKind k = t->kind;
+    bool tag = k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl;
+    if (!tag && k != CXCursor_VarDecl && k != CXCursor_FunctionDecl && k != CXCursor_TypedefDecl)
+        return;
+    char *name = cx_str(clang_getCursorSpelling(t->cur));
+    size_t n = strlen(name);
+    const char *suffix = tag                                         ? "__frame"
+                         : n > 6 && !strcmp(name + n - 6, "__coro") ? "__coro"
+                         : n > 6 && !strcmp(name + n - 6, "__init") ? "__init"
+                                                                   : "__step";
+    size_t sl = strlen(suffix);
+    if (n > sl && strcmp(name + n - sl, suffix) == 0) {
+        for (int j = 0; j < prog->nfns; j++) {
+            AsyncFn *fn = prog->fns[j];
+            if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
+                (fn->defined_here || fn->declared_in_main)) {
+                unsigned off;
+                clang_getExpansionLocation(clang_getCursorLocation(t->cur), NULL, NULL, NULL, &off);
+                error_at(off, "the name '%s' is the one acc gives to async function '%s' in the "
+                              "C it generates; rename it", name, fn->name);
+                break;
+            }
+        }
+    }
+    free(name);
+}
+
+typedef struct MainVisit {
+    Source *src;
+    TopAnalyzed *each;
+    void *data;
+} MainVisit;
+
 static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
-    Source *src = data;
+    MainVisit *v = data;
+    Source *src = v->src;
     enum CXCursorKind k = clang_getCursorKind(c);
     if (k == CXCursor_MacroDefinition && is_main_file(src, clang_getCursorLocation(c)))
         check_macro_definition(src, c);
@@ -731,13 +775,25 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
     if (!f || !clang_File_isEqual(f, src->file))
         return CXChildVisit_Continue;
     Node *n = build_tree(src, c, NULL);
-    prog->tops = xrealloc(prog->tops, (size_t)(prog->ntops + 1) * sizeof *prog->tops);
-    prog->tops[prog->ntops++] = n;
     AsyncFn *fn = k == CXCursor_FunctionDecl ? find_async_fn(prog, c) : NULL;
-    if (fn && clang_isCursorDefinition(c))
+    bool is_def = fn && clang_isCursorDefinition(c);
+    if (is_def)
         analyze_body(src, fn, n);
     else
         check_plain(src, n);
+    check_generated_name(n);
+    v->each(prog, n, v->data);
+    /* the tree is gone: nothing may reach it through the function */
+    release_trees();
+    if (is_def) {
+        fn->body = NULL;
+        for (int i = 0; i < fn->nlocals; i++) {
+            fn->locals[i]->decl_node = NULL;
+            free(fn->locals[i]->refs);
+            fn->locals[i]->refs = NULL;
+            fn->locals[i]->nrefs = 0;
+        }
+    }
     return CXChildVisit_Continue;
 }
 
@@ -765,8 +821,10 @@ static void check_typeof(Source *src)
                 i++;
             continue;
         }
-        bool starts = i == 0 || !(t[i - 1] == '_' || (t[i - 1] >= 'a' && t[i - 1] <= 'z') ||
-                                  (t[i - 1] >= 'A' && t[i - 1] <= 'Z') || (t[i - 1] >= '0' && t[i - 1] <= '9'));
+        /* the three words start with 't' or '_' */
+        bool starts = (t[i] == 't' || t[i] == '_') &&
+                      (i == 0 || !(t[i - 1] == '_' || (t[i - 1] >= 'a' && t[i - 1] <= 'z') ||
+                                  (t[i - 1] >= 'A' && t[i - 1] <= 'Z') || (t[i - 1] >= '0' && t[i - 1] <= '9')));
         for (size_t w = 0; starts && w < 3; w++) {
             if (!word_at(src, i, words[w]))
                 continue;
@@ -793,43 +851,7 @@ static void check_typeof(Source *src)
     }
 }
 
-/* The names acc gives an async function's entry, step function and frame
- * (docs/abi.md) must not be taken at file scope by the user: `f__coro`,
- * `f__init` and `f__step` as ordinary identifiers, `f__frame` as a tag. */
-static void check_generated_names(Source *src)
-{
-    for (int i = 0; i < prog->ntops; i++) {
-        Node *t = prog->tops[i];
-        enum CXCursorKind k = t->kind;
-        bool tag = k == CXCursor_StructDecl || k == CXCursor_UnionDecl || k == CXCursor_EnumDecl;
-        if (!tag && k != CXCursor_VarDecl && k != CXCursor_FunctionDecl && k != CXCursor_TypedefDecl)
-            continue;
-        char *name = cx_str(clang_getCursorSpelling(t->cur));
-        size_t n = strlen(name);
-        const char *suffix = tag                                         ? "__frame"
-                             : n > 6 && !strcmp(name + n - 6, "__coro") ? "__coro"
-                             : n > 6 && !strcmp(name + n - 6, "__init") ? "__init"
-                                                                       : "__step";
-        size_t sl = strlen(suffix);
-        if (n > sl && strcmp(name + n - sl, suffix) == 0) {
-            for (int j = 0; j < prog->nfns; j++) {
-                AsyncFn *fn = prog->fns[j];
-                if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
-                    (fn->defined_here || fn->declared_in_main)) {
-                    unsigned off;
-                    clang_getExpansionLocation(clang_getCursorLocation(t->cur), NULL, NULL, NULL, &off);
-                    error_at(off, "the name '%s' is the one acc gives to async function '%s' in the "
-                                  "C it generates; rename it", name, fn->name);
-                    break;
-                }
-            }
-        }
-        free(name);
-    }
-    (void)src;
-}
-
-Program *analyze(Source *src)
+Program *analyze_begin(Source *src)
 {
     prog = xcalloc(1, sizeof *prog);
     prog->src = src;
@@ -844,9 +866,12 @@ Program *analyze(Source *src)
      * await where C wants a constant is ours to explain. */
     check_typeof(src);
 
-    CXCursor tu = clang_getTranslationUnitCursor(src->tu);
-    clang_visitChildren(tu, top_visit, src);
-    clang_visitChildren(tu, main_visit, src);
-    check_generated_names(src);
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, src);
     return prog;
+}
+
+void analyze_tops(Program *p, TopAnalyzed *each, void *data)
+{
+    MainVisit v = {p->src, each, data};
+    clang_visitChildren(clang_getTranslationUnitCursor(p->src->tu), main_visit, &v);
 }

@@ -1,7 +1,8 @@
 /*
  * compiler.h: the one internal header of the acc translator.
  *
- * The translator runs these passes, one file each, in this order:
+ * The translator runs these passes, one file each, in this order (analyze,
+ * frame, lower and emit take one top-level declaration at a time):
  *   parse.c     libclang reads the .acc file (with the dialect prelude) and
  *               we mirror the parts we need into our own Node tree;
  *   analyze.c   find async functions, awaits, coroutine calls and the
@@ -59,6 +60,11 @@ void error_in_file(const char *file, unsigned line, unsigned col, const char *fm
 /* Diagnostics from clang itself, printed in our format. */
 void report_clang_diag(CXDiagnostic d);
 int error_count(void);
+/* Lowering runs beside analysis, one definition at a time, but its
+ * diagnostics stand only when analysis finds no error in the whole file
+ * (a file with errors is not lowered): diag_flush() drops them otherwise. */
+void diag_set_lowering(bool on);
+int analysis_error_count(void);
 /* Print the kept diagnostics in source order. */
 void diag_flush(void);
 extern bool warnings_are_errors;
@@ -79,6 +85,8 @@ struct Source {
     size_t nmacros, macros_cap;
     unsigned *line_starts;
     size_t nlines;
+    bool lines_as_written; /* no #line, line marker or lone CR: each offset's
+                            * presumed line is its own line (line_of) */
     CXTranslationUnit tu;
     CXFile file;
 };
@@ -100,17 +108,23 @@ const char *form_name(enum FormKind k);
 typedef struct Local Local;
 typedef struct AsyncFn AsyncFn;
 
+/* Where a node's text is. */
+typedef struct Region {
+    unsigned b, e;     /* region in the main file: [b, e) */
+    unsigned ob, oe;   /* the same as code outside its macro argument sees it:
+                        * the whole invocation for a node in an argument */
+    bool in_main;      /* region lies in the main file */
+    bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
+} Region;
+
 typedef struct Node {
     enum CXCursorKind kind;
     CXCursor cur;
     struct Node *parent;
     struct Node **kids;
     int nkids;
-    unsigned b, e;     /* region in the main file: [b, e) */
-    unsigned ob, oe;   /* the same as code outside its macro argument sees it:
-                        * the whole invocation for a node in an argument */
-    bool in_main;      /* region lies in the main file */
-    bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
+    Region region;     /* valid once has_region is set: read it with region() */
+    bool has_region;
     bool has_await;    /* this subtree holds an await */
     bool hoisted;      /* a type declaration moved to file scope */
     enum NodeRole role;
@@ -128,6 +142,11 @@ typedef struct Node {
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv);
 /* Build our mirror of the cursor's subtree. */
 Node *build_tree(Source *src, CXCursor c, Node *parent);
+/* Free every tree built so far (their nodes are reused). */
+void release_trees(void);
+/* The node's region, found on first use: most nodes never need one, and
+ * finding one costs a clang_getCursorExtent. */
+const Region *region(Node *n);
 unsigned line_of(Source *src, unsigned off);
 unsigned col_of(Source *src, unsigned off);
 /* Region of a cursor in the main file (expansion range, or macro-argument spelling). */
@@ -164,8 +183,8 @@ struct AsyncFn {
     bool from_runtime;     /* declared by acc.h: the runtime provides the C API */
     bool runtime_leaf;     /* ... and acc.h gives its frame's storage type, f__slot,
                               so awaits build the frame in place (f__init) */
-    bool awaited_in_place; /* some await builds its frame in the caller's */
-    bool needs_entry;      /* f__coro is used (decide_entries) */
+    bool lowered;          /* its frame type is complete from here on in the output */
+    bool over_aligned;     /* lowered, and its frame needs more than malloc's alignment */
     bool is_static;
     bool returns_void;
     CXType ret;
@@ -192,11 +211,14 @@ typedef struct Program {
     int nfns;
     AsyncFn **table;  /* fns by USR (analyze.c) */
     int table_cap;
-    Node **tops;     /* top-level declarations of the main file, in order */
-    int ntops;
 } Program;
 
-Program *analyze(Source *src);
+/* clang's diagnostics, and the async functions of the whole translation
+ * unit; then analyze_tops() checks each top-level declaration of the main
+ * file in order and calls `each` with it, after which its tree is freed. */
+typedef void TopAnalyzed(Program *p, Node *top, void *data);
+Program *analyze_begin(Source *src);
+void analyze_tops(Program *p, TopAnalyzed *each, void *data);
 AsyncFn *find_async_fn(Program *p, CXCursor referenced);
 
 /* ---- frame.c ---------------------------------------------------------- */
@@ -250,11 +272,24 @@ void out_sync_at(Out *o, Source *src, unsigned off);
 /* Point #line back at the output itself (for generated code). */
 void out_generated(Out *o);
 
-/* Which async functions need their entry f__coro (AsyncFn.needs_entry). */
-void decide_entries(Program *p);
+/* Can an await of `callee` build its frame in the awaiting frame (f__init)
+ * rather than allocate one (f__coro)? in_place_call: the coroutine call
+ * that an await node builds in place, or NULL. */
+bool frame_in_place(AsyncFn *callee);
+Node *in_place_call(Node *await);
+/* A static async function's entry f__coro goes at the end of the output,
+ * and only if something uses it: its awaits may all build the frame in
+ * place, and C warns about unused static functions. */
+bool entry_at_end(AsyncFn *fn);
+void emit_entry(AsyncFn *fn, Out *o);
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
-char *emit_program(Program *p, bool lines, const char *out_name);
+/* The output, one top-level declaration at a time (emit_top, in order);
+ * emit_end returns the whole text. */
+typedef struct Emit Emit;
+Emit *emit_begin(Program *p, bool lines, const char *out_name);
+void emit_top(Emit *E, Node *top);
+char *emit_end(Emit *E);
 
 /* ---- cc.c ------------------------------------------------------------- */
 

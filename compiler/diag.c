@@ -24,11 +24,14 @@ typedef struct Diag {
     int file_rank;      /* 0: the main file, 1: a header */
     unsigned line, col;
     int from_clang;
+    bool from_lowering;
     char *text;
 } Diag;
 
 static Diag *diags;
 static int ndiags;
+static bool lowering;
+static int nlowering_errors;
 
 static FILE *diag_buffer(char **text, size_t *len)
 {
@@ -38,7 +41,7 @@ static FILE *diag_buffer(char **text, size_t *len)
 static void keep(int file_rank, unsigned line, unsigned col, int from_clang, char *text)
 {
     diags = xrealloc(diags, (size_t)(ndiags + 1) * sizeof *diags);
-    diags[ndiags++] = (Diag){file_rank, line, col, from_clang, text};
+    diags[ndiags++] = (Diag){file_rank, line, col, from_clang, lowering, text};
 }
 
 static int diag_order(const void *a, const void *b)
@@ -55,6 +58,16 @@ static int diag_order(const void *a, const void *b)
 
 void diag_flush(void)
 {
+    if (analysis_error_count() > 0) {
+        int kept = 0;
+        for (int i = 0; i < ndiags; i++) {
+            if (diags[i].from_lowering)
+                free(diags[i].text);
+            else
+                diags[kept++] = diags[i];
+        }
+        ndiags = kept;
+    }
     qsort(diags, (size_t)ndiags, sizeof *diags, diag_order);
     for (int i = 0; i < ndiags; i++) {
         Diag *d = &diags[i];
@@ -80,6 +93,23 @@ void diag_init(Source *src, const char *display_name)
 int error_count(void)
 {
     return nerrors;
+}
+
+int analysis_error_count(void)
+{
+    return nerrors - nlowering_errors;
+}
+
+void diag_set_lowering(bool on)
+{
+    lowering = on;
+}
+
+static void count_error(void)
+{
+    nerrors++;
+    if (lowering)
+        nlowering_errors++;
 }
 
 static void show_line(FILE *out, unsigned line, unsigned col)
@@ -124,7 +154,7 @@ void error_in_file(const char *file, unsigned line, unsigned col, const char *fm
     fputc('\n', out);
     fclose(out);
     keep(1, line, col, 0, text);
-    nerrors++;
+    count_error();
 }
 
 void error_at(unsigned offset, const char *fmt, ...)
@@ -133,7 +163,7 @@ void error_at(unsigned offset, const char *fmt, ...)
     va_start(ap, fmt);
     vreport(diag_name, line_of(diag_src, offset), col_of(diag_src, offset), "error", fmt, ap, true);
     va_end(ap);
-    nerrors++;
+    count_error();
 }
 
 void warning_at(unsigned offset, const char *fmt, ...)
@@ -144,7 +174,7 @@ void warning_at(unsigned offset, const char *fmt, ...)
             warnings_are_errors ? "error" : "warning", fmt, ap, true);
     va_end(ap);
     if (warnings_are_errors)
-        nerrors++;
+        count_error();
 }
 
 /* clang's errors (and fatal errors) are ours; its warnings are left to the
@@ -174,5 +204,5 @@ void report_clang_diag(CXDiagnostic d)
     fclose(out);
     keep(in_main || !file ? 0 : 1, line, col, 1, text);
     free(msg);
-    nerrors++;
+    count_error();
 }

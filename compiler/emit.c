@@ -40,10 +40,14 @@ void out_raw(Out *o, const char *s, size_t n)
 static void put_quoted(Out *o, const char *name)
 {
     raw(o, "\"", 1);
-    for (const char *c = name; *c; c++) {
-        if (*c == '"' || *c == '\\')
+    for (const char *c = name; *c;) {
+        size_t plain = strcspn(c, "\"\\");
+        raw(o, c, plain);
+        c += plain;
+        if (*c) {
             raw(o, "\\", 1);
-        raw(o, c, 1);
+            raw(o, c++, 1);
+        }
     }
     raw(o, "\"", 1);
 }
@@ -58,30 +62,31 @@ static void flush_line_directive(Out *o)
     const char *want_file = o->want == 0 ? NULL : o->want_file ? o->want_file : o->src_name;
     if (!o->lines || (o->want == o->mapped && want_file == o->mapped_file))
         return;
-    char num[32];
-    if (o->want == 0) {
-        snprintf(num, sizeof num, "#line %u ", o->out_line + 1);
-        raw(o, num, strlen(num));
-        put_quoted(o, o->out_name);
-    } else {
-        snprintf(num, sizeof num, "#line %u ", o->want);
-        raw(o, num, strlen(num));
-        put_quoted(o, want_file);
-    }
+    static Buf num; /* reused: no allocation once it is big enough */
+    num.len = 0;
+    buf_printf(&num, "#line %u ", o->want == 0 ? o->out_line + 1 : o->want);
+    raw(o, num.s, num.len);
+    put_quoted(o, o->want == 0 ? o->out_name : want_file);
     raw(o, "\n", 1);
     o->mapped = o->want;
     o->mapped_file = want_file;
+}
+
+static void indent(Out *o, int depth)
+{
+    static const char spaces[] = "                                                                ";
+    size_t n = (size_t)depth * 4;
+    for (; n > sizeof spaces - 1; n -= sizeof spaces - 1)
+        raw(o, spaces, sizeof spaces - 1);
+    raw(o, spaces, n);
 }
 
 void out_text(Out *o, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        size_t j = i;
-        while (j < n && s[j] != '\n')
-            j++;
-        if (j < n)
-            j++; /* through the newline */
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t j = nl ? (size_t)(nl - s) + 1 : n; /* through the newline */
         if (at_line_start(o)) {
             flush_line_directive(o);
             if (o->auto_indent) {
@@ -89,8 +94,7 @@ void out_text(Out *o, const char *s, size_t n)
                 if (i < j && s[i] == '}' && o->depth > 0)
                     o->depth--;
                 if (i < j && s[i] != '\n' && s[i] != '#')
-                    for (int d = 0; d < o->depth; d++)
-                        raw(o, "    ", 4);
+                    indent(o, o->depth);
             }
         }
         raw(o, s + i, j - i);
@@ -147,15 +151,31 @@ static const char *intern(const char *name, const char *main_name)
     return names[nnames++] = xstrdup(name);
 }
 
-void out_sync_at(Out *o, Source *src, unsigned off)
+static const char *presumed_location(Out *o, Source *src, unsigned off, unsigned *line)
 {
     CXString f;
-    unsigned line, col;
-    clang_getPresumedLocation(clang_getLocationForOffset(src->tu, src->file, off), &f, &line, &col);
+    unsigned col;
+    clang_getPresumedLocation(clang_getLocationForOffset(src->tu, src->file, off), &f, line, &col);
     const char *name = clang_getCString(f);
     const char *file = intern(name && *name ? name : o->src_name, o->src_name);
     clang_disposeString(f);
-    sync_file_line(o, file, line);
+    return file;
+}
+
+void out_sync_at(Out *o, Source *src, unsigned off)
+{
+    /* Asking clang costs a thousand instructions; without line directives
+     * the line is the offset's own and the file name is the main file's. */
+    static const char *main_file;
+    unsigned line;
+    if (!src->lines_as_written) {
+        const char *file = presumed_location(o, src, off, &line);
+        sync_file_line(o, file, line);
+        return;
+    }
+    if (!main_file)
+        main_file = presumed_location(o, src, 0, &line);
+    sync_file_line(o, main_file, line_of(src, off));
 }
 
 void out_generated(Out *o)
@@ -168,13 +188,13 @@ void out_generated(Out *o)
 
 /* ---- the program ---------------------------------------------------------- */
 
-typedef struct Emit {
+struct Emit {
     Program *p;
     Out o;
     unsigned pos;        /* source text before this is done */
     bool have_acc_h;     /* `#include <acc.h>` written */
     bool *declared;      /* per async function: its entry is declared */
-} Emit;
+};
 
 static int fn_index(Program *p, AsyncFn *fn)
 {
@@ -235,22 +255,40 @@ static void need_acc_h(Emit *E)
     E->have_acc_h = true;
 }
 
-/* Entry prototypes for the async functions that `n` calls and that this
- * output has not declared yet (e.g. declared only in a header). */
+/* The entry prototype of `fn`, unless this output has declared it. */
+static void declare_entry(Emit *E, AsyncFn *fn, bool *wrote)
+{
+    int i = fn_index(E->p, fn);
+    if (fn->from_runtime || i < 0 || E->declared[i])
+        return;
+    need_acc_h(E);
+    out_generated(&E->o);
+    emit_entry_prototype(fn, &E->o, false);
+    out_str(&E->o, ";\n");
+    if (fn->defined_here && !fn->lowered)
+        out_printf(&E->o, "static int %s__step(acc_frame *acc_base);\n", fn->name);
+    E->declared[i] = true;
+    *wrote = true;
+}
+
+/* Entry prototypes for the async functions whose entries `n` uses and
+ * that this output has not declared yet (declared only in a header, or
+ * static with the entry at the end). An await that builds the frame in
+ * place uses none. */
 static void declare_callees(Emit *E, Node *n, bool *wrote)
 {
-    if (n->role == ROLE_CORO_CALL && n->callee && !n->callee->from_runtime) {
-        int i = fn_index(E->p, n->callee);
-        if (i >= 0 && !E->declared[i]) {
-            need_acc_h(E);
-            out_generated(&E->o);
-            emit_entry_prototype(n->callee, &E->o, false);
-            out_str(&E->o, ";\n");
-            if (n->callee->defined_here)
-                out_printf(&E->o, "static int %s__step(acc_frame *acc_base);\n", n->callee->name);
-            E->declared[i] = true;
-            *wrote = true;
-        }
+    Node *in_place = in_place_call(n);
+    if (in_place) {
+        for (int k = 0; k < in_place->nkids; k++)
+            declare_callees(E, in_place->kids[k], wrote);
+        return;
+    }
+    if (n->role == ROLE_CORO_CALL && n->callee)
+        declare_entry(E, n->callee, wrote);
+    else if (n->role == ROLE_FN_REF) {
+        AsyncFn *fn = find_async_fn(E->p, clang_getCursorReferenced(n->cur));
+        if (fn)
+            declare_entry(E, fn, wrote);
     }
     for (int k = 0; k < n->nkids; k++)
         declare_callees(E, n->kids[k], wrote);
@@ -268,73 +306,95 @@ static bool needs_render(Node *n)
     return false;
 }
 
-static bool has_coro_call(Node *n)
+/* Does `n` call an async function or name one as a value? */
+static bool uses_async_fn(Node *n)
 {
-    if (n->role == ROLE_CORO_CALL)
+    if (n->role == ROLE_CORO_CALL || n->role == ROLE_FN_REF)
         return true;
     for (int i = 0; i < n->nkids; i++)
-        if (has_coro_call(n->kids[i]))
+        if (uses_async_fn(n->kids[i]))
             return true;
     return false;
 }
 
-char *emit_program(Program *p, bool lines, const char *out_name)
+Emit *emit_begin(Program *p, bool lines, const char *out_name)
 {
-    Emit E = {.p = p};
-    E.o = (Out){.lines = lines, .src_name = p->src->path, .out_name = out_name, .out_line = 1};
-    E.declared = xcalloc((size_t)p->nfns + 1, sizeof *E.declared);
-    Out *o = &E.o;
-    decide_entries(p);
+    Emit *E = xcalloc(1, sizeof *E);
+    E->p = p;
+    E->o = (Out){.lines = lines, .src_name = p->src->path, .out_name = out_name, .out_line = 1};
+    E->declared = xcalloc((size_t)p->nfns + 1, sizeof *E->declared);
+    Out *o = &E->o;
 
     out_printf(o, "/* Generated by acc %s from %s. Do not edit. */\n", ACC_VERSION, p->src->path);
     out_str(o, "#define async /* async prototypes in headers declare nothing C uses */\n");
     out_sync_at(o, p->src, 0);
+    return E;
+}
 
-    for (int i = 0; i < p->ntops; i++) {
-        Node *t = p->tops[i];
-        if (!t->in_main || t->b < E.pos)
-            continue;
-        AsyncFn *fn = t->kind == CXCursor_FunctionDecl ? find_async_fn(p, t->cur) : NULL;
-        bool is_def = fn && clang_isCursorDefinition(t->cur);
-        bool wrote = false;
-        if (fn || has_coro_call(t)) {
-            copy_to(&E, t->b);
-            if (fn)
-                need_acc_h(&E);
-            declare_callees(&E, t, &wrote);
-            if (wrote || fn)
-                out_sync_at(o, p->src, t->b);
-        }
-        if (is_def) {
-            lower_async_fn(p, fn, o);
-            E.declared[fn_index(p, fn)] = true;
-            E.pos = t->e;
-            out_sync_at(o, p->src, t->e);
-        } else if (fn && !fn->needs_entry) {
-            /* no entry (its awaits build the frame in place): declare the step */
-            out_printf(o, "static int %s__step(acc_frame *acc_base)", fn->name);
-            E.declared[fn_index(p, fn)] = true;
-            E.pos = t->e;
-        } else if (fn) {
-            emit_entry_prototype(fn, o, true);
-            /* defined below: its step function is called directly (lower.c) */
-            if (fn->defined_here)
-                out_printf(o, "; static int %s__step(acc_frame *acc_base)", fn->name);
-            E.declared[fn_index(p, fn)] = true;
-            E.pos = t->e;
-        } else if (needs_render(t)) {
-            copy_to(&E, t->b);
-            need_acc_h(&E);
-            out_sync_at(o, p->src, t->b);
-            char *text = render_plain(p, t);
-            out_str(o, text);
-            free(text);
-            E.pos = t->e;
-        }
+void emit_top(Emit *E, Node *t)
+{
+    Program *p = E->p;
+    Out *o = &E->o;
+    if (!region(t)->in_main || region(t)->b < E->pos)
+        return;
+    AsyncFn *fn = t->kind == CXCursor_FunctionDecl ? find_async_fn(p, t->cur) : NULL;
+    bool is_def = fn && clang_isCursorDefinition(t->cur);
+    bool wrote = false;
+    if (fn || uses_async_fn(t)) {
+        copy_to(E, region(t)->b);
+        if (fn)
+            need_acc_h(E);
+        declare_callees(E, t, &wrote);
+        if (wrote || fn)
+            out_sync_at(o, p->src, region(t)->b);
     }
-    copy_to(&E, (unsigned)p->src->len);
+    if (is_def) {
+        lower_async_fn(p, fn, o);
+        if (!entry_at_end(fn))
+            E->declared[fn_index(p, fn)] = true;
+        E->pos = region(t)->e;
+        out_sync_at(o, p->src, region(t)->e);
+    } else if (fn && fn->defined_here && entry_at_end(fn)) {
+        /* its entry is declared where something uses it: declare the step */
+        out_printf(o, "static int %s__step(acc_frame *acc_base)", fn->name);
+        E->pos = region(t)->e;
+    } else if (fn) {
+        emit_entry_prototype(fn, o, true);
+        /* defined below: its step function is called directly (lower.c) */
+        if (fn->defined_here)
+            out_printf(o, "; static int %s__step(acc_frame *acc_base)", fn->name);
+        E->declared[fn_index(p, fn)] = true;
+        E->pos = region(t)->e;
+    } else if (needs_render(t)) {
+        copy_to(E, region(t)->b);
+        need_acc_h(E);
+        out_sync_at(o, p->src, region(t)->b);
+        char *text = render_plain(p, t);
+        out_str(o, text);
+        free(text);
+        E->pos = region(t)->e;
+    }
+}
+
+char *emit_end(Emit *E)
+{
+    Out *o = &E->o;
+    copy_to(E, (unsigned)E->p->src->len);
     if (!at_line_start(o))
         out_str(o, "\n");
-    free(E.declared);
-    return o->buf.s;
+    /* the static entries that something used (declared above) */
+    bool first = true;
+    for (int i = 0; i < E->p->nfns; i++) {
+        AsyncFn *fn = E->p->fns[i];
+        if (fn->defined_here && fn->lowered && entry_at_end(fn) && E->declared[i]) {
+            if (first)
+                out_generated(o);
+            first = false;
+            emit_entry(fn, o);
+        }
+    }
+    char *text = o->buf.s;
+    free(E->declared);
+    free(E);
+    return text;
 }

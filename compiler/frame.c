@@ -83,8 +83,9 @@ static bool takes_address(Source *src, Node *ref)
             n = p;
             continue;
         }
-        if (p->kind == CXCursor_UnaryOperator && p->in_main && n->in_main && p->b < n->b) {
-            char *g = gap_text(src, p->b, n->b);
+        const Region *rp = p->kind == CXCursor_UnaryOperator ? region(p) : NULL;
+        if (rp && rp->in_main && region(n)->in_main && rp->b < region(n)->b) {
+            char *g = gap_text(src, rp->b, region(n)->b);
             bool amp = strcmp(g, "&") == 0;
             free(g);
             if (amp)
@@ -104,12 +105,12 @@ static bool live_across(Local *l, Node **awaits, int nawaits)
         return true;
     for (int a = 0; a < nawaits; a++) {
         Node *A = awaits[a];
-        if (!is_within(A, scope) || A->b < decl->b || is_within(A, decl))
+        if (!is_within(A, scope) || region(A)->b < region(decl)->b || is_within(A, decl))
             continue;
         Node *F = full_expr(A);
         for (int r = 0; r < l->nrefs; r++) {
             Node *R = l->refs[r];
-            if (R->b >= F->e)
+            if (region(R)->b >= region(F)->e)
                 return true;
             if (is_within(R, F) && !is_within(R, A->kids[0]))
                 return true;
@@ -170,7 +171,7 @@ void place_locals(Source *src, AsyncFn *fn)
             continue;
         }
         for (int r = 0; r < l->nrefs; r++) {
-            Node *R = l->refs[r];
+            const Region *R = region(l->refs[r]);
             if (!R->in_main || !text_is(src, R->b, R->e, l->name))
                 error_at(R->b, "acc cannot translate a macro whose definition uses '%s', a local of "
                                "async function '%s' that lives across an await; pass it to the macro "

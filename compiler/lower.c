@@ -85,13 +85,13 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
     if (nhoisted)
         rename_edits(L, n, E);
     if (n->override) {
-        add_edit(E, n->b, n->e, xstrdup(n->override));
+        add_edit(E, region(n)->b, region(n)->e, xstrdup(n->override));
         return;
     }
     if (n->role == ROLE_LOCAL_REF) {
         Buf b = {0};
         buf_printf(&b, "acc_self->%s", n->local->member);
-        add_edit(E, n->b, n->e, b.s);
+        add_edit(E, region(n)->b, region(n)->e, b.s);
         return;
     }
     if (n->literal) {
@@ -99,22 +99,22 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         Edits inner = {0};
         for (int i = 0; i < n->nkids; i++)
             collect_edits(L, n->kids[i], &inner);
-        char *lit = apply_edits(L, &inner, n->b, n->e);
+        char *lit = apply_edits(L, &inner, region(n)->b, region(n)->e);
         CXType t = clang_getCursorType(n->cur);
         char *ptr = declare(t, "(*)"), *ty = declare(t, "");
         Buf b = {0};
         buf_printf(&b, "(*(%s)memcpy(&acc_self->acc_cl%d, &%s, sizeof(%s)))", ptr ? ptr : "void *",
                    n->literal, lit, ty ? ty : "int");
         free(lit), free(ptr), free(ty);
-        add_edit(E, n->b, n->e, b.s);
+        add_edit(E, region(n)->b, region(n)->e, b.s);
         return;
     }
     if (n->role == ROLE_FN_REF) {
-        add_edit(E, n->b, n->e, fn_ref_text(L, n));
+        add_edit(E, region(n)->b, region(n)->e, fn_ref_text(L, n));
         return;
     }
     if (n->role == ROLE_FORM && (n->form == FORM_RUN || n->form == FORM_SPAWN)) {
-        add_edit(E, n->b, n->e, run_form_text(L, n, NULL));
+        add_edit(E, region(n)->b, region(n)->e, run_form_text(L, n, NULL));
         return;
     }
     for (int i = 0; i < n->nkids; i++)
@@ -182,7 +182,7 @@ static char *render(Lower *L, Node *n)
 {
     if (n->override)
         return xstrdup(n->override);
-    return render_range(L, n, n->b, n->e);
+    return render_range(L, n, region(n)->b, region(n)->e);
 }
 
 static Node *strip(Node *n)
@@ -205,18 +205,18 @@ static bool gap_is(Lower *L, unsigned b, unsigned e, const char *op)
  * in the same argument. */
 static unsigned seen_e(Node *parent, Node *kid)
 {
-    return parent->from_arg ? kid->e : kid->oe;
+    return region(parent)->from_arg ? region(kid)->e : region(kid)->oe;
 }
 
 static unsigned seen_b(Node *parent, Node *kid)
 {
-    return parent->from_arg ? kid->b : kid->ob;
+    return region(parent)->from_arg ? region(kid)->b : region(kid)->ob;
 }
 
 static bool binop_is(Lower *L, Node *n, const char *op)
 {
-    if (n->kind != CXCursor_BinaryOperator || n->nkids != 2 || !n->kids[0]->in_main ||
-        !n->kids[1]->in_main)
+    if (n->kind != CXCursor_BinaryOperator || n->nkids != 2 || !region(n->kids[0])->in_main ||
+        !region(n->kids[1])->in_main)
         return false;
     unsigned e0 = seen_e(n, n->kids[0]), b1 = seen_b(n, n->kids[1]);
     return e0 <= b1 && gap_is(L, e0, b1, op);
@@ -263,62 +263,22 @@ static int new_temp(AsyncFn *fn, CXType t)
     return add_temp(fn, t, NULL);
 }
 
-static bool over_aligned(AsyncFn *fn, Source *src);
-
-/* Can an await in `caller` of `callee` build the callee's frame inside the
- * caller's? It can when the frame's type is complete there: a function
- * defined above in this file (so never the function itself: no infinite
+/* Can an await of `callee` build the callee's frame inside the awaiting
+ * frame? It can when the frame's type is complete there: a function of
+ * this file lowered above (so never the function itself: no infinite
  * frame), or a runtime leaf that acc.h gives a slot type. Over-aligned
  * frames keep their own aligned allocation. */
-static bool frame_in_place(Source *src, AsyncFn *caller, AsyncFn *callee)
+bool frame_in_place(AsyncFn *callee)
 {
     if (callee == NULL)
         return false;
-    if (callee->runtime_leaf)
-        return true;
-    return callee->defined_here && callee->body && caller->body && callee->body->b < caller->body->b &&
-           !over_aligned(callee, src);
+    return callee->runtime_leaf || (callee->defined_here && callee->lowered && !callee->over_aligned);
 }
 
-/* Every use of f's entry f__coro, except the awaits that build the frame
- * in place, marks f as needing one. */
-static void mark_entry_uses(Program *p, AsyncFn *caller, Node *n)
+Node *in_place_call(Node *await)
 {
-    if (n->role == ROLE_AWAIT && caller) {
-        Node *op = strip(n->kids[0]);
-        if (op && op->role == ROLE_CORO_CALL && frame_in_place(p->src, caller, op->callee)) {
-            op->callee->awaited_in_place = true;
-            for (int i = 0; i < op->nkids; i++)
-                mark_entry_uses(p, caller, op->kids[i]);
-            return;
-        }
-    }
-    if (n->role == ROLE_CORO_CALL && n->callee)
-        n->callee->needs_entry = true;
-    else if (n->role == ROLE_FN_REF) {
-        AsyncFn *fn = find_async_fn(p, clang_getCursorReferenced(n->cur));
-        if (fn)
-            fn->needs_entry = true;
-    }
-    for (int i = 0; i < n->nkids; i++)
-        mark_entry_uses(p, caller, n->kids[i]);
-    for (int i = 0; i < n->nform_args; i++)
-        mark_entry_uses(p, caller, n->form_args[i]);
-}
-
-/* A static async function used only by awaits that build its frame in
- * place gets no entry: C would warn that it is unused. (One not used at
- * all keeps it, and C warns as it would about the function.) */
-void decide_entries(Program *p)
-{
-    for (int i = 0; i < p->ntops; i++) {
-        Node *t = p->tops[i];
-        mark_entry_uses(p, t->kind == CXCursor_FunctionDecl ? find_async_fn(p, t->cur) : NULL, t);
-    }
-    for (int i = 0; i < p->nfns; i++) {
-        AsyncFn *fn = p->fns[i];
-        fn->needs_entry |= !fn->is_static || fn->is_main || !fn->awaited_in_place;
-    }
+    Node *op = await->role == ROLE_AWAIT && await->nkids ? strip(await->kids[0]) : NULL;
+    return op && op->role == ROLE_CORO_CALL && frame_in_place(op->callee) ? op : NULL;
 }
 
 /* A temporary to hold the frame of an await of `callee` (frame_in_place),
@@ -372,19 +332,18 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
      * __LINE__ in them keeps its line), their awaits hoisted in order. */
     if (call->nkids > 1) {
         Node *first_arg = call->kids[1], *last_arg = call->kids[call->nkids - 1];
-        unsigned ab = call->from_arg ? first_arg->b : first_arg->ob;
+        unsigned ab = seen_b(call, first_arg);
         /* from just after the `(`, to keep a line break before the first argument */
-        unsigned callee_e = call->from_arg ? call->kids[0]->e : call->kids[0]->oe;
+        unsigned callee_e = seen_e(call, call->kids[0]);
         unsigned paren = callee_e;
         while (paren < ab && L->src->text[paren] != '(')
             paren++;
-        if (paren < ab && call->kids[0]->in_main)
+        if (paren < ab && region(call->kids[0])->in_main)
             ab = paren + 1;
-        unsigned ae = call->from_arg ? last_arg->e : last_arg->oe;
+        unsigned ae = seen_e(call, last_arg);
         bool in_order = ab <= ae;
         for (int i = 2; i < call->nkids && in_order; i++)
-            in_order = (call->from_arg ? call->kids[i - 1]->e : call->kids[i - 1]->oe) <=
-                       (call->from_arg ? call->kids[i]->b : call->kids[i]->ob);
+            in_order = seen_e(call, call->kids[i - 1]) <= seen_b(call, call->kids[i]);
         if (in_order) {
             for (int i = 1; i < call->nkids; i++)
                 if (pre && is_awaited(call->kids[i]))
@@ -424,7 +383,7 @@ static char *form_arg_text(Lower *L, Node *arg, Buf *pre)
     char *dest = NULL;
     if (s->role != ROLE_CORO_CALL && s->kind == CXCursor_BinaryOperator && s->nkids == 2) {
         if (s->kids[0]->has_await)
-            error_at(s->kids[0]->b, "acc cannot translate an await in the result lvalue of a coroutine call");
+            error_at(region(s->kids[0])->b, "acc cannot translate an await in the result lvalue of a coroutine call");
         char *lv = render(L, s->kids[0]);
         Buf d = {0};
         buf_printf(&d, "&(%s)", lv);
@@ -500,7 +459,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     char *coro;
     bool in_place = false;
     if (op->role == ROLE_CORO_CALL) {
-        in_place = frame_in_place(L->src, fn, op->callee);
+        in_place = frame_in_place(op->callee);
         char *frame = in_place ? in_place_frame(fn, op->callee) : NULL;
         coro = coro_text(L, op, dest, pre, frame);
         free(frame);
@@ -564,7 +523,7 @@ static bool visible_binop(Lower *L, Node *n)
     static const char *ops[] = {"*", "/", "%", "+", "-", "<<", ">>", "<", ">", "<=", ">=",
                                 "==", "!=", "&", "^", "|", "=", "*=", "/=", "%=", "+=",
                                 "-=", "<<=", ">>=", "&=", "^=", "|="};
-    if (n->nkids != 2 || !n->kids[0]->in_main || !n->kids[1]->in_main)
+    if (n->nkids != 2 || !region(n->kids[0])->in_main || !region(n->kids[1])->in_main)
         return false;
     unsigned e0 = seen_e(n, n->kids[0]), b1 = seen_b(n, n->kids[1]);
     if (e0 > b1)
@@ -596,7 +555,7 @@ static Node *unparen(Node *n)
         Node *s = n;
         while (s->kind == CXCursor_UnexposedExpr && s->nkids == 1)
             s = s->kids[0];
-        if (s->kind != CXCursor_ParenExpr || s->nkids != 1 || !s->in_main || s->from_arg)
+        if (s->kind != CXCursor_ParenExpr || s->nkids != 1 || !region(s)->in_main || region(s)->from_arg)
             return n;
         n = s->kids[0];
     }
@@ -662,7 +621,7 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
     }
     if ((n->kind == CXCursor_BinaryOperator || n->kind == CXCursor_CompoundAssignOperator) &&
         n->nkids == 2 && is_awaited(n->kids[1]) && !visible_binop(L, n)) {
-        char *macro = macro_name_at(L->src, n->b);
+        char *macro = macro_name_at(L->src, region(n)->b);
         Node *aw = n->kids[1];
         while (aw->role != ROLE_AWAIT) {
             int i = 0;
@@ -672,7 +631,7 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
                 break;
             aw = aw->kids[i];
         }
-        error_at(aw->b, "acc cannot translate an await in an argument of macro '%s' next to "
+        error_at(region(aw)->b, "acc cannot translate an await in an argument of macro '%s' next to "
                                 "an operator of its definition: acc cannot see whether that operator "
                                 "(&&, ||, ?: or ,) decides if the await runs",
                  macro);
@@ -681,7 +640,7 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
     }
     if (n->kind == CXCursor_ConditionalOperator && (is_awaited(n->kids[1]) ||
                                                     (n->nkids > 2 && is_awaited(n->kids[2])))) {
-        error_at(n->b, "acc cannot translate an await in a branch of this conditional expression");
+        error_at(region(n)->b, "acc cannot translate an await in a branch of this conditional expression");
         return render(L, n);
     }
     /* Any other expression: its operands are unsequenced or sequenced left
@@ -734,14 +693,14 @@ static void put_pre(Lower *L, Node *at, const char *pre)
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
         if (n == strlen(RESYNC) && strncmp(p, RESYNC, n) == 0) {
-            sync_to(L, at->b);
+            sync_to(L, region(at)->b);
         } else if (*p == CONTINUED[0]) {
             out_text(L->o, p + 1, n - 1);
         } else {
             /* a line with the user's tokens maps to the statement's line,
              * so that __LINE__ and messages are right */
             if (has_user_text(p, n))
-                sync_to(L, at->b);
+                sync_to(L, region(at)->b);
             out_text(L->o, p, n);
         }
         p += n;
@@ -766,10 +725,10 @@ static bool is_plain_value(const char *text)
  * maps back to its own line again after the awaits before it. */
 static void put_with_pre(Lower *L, Node *at, Buf *pre, const char *text)
 {
-    sync_to(L, at->b);
+    sync_to(L, region(at)->b);
     if (pre->s) {
         put_pre(L, at, pre->s);
-        sync_to(L, at->b);
+        sync_to(L, region(at)->b);
     }
     if (text && pre->s && is_plain_value(text))
         return; /* `await f(), await g();`: nothing left to evaluate */
@@ -783,7 +742,7 @@ static void lower_return(Lower *L, Node *n)
 {
     AsyncFn *fn = L->fn;
     Buf pre = {0};
-    sync_to(L, n->b);
+    sync_to(L, region(n)->b);
     put(L, "{\n");
     if (n->nkids == 1) {
         Node *v = n->kids[0];
@@ -821,7 +780,7 @@ static void lower_var(Lower *L, Node *var)
         if (clang_equalCursors(var->kids[i]->cur, init_c))
             init = var->kids[i];
     if (!init) {
-        error_at(var->b, "acc cannot find the initializer of '%s'", l->name);
+        error_at(region(var)->b, "acc cannot find the initializer of '%s'", l->name);
         return;
     }
     Buf pre = {0};
@@ -926,7 +885,7 @@ static void lower_decl(Lower *L, Node *n)
     }
     if (!special && !n->has_await) {
         /* static, extern, typedef, tag and plain local declarations stay as written */
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         char *t = render(L, n);
         put(L, t);
         put(L, "\n");
@@ -940,7 +899,7 @@ static void lower_decl(Lower *L, Node *n)
         else if (k->kind == CXCursor_VarDecl)
             lower_kept_var(L, k);
         else if (!k->hoisted) {
-            sync_to(L, k->b);
+            sync_to(L, region(k)->b);
             char *t = render(L, k);
             put(L, t);
             put(L, ";\n");
@@ -952,8 +911,9 @@ static void lower_decl(Lower *L, Node *n)
 static bool starts_with_word(Lower *L, Node *n, const char *w)
 {
     size_t k = strlen(w);
-    const char *t = L->src->text + n->b;
-    return n->in_main && !n->from_arg && n->e - n->b >= k && strncmp(t, w, k) == 0 &&
+    const Region *r = region(n);
+    const char *t = L->src->text + r->b;
+    return r->in_main && !r->from_arg && r->e - r->b >= k && strncmp(t, w, k) == 0 &&
            !(t[k] == '_' || (t[k] >= 'a' && t[k] <= 'z') || (t[k] >= 'A' && t[k] <= 'Z') ||
              (t[k] >= '0' && t[k] <= '9'));
 }
@@ -973,13 +933,13 @@ static bool contains_kind(Node *n, enum CXCursorKind k)
 static void lower_macro_stmt(Lower *L, Node *n)
 {
     if (contains_kind(n, CXCursor_ReturnStmt))
-        error_at(n->b, "acc cannot translate a return statement that comes from a macro "
+        error_at(region(n)->b, "acc cannot translate a return statement that comes from a macro "
                        "inside an async function");
     if (L->nloops && L->loops[L->nloops - 1].continue_label && contains_kind(n, CXCursor_ContinueStmt))
-        error_at(n->b, "acc cannot translate a continue statement that comes from a macro here");
+        error_at(region(n)->b, "acc cannot translate a continue statement that comes from a macro here");
     for (int i = 0; i < n->nkids; i++)
         if (n->kids[i]->kind == CXCursor_DeclStmt && decl_has_frame_local(n->kids[i]))
-            error_at(n->b, "acc cannot translate a declaration that comes from a macro inside an "
+            error_at(region(n)->b, "acc cannot translate a declaration that comes from a macro inside an "
                            "async function");
     Buf pre = {0};
     char *t = lower_expr(L, n, &pre);
@@ -1025,25 +985,25 @@ static void for_parts(Lower *L, Node *n, Node **init, Node **cond, Node **inc, N
 {
     *init = *cond = *inc = *body = NULL;
     const char *t = L->src->text;
-    unsigned i = n->b + 3, semi[2] = {0, 0};
+    unsigned i = region(n)->b + 3, e = region(n)->e, semi[2] = {0, 0};
     int depth = 0, found = 0;
-    while (i < n->e && t[i] != '(')
+    while (i < e && t[i] != '(')
         i++;
-    for (i++; i < n->e && found < 2; i++) {
+    for (i++; i < e && found < 2; i++) {
         char c = t[i];
         if (c == '(' || c == '[' || c == '{')
             depth++;
         else if (c == ')' || c == ']' || c == '}')
             depth--;
         else if (c == '"' || c == '\'') {
-            for (i++; i < n->e && t[i] != c; i++)
+            for (i++; i < e && t[i] != c; i++)
                 if (t[i] == '\\')
                     i++;
         } else if (c == '/' && t[i + 1] == '*') {
             const char *end = strstr(t + i + 2, "*/");
-            i = end ? (unsigned)(end - t) + 1 : n->e;
+            i = end ? (unsigned)(end - t) + 1 : e;
         } else if (c == '/' && t[i + 1] == '/') {
-            while (i < n->e && t[i] != '\n')
+            while (i < e && t[i] != '\n')
                 i++;
         } else if (c == ';' && depth == 0)
             semi[found++] = i;
@@ -1052,9 +1012,9 @@ static void for_parts(Lower *L, Node *n, Node **init, Node **cond, Node **inc, N
         Node *c = n->kids[k];
         if (k == n->nkids - 1)
             *body = c;
-        else if (c->b < semi[0])
+        else if (region(c)->b < semi[0])
             *init = c;
-        else if (c->b < semi[1])
+        else if (region(c)->b < semi[1])
             *cond = c;
         else
             *inc = c;
@@ -1077,7 +1037,7 @@ static void lower_body(Lower *L, Node *body)
 static void lower_while(Lower *L, Node *n)
 {
     Node *cond = n->nkids == 2 ? n->kids[0] : NULL, *body = n->kids[n->nkids - 1];
-    sync_to(L, n->b);
+    sync_to(L, region(n)->b);
     if (!cond || !is_awaited(cond)) {
         char *c = cond ? render(L, cond) : xstrdup("1");
         Buf b = {0};
@@ -1107,14 +1067,14 @@ static void lower_while(Lower *L, Node *n)
 static void lower_do(Lower *L, Node *n)
 {
     Node *body = n->kids[0], *cond = n->kids[1];
-    sync_to(L, n->b);
+    sync_to(L, region(n)->b);
     if (!is_awaited(cond)) {
         put(L, "do\n");
         push_loop(L, NULL);
         lower_body(L, body);
         pop_loop(L);
         char *c = render(L, cond);
-        sync_to(L, cond->b);
+        sync_to(L, region(cond)->b);
         Buf b = {0};
         buf_printf(&b, "while (%s);\n", c);
         put(L, b.s);
@@ -1141,7 +1101,7 @@ static void lower_for(Lower *L, Node *n)
 {
     Node *init, *cond, *inc, *body;
     for_parts(L, n, &init, &cond, &inc, &body);
-    sync_to(L, n->b);
+    sync_to(L, region(n)->b);
     put(L, "{\n");
     if (init) {
         if (init->kind == CXCursor_DeclStmt)
@@ -1153,7 +1113,7 @@ static void lower_for(Lower *L, Node *n)
             free(t), free(pre.s);
         }
     }
-    sync_to(L, n->b);
+    sync_to(L, region(n)->b);
     bool split = (cond && is_awaited(cond)) || (inc && is_awaited(inc));
     if (!split) {
         char *c = cond ? render(L, cond) : xstrdup("");
@@ -1204,7 +1164,7 @@ static void lower_if(Lower *L, Node *n)
     put(L, b.s);
     lower_body(L, n->kids[1]);
     if (n->nkids > 2) {
-        sync_to(L, n->kids[2]->b);
+        sync_to(L, region(n->kids[2])->b);
         put(L, "else\n");
         lower_body(L, n->kids[2]);
     }
@@ -1262,18 +1222,19 @@ static void lower_stmt(Lower *L, Node *n)
     L->fn->cur_stmt++;
     switch (n->kind) {
     case CXCursor_CompoundStmt: {
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         put(L, "{\n");
-        unsigned pos = n->b + 1;
+        unsigned pos = region(n)->b + 1;
         for (int i = 0; i < n->nkids; i++) {
-            if (n->kids[i]->in_main && !n->kids[i]->from_arg && n->kids[i]->b >= pos) {
-                put_comments(L, pos, n->kids[i]->b, line_of(L->src, n->kids[i]->b));
-                pos = n->kids[i]->e;
+            const Region *k = region(n->kids[i]);
+            if (k->in_main && !k->from_arg && k->b >= pos) {
+                put_comments(L, pos, k->b, line_of(L->src, k->b));
+                pos = k->e;
             }
             lower_stmt(L, n->kids[i]);
         }
-        if (n->e > pos)
-            put_comments(L, pos, n->e - 1, 0);
+        if (region(n)->e > pos)
+            put_comments(L, pos, region(n)->e - 1, 0);
         put(L, "}\n");
         return;
     }
@@ -1313,7 +1274,7 @@ static void lower_stmt(Lower *L, Node *n)
     case CXCursor_CaseStmt: {
         if (!starts_with_word(L, n, "case"))
             break;
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         char *v = render(L, n->kids[0]);
         Buf b = {0};
         if (n->nkids == 3) {
@@ -1332,13 +1293,13 @@ static void lower_stmt(Lower *L, Node *n)
     case CXCursor_DefaultStmt:
         if (!starts_with_word(L, n, "default"))
             break;
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         put(L, "default:\n");
         lower_stmt(L, n->kids[n->nkids - 1]);
         return;
     case CXCursor_LabelStmt: {
         char *name = cx_str(clang_getCursorSpelling(n->cur));
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         put(L, name);
         put(L, ":;\n");
         free(name);
@@ -1348,24 +1309,24 @@ static void lower_stmt(Lower *L, Node *n)
     case CXCursor_ContinueStmt:
         if (L->nloops && L->loops[L->nloops - 1].continue_label) {
             L->loops[L->nloops - 1].used = true;
-            sync_to(L, n->b);
+            sync_to(L, region(n)->b);
             Buf b = {0};
             buf_printf(&b, "goto %s;\n", L->loops[L->nloops - 1].continue_label);
             put(L, b.s);
             free(b.s);
             return;
         }
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         put(L, "continue;\n");
         return;
     case CXCursor_BreakStmt:
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         put(L, "break;\n");
         return;
     case CXCursor_NullStmt:
         return;
     case CXCursor_GotoStmt: {
-        sync_to(L, n->b);
+        sync_to(L, region(n)->b);
         char *t = render(L, n);
         put(L, t);
         put(L, ";\n");
@@ -1478,10 +1439,11 @@ static void rename_edits(Lower *L, Node *n, Edits *E)
     Source *src = L->src;
     if (n->kind == CXCursor_TypeRef || n->kind == CXCursor_DeclRefExpr) {
         Hoisted *h = find_hoisted(clang_getCursorReferenced(n->cur));
-        if (h && *h->old && n->in_main) {
+        if (h && *h->old && region(n)->in_main) {
             /* the name is the last token of a TypeRef (`struct node`) */
             size_t len = strlen(h->old);
-            for (unsigned at = n->e; at >= n->b + len; at--)
+            const Region *r = region(n);
+            for (unsigned at = r->e; at >= r->b + len; at--)
                 if (text_is(src, at - (unsigned)len, at, h->old)) {
                     add_edit(E, at - (unsigned)len, at, xstrdup(h->name));
                     break;
@@ -1516,6 +1478,12 @@ static bool anonymous_name(const char *name)
     return !*name || strstr(name, "(unnamed") || strstr(name, "(anonymous");
 }
 
+/* Does outer's text hold inner's? */
+static bool encloses(Node *outer, Node *inner)
+{
+    return region(outer)->b <= region(inner)->b && region(inner)->e <= region(outer)->e;
+}
+
 static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
 {
     /* names first: a typedef's name also names the anonymous struct it defines */
@@ -1536,8 +1504,7 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
         } else if (is_tag_decl(k->kind) && !find_hoisted(k->cur)) {
             bool in_typedef = false;
             for (int j = 0; j < ds->nkids; j++)
-                if (ds->kids[j]->kind == CXCursor_TypedefDecl && ds->kids[j]->b <= k->b &&
-                    k->e <= ds->kids[j]->e)
+                if (ds->kids[j]->kind == CXCursor_TypedefDecl && encloses(ds->kids[j], k))
                     in_typedef = true;
             if (!anonymous_name(old))
                 register_hoisted(k->cur, old, file_scope_name(L->fn, old));
@@ -1558,8 +1525,7 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
         k->hoisted = true;
         bool in_typedef = false;
         for (int j = 0; j < ds->nkids; j++)
-            if (ds->kids[j]->kind == CXCursor_TypedefDecl && ds->kids[j]->b <= k->b &&
-                k->e <= ds->kids[j]->e && ds->kids[j] != k)
+            if (ds->kids[j]->kind == CXCursor_TypedefDecl && encloses(ds->kids[j], k) && ds->kids[j] != k)
                 in_typedef = true;
         if (in_typedef)
             continue; /* written with its typedef */
@@ -1671,11 +1637,16 @@ static void emit_init(AsyncFn *fn, Out *o)
     out_str(o, "    return &acc_self->acc_hdr;\n}\n");
 }
 
+bool entry_at_end(AsyncFn *fn)
+{
+    return fn->is_static && !fn->is_main;
+}
+
 /* f__coro: allocate a frame and fill it. */
-static void emit_entry(AsyncFn *fn, Source *src, Out *o)
+void emit_entry(AsyncFn *fn, Out *o)
 {
     emit_entry_prototype(fn, o, true);
-    if (over_aligned(fn, src))
+    if (fn->over_aligned)
         out_printf(o, "\n{\n    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc_aligned(\n"
                       "        sizeof *acc_self, _Alignof(struct %s__frame));\n",
                    fn->name, fn->name, fn->name);
@@ -1742,9 +1713,9 @@ static char *alignment_of(Source *src, Local *l)
 {
     Node *d = l->decl_node;
     for (int i = 0; d && i < d->nkids; i++) {
-        Node *a = d->kids[i];
-        if (a->kind != CXCursor_AlignedAttr || !a->in_main)
+        if (d->kids[i]->kind != CXCursor_AlignedAttr || !region(d->kids[i])->in_main)
             continue;
+        const Region *a = region(d->kids[i]);
         unsigned e = a->b;
         while (e < src->len && src->text[e] != '(')
             e++;
@@ -1892,7 +1863,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 
     /* 2. the frame */
     if (types.s) {
-        out_sync_at(o, p->src, fn->body->b);
+        out_sync_at(o, p->src, region(fn->body)->b);
         out_str(o, types.s);
         free(types.s);
     }
@@ -1919,9 +1890,10 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 
     /* 3. f__init fills a frame, wherever it is (awaits below build it in
      * their own frame); the entry allocates one. Neither runs it. */
+    fn->over_aligned = over_aligned(fn, p->src);
     emit_init(fn, o);
-    if (fn->needs_entry)
-        emit_entry(fn, p->src, o);
+    if (!entry_at_end(fn))
+        emit_entry(fn, o);
 
     /* 4. the step function */
     out_printf(o, "static int %s__step(acc_frame *acc_base)\n{\n", fn->name);
@@ -1939,6 +1911,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     free(body.buf.s);
     out_generated(o);
     out_str(o, "    return acc__return(&acc_self->acc_hdr);\n}\n");
+    fn->lowered = true;
 
     if (fn->is_main) {
         out_str(o, "int main(");

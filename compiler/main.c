@@ -6,8 +6,9 @@
  *     acc cc [COMPILER] ARGS...             a cc that takes .acc files (cc.c)
  *
  * The driver is the list of passes: parse, analyze, emit (which lowers),
- * then an atomic write. Exit status: 0 done, 1 errors in the input, 2 usage
- * or I/O errors.
+ * then an atomic write. Analysis and emission go one top-level declaration
+ * at a time, so that only one tree is alive. Exit status: 0 done, 1 errors
+ * in the input, 2 usage or I/O errors.
  */
 #include "compiler.h"
 
@@ -277,6 +278,19 @@ static int write_depfile(Source *src, const Options *o, const char *out)
     return r;
 }
 
+/* Each declaration is lowered right after its analysis, while its tree
+ * is at hand; a file with an analysis error anywhere is not lowered (what
+ * was lowered before the error is dropped, diagnostics included). */
+static void lower_top(Program *p, Node *top, void *data)
+{
+    (void)p;
+    if (analysis_error_count())
+        return;
+    diag_set_lowering(true);
+    emit_top(data, top);
+    diag_set_lowering(false);
+}
+
 /* Translate; returns the exit status (0, 1 or 2). */
 static int translate_file(const Options *o, const char *out)
 {
@@ -295,10 +309,12 @@ static int translate_file(const Options *o, const char *out)
         args[n++] = inc;
     }
     Source *src = parse_file(o->input, o->input, n, args);
-    Program *p = analyze(src);
-    if (error_count())
+    Program *p = analyze_begin(src);
+    Emit *E = emit_begin(p, !o->no_line, strcmp(out, "-") == 0 ? "<stdout>" : out);
+    analyze_tops(p, lower_top, E);
+    if (analysis_error_count())
         return 1;
-    char *text = emit_program(p, !o->no_line, strcmp(out, "-") == 0 ? "<stdout>" : out);
+    char *text = emit_end(E);
     if (error_count())
         return 1;
     if (o->syntax_only)

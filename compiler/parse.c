@@ -46,6 +46,42 @@ static void index_lines(Source *src)
     }
 }
 
+/* Could the text hold a #line directive or a GNU line marker (`# 12`)?
+ * Any '#' (or %: or ??=) followed, past blanks, comments and line
+ * splices, by `line` or a digit counts, even inside a comment or a string.
+ * A lone CR ends a line for clang but not for line_of. */
+static bool may_renumber_lines(Source *src)
+{
+    const char *t = src->text, *end = t + src->len;
+    for (const char *p = t; p < end; p++) {
+        if (*p == '\r' && (p + 1 == end || p[1] != '\n'))
+            return true;
+        const char *q;
+        if (*p == '#')
+            q = p + 1;
+        else if (*p == '%' && p + 1 < end && p[1] == ':')
+            q = p + 2;
+        else if (*p == '?' && end - p >= 3 && p[1] == '?' && p[2] == '=')
+            q = p + 3;
+        else
+            continue;
+        for (;;) {
+            if (q < end && (*q == ' ' || *q == '\t'))
+                q++;
+            else if (q + 1 < end && *q == '\\' && (q[1] == '\n' || q[1] == '\r'))
+                return true; /* a spliced directive: do not guess */
+            else if (q + 1 < end && *q == '/' && q[1] == '*') {
+                const char *c = strstr(q + 2, "*/");
+                q = c ? c + 2 : end;
+            } else
+                break;
+        }
+        if (q < end && ((*q >= '0' && *q <= '9') || (end - q >= 4 && strncmp(q, "line", 4) == 0)))
+            return true;
+    }
+    return false;
+}
+
 unsigned line_of(Source *src, unsigned off)
 {
     size_t lo = 0, hi = src->nlines;
@@ -111,6 +147,7 @@ Source *parse_file(const char *path, const char *display, int argc, const char *
         exit(2);
     }
     index_lines(src);
+    src->lines_as_written = !may_renumber_lines(src);
     diag_init(src, display);
 
     const char **args = xcalloc((size_t)argc + 8, sizeof *args);
@@ -181,9 +218,53 @@ static void expansion_of(CXSourceLocation l, CXFile sf, unsigned so, CXFile *xf,
 /* Where a cursor's text is in the main file. Plain code and whole macro
  * invocations use their expansion range; code spelled inside a macro's
  * argument uses the argument's spelling, so it can be rewritten in place. */
+/* The end of the plain identifier that starts at off, or 0 when the text
+ * there is not one that clang would lex the same way (a `$`, a universal
+ * character name, UTF-8, a line splice or a trigraph next to it). */
+static unsigned plain_identifier_end(Source *src, unsigned off)
+{
+    const char *t = src->text;
+    if (off >= src->len || !is_ident_char(t[off]) || (t[off] >= '0' && t[off] <= '9'))
+        return 0;
+    unsigned e = off;
+    while (e < src->len && is_ident_char(t[e]))
+        e++;
+    if (e < src->len && (t[e] == '$' || t[e] == '\\' || t[e] == '?' || (unsigned char)t[e] >= 0x80))
+        return 0;
+    return e;
+}
+
+/* A name written in the main file outside any macro (most DeclRefExprs)
+ * is one identifier at the cursor's location: no need to ask clang for
+ * the extent, which relexes the token. */
+static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
+{
+    CXSourceLocation l = clang_getCursorLocation(c);
+    CXFile f, xf;
+    unsigned so, xo;
+    clang_getSpellingLocation(l, &f, NULL, NULL, &so);
+    if (!in_main(src, f))
+        return false;
+    expansion_of(l, f, so, &xf, &xo);
+    if (xo != so || !in_main(src, xf))
+        return false;
+    unsigned end = plain_identifier_end(src, so);
+    if (!end)
+        return false;
+    *b = so;
+    *e = end;
+    return true;
+}
+
 bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
                    unsigned *ob, unsigned *oe)
 {
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && plain_name_region(src, c, b, e)) {
+        *from_arg = false;
+        *ob = *b;
+        *oe = *e;
+        return true;
+    }
     CXSourceRange r = clang_getCursorExtent(c);
     CXSourceLocation s = clang_getRangeStart(r), t = clang_getRangeEnd(r);
     CXFile sf, tf, xsf, xtf;
@@ -225,33 +306,137 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
     return false;
 }
 
+/* One recursive visit builds the whole subtree: a clang_visitChildren per
+ * node would set up a cursor visitor for every node of the file. The open
+ * nodes are a stack; a cursor's parent is always on it, so nodes above the
+ * parent are complete. Their children wait in `pending`, contiguous, until
+ * they are complete and move into an array of their own. */
+typedef struct OpenNode {
+    Node *node;
+    size_t first_kid; /* index of its first child in pending */
+} OpenNode;
+
 typedef struct BuildCtx {
-    Source *src;
-    Node *parent;
+    OpenNode *open;
+    size_t nopen, open_cap;
+    Node **pending;
+    size_t npending, pending_cap;
 } BuildCtx;
 
-static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClientData data)
+/* The source the trees mirror: there is one per run. */
+static Source *tree_src;
+
+/* Nodes and their kids arrays come from blocks that release_trees() empties
+ * at once: a tree lives while its declaration is analyzed and lowered, and
+ * a large file's trees together would take hundreds of megabytes. */
+typedef struct TreeBlock {
+    struct TreeBlock *prev; /* blocks are kept newest first */
+    char *next, *end;
+} TreeBlock;
+
+enum { TREE_BLOCK = 1 << 20, TREE_ALIGN = 16 };
+#define TREE_HEADER ((sizeof(TreeBlock) + TREE_ALIGN - 1) & ~(size_t)(TREE_ALIGN - 1))
+
+static TreeBlock *tree_blocks;
+
+static void *tree_alloc(size_t size)
 {
-    (void)parent;
-    BuildCtx *ctx = data;
-    Node *kid = build_tree(ctx->src, c, ctx->parent);
-    Node *p = ctx->parent;
-    p->kids = xrealloc(p->kids, (size_t)(p->nkids + 1) * sizeof *p->kids);
-    p->kids[p->nkids++] = kid;
-    return CXChildVisit_Continue;
+    size = (size + TREE_ALIGN - 1) & ~(size_t)(TREE_ALIGN - 1);
+    TreeBlock *b = tree_blocks;
+    if (!b || size > (size_t)(b->end - b->next)) {
+        size_t room = size > TREE_BLOCK ? size : TREE_BLOCK;
+        b = xrealloc(NULL, TREE_HEADER + room);
+        b->prev = tree_blocks;
+        b->next = (char *)b + TREE_HEADER;
+        b->end = b->next + room;
+        tree_blocks = b;
+    }
+    void *r = b->next;
+    b->next += size;
+    memset(r, 0, size);
+    return r;
 }
 
-Node *build_tree(Source *src, CXCursor c, Node *parent)
+/* Every tree built so far is gone; the first block stays for the next. */
+void release_trees(void)
 {
-    Node *n = xcalloc(1, sizeof *n);
+    while (tree_blocks && tree_blocks->prev) {
+        TreeBlock *prev = tree_blocks->prev;
+        free(tree_blocks);
+        tree_blocks = prev;
+    }
+    if (tree_blocks)
+        tree_blocks->next = (char *)tree_blocks + TREE_HEADER;
+}
+
+static Node *new_node(CXCursor c, Node *parent)
+{
+    Node *n = tree_alloc(sizeof *n);
     n->kind = clang_getCursorKind(c);
     n->cur = c;
     n->parent = parent;
     n->temp = -1;
-    n->in_main = cursor_region(src, c, &n->b, &n->e, &n->from_arg, &n->ob, &n->oe);
-    BuildCtx ctx = {src, n};
-    clang_visitChildren(c, build_child, &ctx);
     return n;
+}
+
+const Region *region(Node *n)
+{
+    if (!n->has_region) {
+        Region *r = &n->region;
+        r->in_main = cursor_region(tree_src, n->cur, &r->b, &r->e, &r->from_arg, &r->ob, &r->oe);
+        n->has_region = true;
+    }
+    return &n->region;
+}
+
+static void open_node(BuildCtx *ctx, Node *n)
+{
+    if (ctx->nopen == ctx->open_cap) {
+        ctx->open_cap = ctx->open_cap ? 2 * ctx->open_cap : 64;
+        ctx->open = xrealloc(ctx->open, ctx->open_cap * sizeof *ctx->open);
+    }
+    ctx->open[ctx->nopen++] = (OpenNode){n, ctx->npending};
+}
+
+static void close_node(BuildCtx *ctx)
+{
+    OpenNode *o = &ctx->open[--ctx->nopen];
+    size_t n = ctx->npending - o->first_kid;
+    if (n) {
+        o->node->kids = tree_alloc(n * sizeof *o->node->kids);
+        memcpy(o->node->kids, ctx->pending + o->first_kid, n * sizeof *o->node->kids);
+        o->node->nkids = (int)n;
+    }
+    ctx->npending = o->first_kid;
+}
+
+static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClientData data)
+{
+    BuildCtx *ctx = data;
+    while (!clang_equalCursors(ctx->open[ctx->nopen - 1].node->cur, parent))
+        close_node(ctx);
+    Node *kid = new_node(c, ctx->open[ctx->nopen - 1].node);
+    if (ctx->npending == ctx->pending_cap) {
+        ctx->pending_cap = ctx->pending_cap ? 2 * ctx->pending_cap : 256;
+        ctx->pending = xrealloc(ctx->pending, ctx->pending_cap * sizeof *ctx->pending);
+    }
+    ctx->pending[ctx->npending++] = kid;
+    open_node(ctx, kid);
+    return CXChildVisit_Recurse;
+}
+
+Node *build_tree(Source *src, CXCursor c, Node *parent)
+{
+    tree_src = src;
+    Node *root = new_node(c, parent);
+    BuildCtx ctx = {0};
+    open_node(&ctx, root);
+    clang_visitChildren(c, build_child, &ctx);
+    while (ctx.nopen)
+        close_node(&ctx);
+    free(ctx.open);
+    free(ctx.pending);
+    return root;
 }
 
 bool text_is(Source *src, unsigned b, unsigned e, const char *s)

@@ -61,14 +61,72 @@ void buf_puts(Buf *b, const char *s)
     buf_put(b, s, strlen(s));
 }
 
+/* The translator's formats are almost all made of %s, %d, %u and %%,
+ * which are formatted here: vsnprintf's setup costs more than the text. */
+static bool is_simple_format(const char *fmt)
+{
+    for (const char *p = fmt; (p = strchr(p, '%')) != NULL; p += 2)
+        if (p[1] != 's' && p[1] != 'd' && p[1] != 'u' && p[1] != '%')
+            return false;
+    return true;
+}
+
+static void put_decimal(Buf *b, bool negative, unsigned long long v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do
+        d[--i] = (char)('0' + v % 10);
+    while (v /= 10);
+    if (negative)
+        d[--i] = '-';
+    buf_put(b, d + i, sizeof d - i);
+}
+
+static void simple_vprintf(Buf *b, const char *fmt, va_list ap)
+{
+    const char *p = fmt;
+    for (const char *q; (q = strchr(p, '%')) != NULL; p = q + 2) {
+        buf_put(b, p, (size_t)(q - p));
+        switch (q[1]) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            buf_puts(b, s ? s : "(null)"); /* as glibc prints it */
+            break;
+        }
+        case 'd': {
+            int v = va_arg(ap, int);
+            put_decimal(b, v < 0, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+            break;
+        }
+        case 'u':
+            put_decimal(b, false, va_arg(ap, unsigned));
+            break;
+        default:
+            buf_put(b, "%", 1);
+        }
+    }
+    buf_puts(b, p);
+}
+
 /* Appends straight into the buffer: room is made first when the text
- * does not fit in what is left. */
+ * does not fit in what is left. Most texts are short, so a little room is
+ * made beforehand: a second vsnprintf costs as much as the first. */
 void buf_vprintf(Buf *b, const char *fmt, va_list ap)
 {
+    if (is_simple_format(fmt)) {
+        simple_vprintf(b, fmt, ap);
+        return;
+    }
+    enum { USUAL_ROOM = 128 };
+    if (b->cap < b->len + USUAL_ROOM) {
+        b->cap = (b->len + USUAL_ROOM) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
     va_list again;
     va_copy(again, ap);
-    size_t room = b->cap > b->len ? b->cap - b->len : 0;
-    int n = vsnprintf(room ? b->s + b->len : NULL, room, fmt, ap);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->s + b->len, room, fmt, ap);
     if (n >= 0 && (size_t)n >= room) {
         b->cap = (b->len + (size_t)n + 1) * 2;
         b->s = xrealloc(b->s, b->cap);
@@ -77,8 +135,6 @@ void buf_vprintf(Buf *b, const char *fmt, va_list ap)
     va_end(again);
     if (n > 0)
         b->len += (size_t)n;
-    if (!b->s)
-        buf_put(b, "", 0);
 }
 
 void buf_printf(Buf *b, const char *fmt, ...)
