@@ -167,14 +167,17 @@ void out_sync_at(Out *o, Source *src, unsigned off)
     /* Asking clang costs a thousand instructions; without line directives
      * the line is the offset's own and the file name is the main file's. */
     static const char *main_file;
+    static Source *main_src;
     unsigned line;
     if (!src->lines_as_written) {
         const char *file = presumed_location(o, src, off, &line);
         sync_file_line(o, file, line);
         return;
     }
-    if (!main_file)
+    if (main_src != src) {
         main_file = presumed_location(o, src, 0, &line);
+        main_src = src;
+    }
     sync_file_line(o, main_file, line_of(src, off));
 }
 

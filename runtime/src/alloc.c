@@ -1,8 +1,9 @@
 /*
  * alloc.c: coroutine frames.
  *
- * Every await allocates a frame and every return frees one, so this is
- * the runtime's hottest path after the step functions themselves. Frames
+ * Task roots, spawns and the awaits whose callee's frame cannot be built
+ * in the awaiting frame (docs/design.md) allocate a frame, and every such
+ * return frees one, so this is a hot path. Frames
  * are rounded up to size classes of ACC__GRAIN bytes; a freed frame goes
  * on its class's free list, and the next frame of that class is taken
  * from there without calling malloc. Frames larger than the last class
