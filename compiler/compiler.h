@@ -274,9 +274,9 @@ void out_generated(Out *o);
 
 /* Can an await of `callee` build its frame in the awaiting frame (f__init)
  * rather than allocate one (f__coro)? in_place_call: the coroutine call
- * that an await node builds in place, or NULL. */
+ * whose frame node `n` (an await, or acc_spawn) builds that way, or NULL. */
 bool frame_in_place(AsyncFn *callee);
-Node *in_place_call(Node *await);
+Node *in_place_call(Node *n);
 /* A static async function's entry f__coro goes at the end of the output,
  * and only if something uses it: its awaits may all build the frame in
  * place, and C warns about unused static functions. */

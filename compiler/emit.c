@@ -276,17 +276,15 @@ static void declare_entry(Emit *E, AsyncFn *fn, bool *wrote)
 
 /* Entry prototypes for the async functions whose entries `n` uses and
  * that this output has not declared yet (declared only in a header, or
- * static with the entry at the end). An await that builds the frame in
- * place uses none. */
-static void declare_callees(Emit *E, Node *n, bool *wrote)
+ * static with the entry at the end). A call whose frame is built without
+ * the entry (`built`: in the awaiting frame, or in a spawned task's block)
+ * uses none. */
+static void declare_callees(Emit *E, Node *n, Node *built, bool *wrote)
 {
-    Node *in_place = in_place_call(n);
-    if (in_place) {
-        for (int k = 0; k < in_place->nkids; k++)
-            declare_callees(E, in_place->kids[k], wrote);
-        return;
-    }
-    if (n->role == ROLE_CORO_CALL && n->callee)
+    Node *c = in_place_call(n);
+    if (n == built)
+        ;
+    else if (n->role == ROLE_CORO_CALL && n->callee)
         declare_entry(E, n->callee, wrote);
     else if (n->role == ROLE_FN_REF) {
         AsyncFn *fn = find_async_fn(E->p, clang_getCursorReferenced(n->cur));
@@ -294,7 +292,7 @@ static void declare_callees(Emit *E, Node *n, bool *wrote)
             declare_entry(E, fn, wrote);
     }
     for (int k = 0; k < n->nkids; k++)
-        declare_callees(E, n->kids[k], wrote);
+        declare_callees(E, n->kids[k], c ? c : built, wrote);
 }
 
 /* Does plain code need rewriting: a form, an async function named as a
@@ -347,7 +345,7 @@ void emit_top(Emit *E, Node *t)
         copy_to(E, region(t)->b);
         if (fn)
             need_acc_h(E);
-        declare_callees(E, t, &wrote);
+        declare_callees(E, t, NULL, &wrote);
         if (wrote || fn)
             out_sync_at(o, p->src, region(t)->b);
     }

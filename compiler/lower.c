@@ -275,9 +275,31 @@ bool frame_in_place(AsyncFn *callee)
     return callee->runtime_leaf || (callee->defined_here && callee->lowered && !callee->over_aligned);
 }
 
-Node *in_place_call(Node *await)
+/* The call of an `lvalue = call` argument of a form. */
+static Node *form_call(Node *arg)
 {
-    Node *op = await->role == ROLE_AWAIT && await->nkids ? strip(await->kids[0]) : NULL;
+    Node *s = strip(arg);
+    if (s->role != ROLE_CORO_CALL && s->kind == CXCursor_BinaryOperator && s->nkids == 2)
+        s = strip(s->kids[1]);
+    return s;
+}
+
+/* acc_spawn(f(x)) allocates the task and f's frame in one block when f's
+ * frame type is complete here. */
+static Node *spawned_in_block(Node *form)
+{
+    if (form->role != ROLE_FORM || form->form != FORM_SPAWN || form->nform_args != 1)
+        return NULL;
+    Node *call = form_call(form->form_args[0]);
+    AsyncFn *f = call->role == ROLE_CORO_CALL ? call->callee : NULL;
+    return f && !f->runtime_leaf && frame_in_place(f) ? call : NULL;
+}
+
+Node *in_place_call(Node *n)
+{
+    if (n->role == ROLE_FORM)
+        return spawned_in_block(n);
+    Node *op = n->role == ROLE_AWAIT && n->nkids ? strip(n->kids[0]) : NULL;
     return op && op->role == ROLE_CORO_CALL && frame_in_place(op->callee) ? op : NULL;
 }
 
@@ -376,8 +398,9 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
     return b.s;
 }
 
-/* One argument of a form: `call` or `lvalue = call`. */
-static char *form_arg_text(Lower *L, Node *arg, Buf *pre)
+/* One argument of a form: `call` or `lvalue = call`; `frame`, when given,
+ * is where f__init builds the frame. */
+static char *form_arg_text(Lower *L, Node *arg, Buf *pre, const char *frame)
 {
     Node *s = strip(arg);
     char *dest = NULL;
@@ -391,7 +414,7 @@ static char *form_arg_text(Lower *L, Node *arg, Buf *pre)
         dest = d.s;
         s = strip(s->kids[1]);
     }
-    char *r = coro_text(L, s, dest, pre, NULL);
+    char *r = coro_text(L, s, dest, pre, frame);
     free(dest);
     return r;
 }
@@ -399,14 +422,21 @@ static char *form_arg_text(Lower *L, Node *arg, Buf *pre)
 /* acc_run(f(x)) and acc_spawn(f(x)) take the coroutine's frame. */
 static char *run_form_text(Lower *L, Node *form, Buf *pre)
 {
-    Buf b = {0};
-    buf_printf(&b, "%s(", form_name(form->form));
+    Buf b = {0}, frame = {0};
+    Node *in_block = spawned_in_block(form);
+    if (in_block) {
+        const char *f = in_block->callee->name;
+        buf_printf(&frame, "acc__spawn_alloc(sizeof(struct %s__frame))", f);
+        buf_puts(&b, "acc__spawn_block("); /* the task and the frame in one block */
+    } else
+        buf_printf(&b, "%s(", form_name(form->form));
     if (form->nform_args == 1) {
-        char *a = form_arg_text(L, form->form_args[0], pre);
+        char *a = form_arg_text(L, form->form_args[0], pre, frame.s);
         buf_puts(&b, a);
         free(a);
     }
     buf_puts(&b, ")");
+    free(frame.s);
     return b.s;
 }
 
@@ -415,7 +445,7 @@ static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre)
     Buf b = {0};
     buf_printf(&b, "acc_gather__coro(%s, %d, (acc_frame *[]){", dest ? dest : "NULL", form->nform_args);
     for (int i = 0; i < form->nform_args; i++) {
-        char *a = form_arg_text(L, form->form_args[i], pre);
+        char *a = form_arg_text(L, form->form_args[i], pre, NULL);
         buf_printf(&b, "%s%s", i ? ", " : "", a);
         free(a);
     }
@@ -427,7 +457,7 @@ static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre)
 static char *wait_for_text(Lower *L, Node *form, const char *dest, Buf *pre)
 {
     Buf b = {0};
-    char *c = form->nform_args == 1 ? form_arg_text(L, form->form_args[0], pre) : xstrdup("NULL");
+    char *c = form->nform_args == 1 ? form_arg_text(L, form->form_args[0], pre, NULL) : xstrdup("NULL");
     char *s = form->form_seconds ? lower_expr(L, form->form_seconds, pre) : xstrdup("0");
     buf_printf(&b, "acc_wait_for__coro(%s, %s, %s)", dest ? dest : "NULL", c, s);
     free(c), free(s);
@@ -1627,7 +1657,7 @@ static void emit_init(AsyncFn *fn, Out *o)
         out_printf(o, ", %s", d ? d : "int");
         free(d);
     }
-    out_str(o, ")\n{\n");
+    out_str(o, ")\n{\n    if (acc_self == NULL) /* no memory: the entry returns NULL */\n        return NULL;\n");
     out_printf(o, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", fn->name);
     if (!fn->returns_void)
         out_str(o, "    acc_self->acc_out = acc_out;\n");

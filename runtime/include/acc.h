@@ -322,6 +322,12 @@ acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros);
  * turn. NULL with errno ENOMEM (coro NULL, or no memory) or EINVAL (no
  * loop runs on this thread); coro is freed then. */
 acc_task *acc_spawn(acc_frame *coro);
+/* acc_spawn(f(x)) when f's frame type is known (f defined above in the
+ * same file): acc__spawn_alloc allocates the task and the frame in one block,
+ * f__init fills the frame (NULL: no memory), acc__spawn_block spawns it:
+ *     acc__spawn_block(f__init(acc__spawn_alloc(sizeof(struct f__frame)), x)) */
+void *acc__spawn_alloc(size_t frame_size);
+acc_task *acc__spawn_block(acc_frame *root);
 acc_frame *acc_join__coro(int *acc_out, acc_task *t);
 acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
 /* acc_wait_for(c, s) is translated to this. */

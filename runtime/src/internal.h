@@ -200,8 +200,12 @@ struct acc_task {
     unsigned done : 1;      /* finished: its frames are all gone */
     unsigned detached : 1;  /* free it when done; else its owner does */
     unsigned spawned : 1;   /* made by acc_spawn: a zombie until released */
+    unsigned block_bytes;   /* what acc__task_free gives back: the task, and
+                               the root frame when it lives in the block */
 };
 
+/* The task of a root frame made by acc__spawn_alloc (acc.h), in its block. */
+acc_task *acc__task_in_block(acc_frame *root);
 /* A new task that will run `root` (not started, on no loop). */
 acc_task *acc__task_new(acc_frame *root);
 void acc__task_free(acc_task *t);

@@ -30,14 +30,10 @@
  * frames: no calloc, and a task freed is the next one made. */
 #define TASK_BYTES ((sizeof(acc_task) + ACC__FRAME_GRAIN - 1) / ACC__FRAME_GRAIN * ACC__FRAME_GRAIN)
 
-acc_task *acc__task_new(acc_frame *root)
+/* Fill a task of `bytes` bytes (its block, with the root frame when that
+ * lives in it) that will run `root`. */
+static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
 {
-    acc_task *t = (acc_task *)(void *)acc__frame_alloc(TASK_BYTES);
-
-    if (t == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
     t->head.top = root;
     t->head.stack_base = 0;
     t->head.blocked = 0;
@@ -53,6 +49,7 @@ acc_task *acc__task_new(acc_frame *root)
     t->done = 0;
     t->detached = 0;
     t->spawned = 0;
+    t->block_bytes = bytes;
     root->caller = NULL;
     root->task = t;
     acc__list_init(&t->ready_node);
@@ -60,12 +57,55 @@ acc_task *acc__task_new(acc_frame *root)
     return t;
 }
 
+acc_task *acc__task_new(acc_frame *root)
+{
+    acc_task *t = (acc_task *)(void *)acc__frame_alloc(TASK_BYTES);
+
+    if (t == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return task_init(t, (unsigned)TASK_BYTES, root);
+}
+
+/* A task and its root frame in one block: the frame starts TASK_BYTES in
+ * (16-byte aligned, like any frame) and has size 0, so that its return
+ * does not free it; the task frees the block. */
+void *acc__spawn_alloc(size_t frame_size)
+{
+    acc_frame *block;
+    acc_frame *f;
+
+    if (frame_size > (unsigned)-1 - TASK_BYTES) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    block = acc__frame_alloc(TASK_BYTES + frame_size);
+    if (block == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    f = (acc_frame *)(void *)((char *)block + TASK_BYTES);
+    f->size = block->size; /* the block's, until acc__task_in_block takes it */
+    return f;
+}
+
+acc_task *acc__task_in_block(acc_frame *root)
+{
+    acc_task *t = (acc_task *)(void *)((char *)root - TASK_BYTES);
+    unsigned bytes = root->size;
+
+    root->size = 0;
+    return task_init(t, bytes, root);
+}
+
 void acc__task_free(acc_task *t)
 {
     acc_frame *f = (acc_frame *)(void *)t;
+    unsigned bytes = t->block_bytes;
 
     acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
-    f->size = (unsigned)TASK_BYTES; /* what acc__frame_free reads */
+    f->size = bytes; /* what acc__frame_free reads */
     acc__frame_free(f);
 }
 
