@@ -158,7 +158,7 @@ void acc__wakeup_free(acc__loop *loop)
 
 void acc__waker_init(acc_waker *w, acc_task *t)
 {
-    w->loop = t->loop;
+    w->loop = acc__loop_current;
     w->task = t;
     acc__list_init(&w->ts_node);
     w->woken = 0;
@@ -220,7 +220,7 @@ static int awaitable_step(acc_frame *self)
     case 0:
         if (t->cancelled)
             return awaitable_return(f, -ECANCELED);
-        f->w.loop = t->loop;
+        f->w.loop = acc__loop_current;
         f->w.task = t;
         break;
     case 1: /* woken, or cancelled */
@@ -240,7 +240,7 @@ static int awaitable_step(acc_frame *self)
     self->state = 1;
     acc__task_suspend(t, awaitable_cancel, f);
     f->w.waiting = 1;
-    t->loop->nexternal++;
+    acc__loop_current->nexternal++;
     if (f->w.woken) /* woken during poll: poll again next turn */
         acc_wake(&f->w);
     return ACC_PENDING;

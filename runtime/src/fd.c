@@ -49,14 +49,14 @@ static void fdwait_cancel(acc_task *t, void *arg)
     acc__fdwait *w = arg;
 
     if (w->want)
-        acc__io_stop(t->loop, w->fd, w->want);
+        acc__io_stop(acc__loop_current, w->fd, w->want);
     w->want = 0;
     acc__task_wake(t);
 }
 
 int acc__fdwait_start(acc__fdwait *w, acc_task *t, int fd, int events)
 {
-    acc__loop *loop = t->loop;
+    acc__loop *loop = acc__loop_current;
     int r;
 
     if (fd < 0)
@@ -77,7 +77,7 @@ int acc__fdwait_start(acc__fdwait *w, acc_task *t, int fd, int events)
 int acc__fdwait_end(acc__fdwait *w)
 {
     if (w->want)
-        acc__io_stop(w->task->loop, w->fd, w->want);
+        acc__io_stop(acc__loop_current, w->fd, w->want);
     w->want = 0;
     if (w->task->cancelled)
         return -ECANCELED;
@@ -169,8 +169,8 @@ static int read_step(acc_frame *self)
     case 0:
         if (t->cancelled)
             RW_RETURN(f, -ECANCELED);
-        if (f->fd >= 0 && f->fd < t->loop->io_cap && t->loop->io[f->fd].rdrained &&
-            (t->loop->io[f->fd].kmask & ~t->loop->io[f->fd].mask & ACC_READABLE))
+        if (f->fd >= 0 && f->fd < acc__loop_current->io_cap && acc__loop_current->io[f->fd].rdrained &&
+            (acc__loop_current->io[f->fd].kmask & ~acc__loop_current->io[f->fd].mask & ACC_READABLE))
             goto wait; /* the last read was short: do not ask for an EAGAIN */
         break;
     default:
@@ -182,8 +182,8 @@ static int read_step(acc_frame *self)
     for (;;) {
         n = read(f->fd, f->buf, f->n);
         if (n >= 0) {
-            if (f->fd < t->loop->io_cap)
-                t->loop->io[f->fd].rdrained = n > 0 && (size_t)n < f->n;
+            if (f->fd < acc__loop_current->io_cap)
+                acc__loop_current->io[f->fd].rdrained = n > 0 && (size_t)n < f->n;
             RW_RETURN(f, n);
         }
         if (errno == EINTR)

@@ -67,7 +67,7 @@ int acc__gather_step(acc_frame *self)
 {
     gather_frame *f = (gather_frame *)self;
     acc_task *t = self->task;
-    acc__loop *loop = t->loop;
+    acc__loop *loop = acc__loop_current;
     int r;
 
     switch (self->state) {

@@ -186,7 +186,6 @@ struct acc_task {
     /* first: generated code casts frame->task to it. Before the task
      * starts, head.top is its root frame. */
     acc__task_head head;
-    acc__loop *loop;        /* set when the task is started or queued */
     acc__list ready_node;   /* in loop->ready while queued */
     acc__list task_node;    /* in loop->tasks from start to finish */
     acc__task_cb on_cancel; /* undoes the current wait; NULL: just wake */
@@ -200,6 +199,9 @@ struct acc_task {
     unsigned done : 1;      /* finished: its frames are all gone */
     unsigned detached : 1;  /* free it when done; else its owner does */
     unsigned spawned : 1;   /* made by acc_spawn: a zombie until released */
+    unsigned attached : 1;  /* on its loop's task list (the loop of this
+                               thread, acc__loop_current: tasks never
+                               move between threads) */
     unsigned block_bytes;   /* what acc__task_free gives back: the task, and
                                the root frame when it lives in the block */
 };

@@ -141,7 +141,7 @@ static int accept_step(acc_frame *self)
 {
     accept_frame *f = (accept_frame *)self;
     acc_task *t = self->task;
-    acc__loop *loop = t->loop;
+    acc__loop *loop = acc__loop_current;
     int c, r;
 
     switch (self->state) {
@@ -161,7 +161,7 @@ static int accept_step(acc_frame *self)
         c = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c >= 0) {
             set_nodelay(c);
-            acc__io_forget(t->loop, c);
+            acc__io_forget(acc__loop_current, c);
             ACC__RETURN(f, f->out, c);
         }
         switch (errno) {
@@ -295,7 +295,7 @@ static int connect_one(connect_frame *f, const struct sockaddr *sa, socklen_t le
     if (fd < 0)
         return -errno;
     f->fd = fd;
-    acc__io_forget(f->hdr.task->loop, fd);
+    acc__io_forget(acc__loop_current, fd);
     if (connect(fd, sa, len) == 0)
         return 1;
     if (errno == EINPROGRESS || errno == EINTR)
@@ -343,7 +343,7 @@ static int connect_step(acc_frame *self)
             snprintf(l->service, sizeof l->service, "%d", f->port);
             memcpy(l->host, f->host, hl + 1);
             acc__waker_init(&f->waker, t);
-            f->job = acc__job_submit(t->loop, lookup_run, l, lookup_free, &f->waker);
+            f->job = acc__job_submit(acc__loop_current, lookup_run, l, lookup_free, &f->waker);
             if (f->job == NULL) {
                 r = -errno;
                 free(l);

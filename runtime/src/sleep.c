@@ -30,7 +30,7 @@ static void sleep_cancel(acc_task *t, void *arg)
 {
     sleep_frame *f = arg;
 
-    acc__timer_stop(t->loop, &f->timer);
+    acc__timer_stop(acc__loop_current, &f->timer);
     acc__task_wake(t);
 }
 
@@ -56,7 +56,7 @@ static int sleep_step(acc_frame *self)
         ns = want >= (double)ACC__SLEEP_MAX_NS ? ACC__SLEEP_MAX_NS : (uint64_t)want;
         if ((double)ns < want)
             ns++; /* at least `seconds`: round up (without libm's ceil) */
-        r = acc__timer_start(t->loop, &f->timer, acc__now_ns() + ns);
+        r = acc__timer_start(acc__loop_current, &f->timer, acc__now_ns() + ns);
         if (r < 0)
             ACC__RETURN(f, f->out, r);
         acc__task_suspend(t, sleep_cancel, f);

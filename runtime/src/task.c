@@ -37,7 +37,6 @@ static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
     t->head.top = root;
     t->head.stack_base = 0;
     t->head.blocked = 0;
-    t->loop = NULL;
     t->on_cancel = NULL;
     t->cancel_arg = NULL;
     t->on_done = NULL;
@@ -49,6 +48,7 @@ static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
     t->done = 0;
     t->detached = 0;
     t->spawned = 0;
+    t->attached = 0;
     t->block_bytes = bytes;
     root->caller = NULL;
     root->task = t;
@@ -123,7 +123,7 @@ bool acc_cancelled(void)
 
 static void attach(acc__loop *loop, acc_task *t)
 {
-    t->loop = loop;
+    t->attached = 1;
     acc__list_push(&loop->tasks, &t->task_node);
     loop->ntasks++;
 }
@@ -131,13 +131,13 @@ static void attach(acc__loop *loop, acc_task *t)
 static void enqueue(acc_task *t)
 {
     t->queued = 1;
-    acc__list_push(&t->loop->ready, &t->ready_node);
+    acc__list_push(&acc__loop_current->ready, &t->ready_node);
 }
 
 /* The last frame returned (or the task never started): tell the owner. */
 static void finish(acc_task *t)
 {
-    acc__loop *loop = t->loop;
+    acc__loop *loop = t->attached ? acc__loop_current : NULL;
 
     t->done = 1;
     t->head.top = NULL;
@@ -159,7 +159,7 @@ static void finish(acc_task *t)
 
 void acc__task_run(acc_task *t)
 {
-    acc__loop *loop = t->loop;
+    acc__loop *loop = acc__loop_current;
     acc_task *outer = loop->current;
 
     loop->current = t;

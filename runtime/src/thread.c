@@ -219,7 +219,7 @@ static int to_thread_step(acc_frame *self)
         if (t->cancelled)
             TT_FAIL(f, ECANCELED);
         acc__waker_init(&f->w, t);
-        f->job = acc__job_submit(t->loop, f->fn, f->arg, NULL, &f->w);
+        f->job = acc__job_submit(acc__loop_current, f->fn, f->arg, NULL, &f->w);
         if (f->job == NULL)
             TT_FAIL(f, errno);
         self->state = 1;

@@ -38,7 +38,8 @@ static void kid_done(acc_task *kid, void *arg)
 {
     wait_for_frame *f = arg;
 
-    acc__timer_stop(kid->loop, &f->timer);
+    (void)kid;
+    acc__timer_stop(acc__loop_current, &f->timer);
     acc__task_wake(f->hdr.task); /* nothing if it has not suspended yet */
 }
 
@@ -54,7 +55,8 @@ static void wait_for_cancel(acc_task *t, void *arg)
 {
     wait_for_frame *f = arg;
 
-    acc__timer_stop(t->loop, &f->timer);
+    (void)t;
+    acc__timer_stop(acc__loop_current, &f->timer);
     acc__task_cancel(f->kid); /* its end wakes us */
 }
 
@@ -65,7 +67,7 @@ int acc__wait_for_step(acc_frame *self)
 {
     wait_for_frame *f = (wait_for_frame *)self;
     acc_task *t = self->task;
-    acc__loop *loop = t->loop;
+    acc__loop *loop = acc__loop_current;
     int r;
 
     switch (self->state) {
