@@ -137,6 +137,7 @@ typedef struct Node {
     int temp;          /* ROLE_AWAIT: index of its result temporary, -1 none */
     int literal;       /* a compound literal kept in the frame: its number, else 0 */
     char *override;    /* lowering: text that replaces this node's region */
+    bool frame_built;  /* ROLE_CORO_CALL: its frame is built without f__coro */
 } Node;
 
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv);
@@ -273,10 +274,11 @@ void out_sync_at(Out *o, Source *src, unsigned off);
 void out_generated(Out *o);
 
 /* Can an await of `callee` build its frame in the awaiting frame (f__init)
- * rather than allocate one (f__coro)? in_place_call: the coroutine call
- * whose frame node `n` (an await, or acc_spawn) builds that way, or NULL. */
+ * rather than allocate one (f__coro)? mark_frames_built(n): set
+ * frame_built on the coroutine calls whose frame `n` (an await, or a
+ * form making tasks) builds that way, without the entry. */
 bool frame_in_place(AsyncFn *callee);
-Node *in_place_call(Node *n);
+void mark_frames_built(Node *n);
 /* A static async function's entry f__coro goes at the end of the output,
  * and only if something uses it: its awaits may all build the frame in
  * place, and C warns about unused static functions. */

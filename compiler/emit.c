@@ -277,14 +277,11 @@ static void declare_entry(Emit *E, AsyncFn *fn, bool *wrote)
 /* Entry prototypes for the async functions whose entries `n` uses and
  * that this output has not declared yet (declared only in a header, or
  * static with the entry at the end). A call whose frame is built without
- * the entry (`built`: in the awaiting frame, or in a spawned task's block)
- * uses none. */
-static void declare_callees(Emit *E, Node *n, Node *built, bool *wrote)
+ * the entry (in the awaiting frame, or in a task's block) uses none. */
+static void declare_callees(Emit *E, Node *n, bool *wrote)
 {
-    Node *c = in_place_call(n);
-    if (n == built)
-        ;
-    else if (n->role == ROLE_CORO_CALL && n->callee)
+    mark_frames_built(n);
+    if (n->role == ROLE_CORO_CALL && n->callee && !n->frame_built)
         declare_entry(E, n->callee, wrote);
     else if (n->role == ROLE_FN_REF) {
         AsyncFn *fn = find_async_fn(E->p, clang_getCursorReferenced(n->cur));
@@ -292,7 +289,7 @@ static void declare_callees(Emit *E, Node *n, Node *built, bool *wrote)
             declare_entry(E, fn, wrote);
     }
     for (int k = 0; k < n->nkids; k++)
-        declare_callees(E, n->kids[k], c ? c : built, wrote);
+        declare_callees(E, n->kids[k], wrote);
 }
 
 /* Does plain code need rewriting: a form, an async function named as a
@@ -345,7 +342,7 @@ void emit_top(Emit *E, Node *t)
         copy_to(E, region(t)->b);
         if (fn)
             need_acc_h(E);
-        declare_callees(E, t, NULL, &wrote);
+        declare_callees(E, t, &wrote);
         if (wrote || fn)
             out_sync_at(o, p->src, region(t)->b);
     }

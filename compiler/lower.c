@@ -284,23 +284,29 @@ static Node *form_call(Node *arg)
     return s;
 }
 
-/* acc_spawn(f(x)) allocates the task and f's frame in one block when f's
- * frame type is complete here. */
-static Node *spawned_in_block(Node *form)
+/* acc_spawn, acc_gather and acc_wait_for make each coroutine call a task's
+ * root: when f's frame type is complete here, acc__root_alloc allocates
+ * the frame with room for its task in front (one allocation per task). */
+static bool root_in_block(Node *form, Node *call)
 {
-    if (form->role != ROLE_FORM || form->form != FORM_SPAWN || form->nform_args != 1)
-        return NULL;
-    Node *call = form_call(form->form_args[0]);
     AsyncFn *f = call->role == ROLE_CORO_CALL ? call->callee : NULL;
-    return f && !f->runtime_leaf && frame_in_place(f) ? call : NULL;
+    return (form->form == FORM_SPAWN || form->form == FORM_GATHER || form->form == FORM_WAIT_FOR) &&
+           f && !f->runtime_leaf && frame_in_place(f);
 }
 
-Node *in_place_call(Node *n)
+void mark_frames_built(Node *n)
 {
-    if (n->role == ROLE_FORM)
-        return spawned_in_block(n);
-    Node *op = n->role == ROLE_AWAIT && n->nkids ? strip(n->kids[0]) : NULL;
-    return op && op->role == ROLE_CORO_CALL && frame_in_place(op->callee) ? op : NULL;
+    if (n->role == ROLE_FORM) {
+        for (int i = 0; i < n->nform_args; i++) {
+            Node *call = form_call(n->form_args[i]);
+            if (root_in_block(n, call))
+                call->frame_built = true;
+        }
+    } else if (n->role == ROLE_AWAIT && n->nkids) {
+        Node *op = strip(n->kids[0]);
+        if (op->role == ROLE_CORO_CALL && frame_in_place(op->callee))
+            op->frame_built = true;
+    }
 }
 
 /* A temporary to hold the frame of an await of `callee` (frame_in_place),
@@ -398,9 +404,8 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
     return b.s;
 }
 
-/* One argument of a form: `call` or `lvalue = call`; `frame`, when given,
- * is where f__init builds the frame. */
-static char *form_arg_text(Lower *L, Node *arg, Buf *pre, const char *frame)
+/* One argument of a form: `call` or `lvalue = call`. */
+static char *form_arg_text(Lower *L, Node *form, Node *arg, Buf *pre)
 {
     Node *s = strip(arg);
     char *dest = NULL;
@@ -414,29 +419,25 @@ static char *form_arg_text(Lower *L, Node *arg, Buf *pre, const char *frame)
         dest = d.s;
         s = strip(s->kids[1]);
     }
-    char *r = coro_text(L, s, dest, pre, frame);
-    free(dest);
+    Buf frame = {0};
+    if (root_in_block(form, s))
+        buf_printf(&frame, "acc__root_alloc(sizeof(struct %s__frame))", s->callee->name);
+    char *r = coro_text(L, s, dest, pre, frame.s);
+    free(dest), free(frame.s);
     return r;
 }
 
 /* acc_run(f(x)) and acc_spawn(f(x)) take the coroutine's frame. */
 static char *run_form_text(Lower *L, Node *form, Buf *pre)
 {
-    Buf b = {0}, frame = {0};
-    Node *in_block = spawned_in_block(form);
-    if (in_block) {
-        const char *f = in_block->callee->name;
-        buf_printf(&frame, "acc__spawn_alloc(sizeof(struct %s__frame))", f);
-        buf_puts(&b, "acc__spawn_block("); /* the task and the frame in one block */
-    } else
-        buf_printf(&b, "%s(", form_name(form->form));
+    Buf b = {0};
+    buf_printf(&b, "%s(", form_name(form->form));
     if (form->nform_args == 1) {
-        char *a = form_arg_text(L, form->form_args[0], pre, frame.s);
+        char *a = form_arg_text(L, form, form->form_args[0], pre);
         buf_puts(&b, a);
         free(a);
     }
     buf_puts(&b, ")");
-    free(frame.s);
     return b.s;
 }
 
@@ -445,7 +446,7 @@ static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre)
     Buf b = {0};
     buf_printf(&b, "acc_gather__coro(%s, %d, (acc_frame *[]){", dest ? dest : "NULL", form->nform_args);
     for (int i = 0; i < form->nform_args; i++) {
-        char *a = form_arg_text(L, form->form_args[i], pre, NULL);
+        char *a = form_arg_text(L, form, form->form_args[i], pre);
         buf_printf(&b, "%s%s", i ? ", " : "", a);
         free(a);
     }
@@ -457,7 +458,7 @@ static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre)
 static char *wait_for_text(Lower *L, Node *form, const char *dest, Buf *pre)
 {
     Buf b = {0};
-    char *c = form->nform_args == 1 ? form_arg_text(L, form->form_args[0], pre, NULL) : xstrdup("NULL");
+    char *c = form->nform_args == 1 ? form_arg_text(L, form, form->form_args[0], pre) : xstrdup("NULL");
     char *s = form->form_seconds ? lower_expr(L, form->form_seconds, pre) : xstrdup("0");
     buf_printf(&b, "acc_wait_for__coro(%s, %s, %s)", dest ? dest : "NULL", c, s);
     free(c), free(s);

@@ -76,7 +76,7 @@ typedef struct acc__task_head {
 #define ACC__STACK_BUDGET ((uintptr_t)64 * 1024)
 
 /* Allocate a frame of at least `size` bytes (size >= sizeof(acc_frame));
- * only `size` is set. NULL with errno = ENOMEM on failure. Frames come
+ * only `size` and `caller` (NULL) are set. NULL with errno = ENOMEM on failure. Frames come
  * from thread-local free lists of 16-byte size classes; the inline fast
  * paths below pop and push them, the _slow functions call malloc/free. */
 #define ACC__FRAME_GRAIN 16
@@ -96,6 +96,7 @@ static inline acc_frame *acc__frame_alloc(size_t size)
     if (c < ACC__FRAME_CLASSES && (f = acc__frame_cache[c]) != NULL) {
         acc__frame_cache[c] = f->caller;
         acc__frame_cached -= f->size;
+        f->caller = NULL;
         return f;
     }
     return acc__frame_alloc_slow(size);
@@ -322,12 +323,12 @@ acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros);
  * turn. NULL with errno ENOMEM (coro NULL, or no memory) or EINVAL (no
  * loop runs on this thread); coro is freed then. */
 acc_task *acc_spawn(acc_frame *coro);
-/* acc_spawn(f(x)) when f's frame type is known (f defined above in the
- * same file): acc__spawn_alloc allocates the task and the frame in one block,
- * f__init fills the frame (NULL: no memory), acc__spawn_block spawns it:
- *     acc__spawn_block(f__init(acc__spawn_alloc(sizeof(struct f__frame)), x)) */
-void *acc__spawn_alloc(size_t frame_size);
-acc_task *acc__spawn_block(acc_frame *root);
+/* A frame that will be a task's root (acc_spawn, acc_gather, acc_wait_for,
+ * acc_run), allocated with room for its task in front: one allocation per
+ * task. For f defined above in the same file, acc_spawn(f(x)) becomes
+ *     acc_spawn(f__init(acc__root_alloc(sizeof(struct f__frame)), x))
+ * (f__init returns NULL when given NULL). */
+void *acc__root_alloc(size_t frame_size);
 acc_frame *acc_join__coro(int *acc_out, acc_task *t);
 acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
 /* acc_wait_for(c, s) is translated to this. */

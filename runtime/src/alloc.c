@@ -105,6 +105,7 @@ acc_frame *acc__frame_alloc_slow(size_t size)
             return NULL;
         }
         f->size = (unsigned)size;
+        f->caller = NULL;
         return f;
     }
     c = (size - 1) / ACC__GRAIN;
@@ -112,6 +113,7 @@ acc_frame *acc__frame_alloc_slow(size_t size)
     if (f != NULL) {
         free_list[c] = f->caller;
         cached_bytes -= f->size;
+        f->caller = NULL;
         return f;
     }
     size = (c + 1) * ACC__GRAIN;
@@ -121,6 +123,7 @@ acc_frame *acc__frame_alloc_slow(size_t size)
         return NULL;
     }
     f->size = (unsigned)size;
+    f->caller = NULL;
     return f;
 }
 
@@ -143,6 +146,7 @@ acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
         return NULL;
     }
     f->size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
+    f->caller = NULL;
     return f;
 }
 
@@ -174,7 +178,9 @@ void acc__await_failed(void)
  * gather owns its children, acc_wait_for its coroutine. Generated frames hold parameters only. */
 void acc__frame_discard(acc_frame *f)
 {
-    if (f != NULL && f->resume == acc__gather_step)
+    if (f != NULL && acc__frame_in_block(f))
+        acc__root_discard(f); /* a generated frame, with its task's room */
+    else if (f != NULL && f->resume == acc__gather_step)
         acc__gather_discard(f);
     else if (f != NULL && f->resume == acc__wait_for_step)
         acc__wait_for_discard(f);

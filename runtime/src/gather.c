@@ -132,12 +132,13 @@ acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros)
     return &f->hdr;
 
 fail:
+    /* the frames first: a frame may live in its task's block */
+    for (i = 0; i < n; i++)
+        acc__frame_discard(coros[i]);
     for (i = 0; i < made; i++)
         acc__task_free(f->kid[i]);
     if (f != NULL)
         acc__frame_free((acc_frame *)f);
-    for (i = 0; i < n; i++)
-        acc__frame_discard(coros[i]);
     errno = ENOMEM;
     return NULL;
 }

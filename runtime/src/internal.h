@@ -206,11 +206,14 @@ struct acc_task {
                                the root frame when it lives in the block */
 };
 
-/* The task of a root frame made by acc__spawn_alloc (acc.h), in its block. */
-acc_task *acc__task_in_block(acc_frame *root);
-/* A new task that will run `root` (not started, on no loop). */
+/* A new task that will run `root` (not started, on no loop). When root
+ * comes from acc__root_alloc (acc.h), the task is the one in its block. */
 acc_task *acc__task_new(acc_frame *root);
 void acc__task_free(acc_task *t);
+/* Is root a frame from acc__root_alloc that no task has taken yet? Then
+ * acc__root_discard frees its block. */
+bool acc__frame_in_block(const acc_frame *root);
+void acc__root_discard(acc_frame *root);
 /* Attach `t` to `loop` and run it at once on the C stack, nested in the
  * current task if any, up to its first suspension. */
 void acc__task_start(acc__loop *loop, acc_task *t);

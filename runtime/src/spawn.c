@@ -38,26 +38,6 @@ acc_task *acc_spawn(acc_frame *coro)
     return t;
 }
 
-acc_task *acc__spawn_block(acc_frame *root)
-{
-    acc__loop *loop = acc__loop_current;
-    acc_task *t;
-
-    if (root == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    t = acc__task_in_block(root);
-    if (loop == NULL) {
-        acc__task_free(t);
-        errno = EINVAL;
-        return NULL;
-    }
-    t->spawned = 1;
-    acc__task_start_later(loop, t);
-    return t;
-}
-
 void acc_cancel(acc_task *t)
 {
     acc__task_cancel(t);

@@ -57,10 +57,27 @@ static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
     return t;
 }
 
+/* What the `caller` of a root frame allocated with its task holds until
+ * the task is made (acc__root_alloc): only its address matters. Every
+ * other frame starts with caller NULL (acc__frame_alloc), and the mark is
+ * cleared before a block is freed, so it is never seen by mistake. */
+static acc_frame in_block;
+
+bool acc__frame_in_block(const acc_frame *root)
+{
+    return root->caller == &in_block;
+}
+
 acc_task *acc__task_new(acc_frame *root)
 {
+    if (acc__frame_in_block(root)) {
+        /* the task is in front of the frame; the frame's size is the block's */
+        acc_task *t = (acc_task *)(void *)((char *)root - TASK_BYTES);
+        unsigned bytes = root->size;
+        root->size = 0; /* its return does not free it: the task does */
+        return task_init(t, bytes, root);
+    }
     acc_task *t = (acc_task *)(void *)acc__frame_alloc(TASK_BYTES);
-
     if (t == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -68,10 +85,9 @@ acc_task *acc__task_new(acc_frame *root)
     return task_init(t, (unsigned)TASK_BYTES, root);
 }
 
-/* A task and its root frame in one block: the frame starts TASK_BYTES in
- * (16-byte aligned, like any frame) and has size 0, so that its return
- * does not free it; the task frees the block. */
-void *acc__spawn_alloc(size_t frame_size)
+/* A root frame and its task in one block: the frame starts TASK_BYTES in
+ * (16-byte aligned, like any frame). */
+void *acc__root_alloc(size_t frame_size)
 {
     acc_frame *block;
     acc_frame *f;
@@ -86,17 +102,18 @@ void *acc__spawn_alloc(size_t frame_size)
         return NULL;
     }
     f = (acc_frame *)(void *)((char *)block + TASK_BYTES);
-    f->size = block->size; /* the block's, until acc__task_in_block takes it */
+    f->size = block->size; /* the block's, until acc__task_new takes it */
+    f->caller = &in_block;
     return f;
 }
 
-acc_task *acc__task_in_block(acc_frame *root)
+void acc__root_discard(acc_frame *root)
 {
-    acc_task *t = (acc_task *)(void *)((char *)root - TASK_BYTES);
-    unsigned bytes = root->size;
+    acc_frame *block = (acc_frame *)(void *)((char *)root - TASK_BYTES);
 
-    root->size = 0;
-    return task_init(t, bytes, root);
+    root->caller = NULL; /* no stale mark left in freed memory */
+    block->size = root->size;
+    acc__frame_free(block);
 }
 
 void acc__task_free(acc_task *t)

@@ -132,8 +132,8 @@ acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds)
     }
     f = (wait_for_frame *)acc__frame_alloc(sizeof *f);
     if (f == NULL) {
+        acc__frame_discard(coro); /* first: it may live in kid's block */
         acc__task_free(kid);
-        acc__frame_discard(coro);
         errno = ENOMEM;
         return NULL;
     }
