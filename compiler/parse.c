@@ -439,10 +439,29 @@ Node *build_tree(Source *src, CXCursor c, Node *parent)
     return root;
 }
 
+/* Is the text of [b, e) the token `s`? A backslash-newline may split a
+ * token anywhere (translation phase 2), so those are skipped. */
 bool text_is(Source *src, unsigned b, unsigned e, const char *s)
 {
     size_t n = strlen(s);
-    return e >= b && e - b == n && memcmp(src->text + b, s, n) == 0;
+    if (e < b)
+        return false;
+    if (e - b == n)
+        return memcmp(src->text + b, s, n) == 0;
+    const char *t = src->text;
+    size_t k = 0;
+    for (unsigned i = b; i < e;) {
+        if (t[i] == '\\' && i + 1 < e && t[i + 1] == '\n') {
+            i += 2;
+        } else if (t[i] == '\\' && i + 2 < e && t[i + 1] == '\r' && t[i + 2] == '\n') {
+            i += 3;
+        } else {
+            if (k >= n || t[i] != s[k])
+                return false;
+            i++, k++;
+        }
+    }
+    return k == n;
 }
 
 /* Text between b and e without whitespace, comments and line splices. */
