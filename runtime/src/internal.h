@@ -225,6 +225,9 @@ void acc__task_run(acc_task *t);
  * acc__task_wake. on_cancel (may be NULL) undoes the wait if the task is
  * cancelled meanwhile; it must wake the task then, at once or later. */
 void acc__task_suspend(acc_task *t, acc__task_cb on_cancel, void *arg);
+/* Suspend and queue at once: the runner stops, the task runs again after
+ * every task that is ready now. */
+void acc__task_yield(acc_task *t);
 /* End a wait: queue the task to run. Does nothing unless it waits. */
 void acc__task_wake(acc_task *t);
 void acc__task_cancel(acc_task *t);

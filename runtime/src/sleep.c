@@ -48,8 +48,7 @@ static int sleep_step(acc_frame *self)
             ACC__RETURN(f, f->out, -ECANCELED);
         self->state = 1;
         if (!(f->seconds > 0)) {
-            acc__task_suspend(t, NULL, NULL);
-            acc__task_wake(t);
+            acc__task_yield(t);
             return ACC_PENDING;
         }
         want = f->seconds * 1e9;
@@ -102,8 +101,7 @@ static int yield_step(acc_frame *self)
         if (t->cancelled)
             ACC__RETURN(f, f->out, -ECANCELED);
         self->state = 1;
-        acc__task_suspend(t, NULL, NULL);
-        acc__task_wake(t);
+        acc__task_yield(t);
         return ACC_PENDING;
     }
     ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);

@@ -219,6 +219,15 @@ void acc__task_suspend(acc_task *t, acc__task_cb on_cancel, void *arg)
     t->cancel_arg = arg;
 }
 
+/* A suspension that ends at once (a yield): the task goes to the back of
+ * the ready queue. The same as acc__task_suspend and acc__task_wake in a
+ * row, without the wait in between. */
+void acc__task_yield(acc_task *t)
+{
+    t->head.blocked = 1;
+    enqueue(t);
+}
+
 /* blocked stays set: if the wake comes while the leaf is still on the C
  * stack (a yield, a waker woken inside poll), the runner must still stop,
  * since the task is now on the ready queue. The loop clears it. */
