@@ -13,10 +13,12 @@
  * acc_wake_threadsafe pushes the waker on loop->wake_list under
  * loop->wake_lock and writes the loop's eventfd; the loop's poll phase
  * drains the list and calls acc_wake for each. A waker whose await ends
- * while it is still on the list (it was cancelled) takes itself off.
+ * while it is still on the list (it was cancelled) takes itself off; the
+ * lock is taken then only if another thread has been at work on it.
  */
 #include <stdint.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/eventfd.h>
@@ -56,9 +58,9 @@ void acc_wake_threadsafe(acc_waker *w)
     uint64_t one = 1;
     ssize_t r;
 
-    /* The write is made under the lock too: once the lock is released the
-     * await may end (awaitable_return takes the lock) and the loop may be
-     * freed, its eventfd with it. */
+    /* ts_busy keeps the await from ending (waker_release waits) until
+     * this call no longer touches w or the loop. */
+    atomic_fetch_add(&w->ts_busy, 1);
     pthread_mutex_lock(&loop->wake_lock);
     if (!w->ts_queued) {
         w->ts_queued = 1;
@@ -67,6 +69,28 @@ void acc_wake_threadsafe(acc_waker *w)
         do
             r = write(loop->wake_wfd, &one, sizeof one);
         while (r < 0 && errno == EINTR);
+    }
+    pthread_mutex_unlock(&loop->wake_lock);
+    atomic_fetch_sub(&w->ts_busy, 1);
+}
+
+/* The await that owns w ends, and w's storage with it: no thread-safe
+ * wake may be under way or left on the list. Usually no other thread has
+ * been at work, and no lock is taken. A wake under way only takes the
+ * lock and writes the eventfd, so waiting for it is short; one that starts
+ * after the await has ended breaks the contract (docs/runtime.md). */
+static void waker_release(acc_waker *w)
+{
+    acc__loop *loop = w->loop;
+
+    if (loop == NULL || (atomic_load(&w->ts_busy) == 0 && atomic_load(&w->ts_queued) == 0))
+        return;
+    while (atomic_load(&w->ts_busy) != 0)
+        sched_yield(); /* first, or it could queue w again after the removal */
+    pthread_mutex_lock(&loop->wake_lock);
+    if (w->ts_queued) {
+        acc__list_remove(&w->ts_node);
+        w->ts_queued = 0;
     }
     pthread_mutex_unlock(&loop->wake_lock);
 }
@@ -163,7 +187,8 @@ void acc__waker_init(acc_waker *w, acc_task *t)
     acc__list_init(&w->ts_node);
     w->woken = 0;
     w->waiting = 0;
-    w->ts_queued = 0;
+    atomic_init(&w->ts_queued, 0);
+    atomic_init(&w->ts_busy, 0);
 }
 
 void acc__waker_wait(acc_waker *w)
@@ -174,15 +199,8 @@ void acc__waker_wait(acc_waker *w)
 
 void acc__waker_end(acc_waker *w)
 {
-    acc__loop *loop = w->loop;
-
     end_wait(w);
-    pthread_mutex_lock(&loop->wake_lock);
-    if (w->ts_queued) {
-        acc__list_remove(&w->ts_node);
-        w->ts_queued = 0;
-    }
-    pthread_mutex_unlock(&loop->wake_lock);
+    waker_release(w);
 }
 
 static void awaitable_cancel(acc_task *t, void *arg)
@@ -198,16 +216,7 @@ static void awaitable_cancel(acc_task *t, void *arg)
 
 static int awaitable_return(awaitable_frame *f, int result)
 {
-    acc__loop *loop = f->w.loop;
-
-    if (loop != NULL) {
-        pthread_mutex_lock(&loop->wake_lock);
-        if (f->w.ts_queued) {
-            acc__list_remove(&f->w.ts_node);
-            f->w.ts_queued = 0;
-        }
-        pthread_mutex_unlock(&loop->wake_lock);
-    }
+    waker_release(&f->w);
     ACC__RETURN(f, f->out, result);
 }
 
@@ -261,7 +270,8 @@ acc_frame *acc__awaitable_init(acc__awaitable_slot *slot, int *acc_out, acc_awai
     acc__list_init(&f->w.ts_node);
     f->w.woken = 0;
     f->w.waiting = 0;
-    f->w.ts_queued = 0;
+    atomic_init(&f->w.ts_queued, 0);
+    atomic_init(&f->w.ts_busy, 0);
     f->cancel_called = 0;
     return &f->hdr;
 }

@@ -16,6 +16,7 @@
 #define ACC_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -300,12 +301,15 @@ struct acc_waker {
     acc__loop *loop;
     acc_task *task;
     acc__list ts_node;      /* in loop->wake_list while a thread-safe wake is pending */
-    unsigned woken : 1;     /* acc_wake since the last poll */
-    unsigned waiting : 1;   /* the task is suspended on this waker */
-    /* On loop->wake_list. Written by other threads under wake_lock, so
-     * not a bit-field: it must be a memory location of its own (C11
-     * 3.14), apart from the bits the loop thread writes without a lock. */
-    int ts_queued;
+    unsigned char woken;    /* acc_wake since the last poll */
+    unsigned char waiting;  /* the task is suspended on this waker */
+    /* Written by other threads, so atomics, each a memory location of its
+     * own (C11 3.14): on loop->wake_list (changed under wake_lock), and
+     * acc_wake_threadsafe calls under way. The loop thread reads both
+     * without the lock when the await ends, and takes the lock only when
+     * another thread has been at work. */
+    _Atomic unsigned char ts_queued;
+    _Atomic unsigned short ts_busy;
 };
 
 int acc__wakeup_init(acc__loop *loop);
