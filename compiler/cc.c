@@ -22,9 +22,10 @@
  *     file instead of the temporary C, and also lists the headers acc read.
  *
  * acc itself sees the -I, -D, -U, -include, -isystem, -iquote, -idirafter,
- * -std= and -Werror arguments. Everything else passes to the compiler
- * unchanged, response files (@FILE) too, though acc does not look inside
- * them. The exit status is acc's when a translation fails, else the
+ * -std= and -Werror arguments. Response files (@FILE) are read first, as
+ * gcc reads them, and their arguments count like the others; the compiler
+ * gets them on its command line. Everything else passes to the compiler
+ * unchanged. The exit status is acc's when a translation fails, else the
  * compiler's.
  */
 #include "compiler.h"
@@ -325,6 +326,71 @@ static char *replace_suffix(const char *file, const char *suffix)
     return b.s;
 }
 
+/* Split a response file's text into arguments as gcc does: blanks
+ * separate them, quotes ('...' or "...") group, a backslash takes the next
+ * character as it is. */
+static void split_words(Argv *out, const char *t)
+{
+    Buf w = {0};
+    bool in_word = false;
+    char quote = 0;
+    for (; *t; t++) {
+        if (*t == '\\' && t[1]) {
+            buf_put(&w, ++t, 1);
+            in_word = true;
+        } else if (quote) {
+            if (*t == quote)
+                quote = 0;
+            else
+                buf_put(&w, t, 1);
+        } else if (*t == '\'' || *t == '"') {
+            quote = *t;
+            in_word = true;
+        } else if (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' || *t == '\f' || *t == '\v') {
+            if (in_word)
+                push(out, w.s ? w.s : "");
+            w.len = 0;
+            if (w.s)
+                w.s[0] = '\0';
+            in_word = false;
+        } else {
+            buf_put(&w, t, 1);
+            in_word = true;
+        }
+    }
+    if (in_word)
+        push(out, w.s ? w.s : "");
+    free(w.s);
+}
+
+/* One argument, with `@FILE` replaced by the arguments in FILE (nested
+ * ones too). An @ argument that names no readable file stays as it is, as
+ * for gcc. The compiler then gets the arguments themselves. */
+static int expand_arg(Argv *out, const char *a, int depth)
+{
+    size_t len;
+    char *text = a[0] == '@' ? read_file(a + 1, &len) : NULL;
+    if (text == NULL) {
+        push(out, a);
+        return 0;
+    }
+    if (depth >= 16) {
+        fprintf(stderr, "acc cc: error: response files nested too deeply at '%s'\n", a);
+        free(text);
+        return -1;
+    }
+    Argv words = {0};
+    split_words(&words, text);
+    free(text);
+    int r = 0;
+    for (int i = 0; i < words.n && r == 0; i++)
+        r = expand_arg(out, words.v[i], depth + 1);
+    for (int i = 0; i < words.n; i++)
+        free(words.v[i]);
+    free(words.v);
+    return r;
+}
+
 static void usage_error(void)
 {
     fputs("usage: acc cc [COMPILER] ARGS...   (compile and link, .acc files too; see acc(1))\n",
@@ -358,6 +424,15 @@ int cc_main(int argc, char **argv)
             push(&cc, "cc");
         }
     }
+
+    /* Response files first, so that .acc inputs and options in them count. */
+    Argv expanded = {0};
+    for (int i = first; i < argc; i++)
+        if (expand_arg(&expanded, argv[i], 0) < 0)
+            return 2;
+    argv = expanded.v;
+    argc = expanded.n;
+    first = 0;
 
     /* Read the arguments: inputs, and what acc and the depfile need. */
     Argv acc_flags = {0};
