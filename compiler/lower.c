@@ -511,30 +511,21 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     int k = ++fn->nawaits;
     /* a callee defined in this file is called directly: it can be inlined */
     bool here = op->role == ROLE_CORO_CALL && op->callee && op->callee->defined_here;
-    Buf step = {0};
-    buf_printf(&step, here ? "%s__step" : "NULL", here ? op->callee->name : "");
+    Buf call = {0};
     if (in_place)
-        buf_printf(pre,
-                   "acc_self->acc_hdr.state = %d;\n"
-                   "if (acc__await_in_place(&acc_self->acc_hdr, %s, %s) == ACC_PENDING)\n"
-                   "    return ACC_PENDING;\n"
-                   RESYNC "acc_resume_%d:;\n",
-                   k, coro, step.s, k);
+        buf_printf(&call, "acc__await_in_place(&acc_self->acc_hdr, %s, %s%s)", coro,
+                   here ? op->callee->name : "NULL", here ? "__step" : "");
     else if (here)
-        buf_printf(pre,
-                   "acc_self->acc_hdr.state = %d;\n"
-                   "if (acc__await_step(&acc_self->acc_hdr, %s, %s) == ACC_PENDING)\n"
-                   "    return ACC_PENDING;\n"
-                   RESYNC "acc_resume_%d:;\n",
-                   k, coro, step.s, k);
+        buf_printf(&call, "acc__await_step(&acc_self->acc_hdr, %s, %s__step)", coro, op->callee->name);
     else
-        buf_printf(pre,
-                   "acc_self->acc_hdr.state = %d;\n"
-                   "if (acc__await(&acc_self->acc_hdr, %s) == ACC_PENDING)\n"
-                   "    return ACC_PENDING;\n"
-                   RESYNC "acc_resume_%d:;\n",
-                   k, coro, k);
-    free(coro), free(step.s);
+        buf_printf(&call, "acc__await(&acc_self->acc_hdr, %s)", coro);
+    buf_printf(pre,
+               "acc_self->acc_hdr.state = %d;\n"
+               "if (%s == ACC_PENDING)\n"
+               "    return ACC_PENDING;\n"
+               RESYNC "acc_resume_%d:;\n",
+               k, call.s, k);
+    free(coro), free(call.s);
     free(tmp_dest);
     return value ? value : xstrdup("((void)0)");
 }

@@ -182,7 +182,7 @@ void acc__wakeup_free(acc__loop *loop)
 
 void acc__waker_init(acc_waker *w, acc_task *t)
 {
-    w->loop = acc__loop_current;
+    w->loop = t ? acc__loop_current : NULL;
     w->task = t;
     acc__list_init(&w->ts_node);
     w->woken = 0;
@@ -265,13 +265,7 @@ acc_frame *acc__awaitable_init(acc__awaitable_slot *slot, int *acc_out, acc_awai
     f->hdr.state = 0;
     f->out = acc_out;
     f->aw = aw;
-    f->w.loop = NULL;
-    f->w.task = NULL;
-    acc__list_init(&f->w.ts_node);
-    f->w.woken = 0;
-    f->w.waiting = 0;
-    atomic_init(&f->w.ts_queued, 0);
-    atomic_init(&f->w.ts_busy, 0);
+    acc__waker_init(&f->w, NULL); /* bound to its task when the await starts */
     f->cancel_called = 0;
     return &f->hdr;
 }

@@ -314,9 +314,11 @@ struct acc_waker {
 
 int acc__wakeup_init(acc__loop *loop);
 void acc__wakeup_free(acc__loop *loop);
-/* For the runtime's own waits on other threads (acc_to_thread): bind w to
- * t, mark the task waiting on it (a wait another thread can end), and end
- * that: the wait, and any thread-safe wake still queued. */
+/* Wakers: init binds w to t (NULL: to no task yet, as in an awaitable's
+ * frame before its await starts); for the runtime's own waits on other
+ * threads (acc_to_thread), wait marks the task waiting on it (a wait
+ * another thread can end), and end ends that: the wait, and any
+ * thread-safe wake still queued. */
 void acc__waker_init(acc_waker *w, acc_task *t);
 void acc__waker_wait(acc_waker *w);
 void acc__waker_end(acc_waker *w);

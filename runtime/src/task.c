@@ -68,11 +68,17 @@ bool acc__frame_in_block(const acc_frame *root)
     return root->caller == &in_block;
 }
 
+/* The start of a root frame's block: where its task goes. */
+static void *block_of(acc_frame *root)
+{
+    return (char *)root - TASK_BYTES;
+}
+
 acc_task *acc__task_new(acc_frame *root)
 {
     if (acc__frame_in_block(root)) {
         /* the task is in front of the frame; the frame's size is the block's */
-        acc_task *t = (acc_task *)(void *)((char *)root - TASK_BYTES);
+        acc_task *t = block_of(root);
         unsigned bytes = root->size;
         root->size = 0; /* its return does not free it: the task does */
         return task_init(t, bytes, root);
@@ -109,7 +115,7 @@ void *acc__root_alloc(size_t frame_size)
 
 void acc__root_discard(acc_frame *root)
 {
-    acc_frame *block = (acc_frame *)(void *)((char *)root - TASK_BYTES);
+    acc_frame *block = block_of(root);
 
     root->caller = NULL; /* no stale mark left in freed memory */
     block->size = root->size;
