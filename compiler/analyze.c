@@ -209,12 +209,13 @@ static bool word_at(Source *src, unsigned off, const char *w)
              (next >= '0' && next <= '9'));
 }
 
-/* `await` reaches clang as `__extension__`, a unary operator. It is ours
- * when its text starts with the `await` token: where the user wrote it,
- * or, inside a macro's argument, where the argument is spelled. */
+/* `await` reaches clang as `__extension__`, a unary operator, or as a cast
+ * to int when its operand is an awaitable (awaitable.c). It is ours when
+ * its text starts with the `await` token: where the user wrote it, or,
+ * inside a macro's argument, where the argument is spelled. */
 static bool is_await_node(Source *src, Node *n)
 {
-    if (n->kind != CXCursor_UnaryOperator)
+    if (n->kind != CXCursor_UnaryOperator && n->kind != CXCursor_CStyleCastExpr)
         return false;
     CXFile f;
     unsigned off;
@@ -395,36 +396,6 @@ static void find_locals(Walk *w, Node *n)
     }
     for (int i = 0; i < n->nkids; i++)
         find_locals(w, n->kids[i]);
-}
-
-static enum CXChildVisitResult first_field_visit(CXCursor c, CXCursor parent, CXClientData d)
-{
-    (void)parent;
-    if (clang_getCursorKind(c) == CXCursor_FieldDecl) {
-        *(CXType *)d = clang_getCanonicalType(clang_getCursorType(c));
-        return CXChildVisit_Break;
-    }
-    return CXChildVisit_Continue;
-}
-
-static bool awaitable_pointer(CXType t)
-{
-    CXType c = clang_getCanonicalType(t);
-    if (c.kind != CXType_Pointer)
-        return false;
-    CXType p = clang_getCanonicalType(clang_getPointeeType(c));
-    for (int depth = 0; depth < 8 && p.kind == CXType_Record; depth++) {
-        char *s = cx_str(clang_getTypeSpelling(p));
-        bool is = strstr(s, "struct acc_awaitable") != NULL;
-        free(s);
-        if (is)
-            return true;
-        CXType first = {0};
-        first.kind = CXType_Invalid;
-        clang_visitChildren(clang_getTypeDeclaration(p), first_field_visit, &first);
-        p = first;
-    }
-    return false;
 }
 
 /* Is n the function a call calls (`f` in `f(x)`)? */
@@ -652,7 +623,7 @@ static void check_await_operands(Walk *w, Node *n)
     if (op->role == ROLE_CORO_CALL || (op->role == ROLE_FORM && op->form != FORM_RUN &&
                                          op->form != FORM_SPAWN))
         return;
-    if (!awaitable_pointer(clang_getCursorType(n->kids[0]->cur)))
+    if (!type_is_awaitable_pointer(clang_getCursorType(n->kids[0]->cur)))
         error_at(region(n->kids[0])->b, "the operand of 'await' must be a call of an async function or a "
                                 "pointer to an acc_awaitable");
 }

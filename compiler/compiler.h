@@ -5,6 +5,8 @@
  * frame, lower and emit take one top-level declaration at a time):
  *   parse.c     libclang reads the .acc file (with the dialect prelude) and
  *               we mirror the parts we need into our own Node tree;
+ *   awaitable.c an await of a hand-written awaitable is an int: parse
+ *               again with such awaits spelled as casts;
  *   analyze.c   find async functions, awaits, coroutine calls and the
  *               coroutine-taking forms, and check the dialect's rules;
  *   frame.c     decide which locals live in the frame (those an await
@@ -158,6 +160,16 @@ bool text_is(Source *src, unsigned b, unsigned e, const char *s);
 char *cx_str(CXString s); /* heap copy, disposes s */
 /* The text between two offsets with whitespace and comments dropped. */
 char *gap_text(Source *src, unsigned b, unsigned e);
+
+/* ---- awaitable.c ------------------------------------------------------ */
+
+/* Is t a pointer to an acc_awaitable, or to a struct whose first member
+ * is one (at any depth)? */
+bool type_is_awaitable_pointer(CXType t);
+/* After the first parse: the main file's text with the `await` of every
+ * await of an awaitable spelled `(int)`, to be parsed instead; NULL when
+ * there is none. */
+char *retype_awaitable_awaits(Source *src);
 
 /* ---- analyze.c -------------------------------------------------------- */
 

@@ -137,6 +137,28 @@ static enum CXChildVisitResult note_macro(CXCursor c, CXCursor parent, CXClientD
     return CXChildVisit_Continue;
 }
 
+/* Parse the main file, or `text` in its place (same length, so every
+ * offset is the same in both). */
+static CXTranslationUnit parse_tu(Source *src, const char *display, const char **args, int n,
+                                  const char *text)
+{
+    static CXIndex index;
+    if (!index)
+        index = clang_createIndex(0, 0);
+    struct CXUnsavedFile unsaved[2] = {{PRELUDE_PATH, prelude, sizeof prelude - 1},
+                                       {src->path, text, (unsigned long)src->len}};
+    CXTranslationUnit tu = NULL;
+    enum CXErrorCode rc = clang_parseTranslationUnit2(
+        index, src->path, args, n, unsaved, text ? 2 : 1,
+        CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_KeepGoing, &tu);
+    if (rc != CXError_Success || !tu) {
+        fprintf(stderr, "acc: error: clang could not parse '%s'\n", display);
+        exit(2);
+    }
+    src->file = clang_getFile(tu, src->path);
+    return tu;
+}
+
 Source *parse_file(const char *path, const char *display, int argc, const char *const *argv)
 {
     Source *src = xcalloc(1, sizeof *src);
@@ -160,19 +182,18 @@ Source *parse_file(const char *path, const char *display, int argc, const char *
     for (int i = 0; i < argc; i++)
         args[n++] = argv[i];
 
-    struct CXUnsavedFile unsaved = {PRELUDE_PATH, prelude, sizeof prelude - 1};
-    CXIndex index = clang_createIndex(0, 0);
-    enum CXErrorCode rc = clang_parseTranslationUnit2(
-        index, path, args, n, &unsaved, 1,
-        CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_KeepGoing, &src->tu);
-    free(args);
-    if (rc != CXError_Success || !src->tu) {
-        fprintf(stderr, "acc: error: clang could not parse '%s'\n", display);
-        exit(2);
-    }
-    src->file = clang_getFile(src->tu, path);
+    src->tu = parse_tu(src, display, args, n, NULL);
     /* macro invocations in the main file, in order (the visit is in order) */
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), note_macro, src);
+    char *retyped = retype_awaitable_awaits(src);
+    if (retyped) {
+        clang_disposeTranslationUnit(src->tu);
+        src->tu = parse_tu(src, display, args, n, retyped);
+        free(retyped);
+        src->nmacros = 0;
+        clang_visitChildren(clang_getTranslationUnitCursor(src->tu), note_macro, src);
+    }
+    free(args);
     return src;
 }
 
