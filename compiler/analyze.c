@@ -226,29 +226,22 @@ static bool is_await_node(Source *src, Node *n)
     return r->in_main && r->from_arg && word_at(src, r->b, "await");
 }
 
-/* An await inside a macro's definition expands where we cannot rewrite it. */
-static void check_macro_definition(Source *src, CXCursor c)
+/* An await in a macro's definition that expand.c did not expand (a use
+ * outside an async body): we could not rewrite it where it expands. */
+static void check_await_from_macro(Source *src, Node *n, bool in_async)
 {
-    CXToken *toks;
-    unsigned n;
-    clang_tokenize(src->tu, clang_getCursorExtent(c), &toks, &n);
-    for (unsigned i = 1; i < n; i++) {
-        if (clang_getTokenKind(toks[i]) != CXToken_Identifier)
-            continue;
-        char *s = cx_str(clang_getTokenSpelling(src->tu, toks[i]));
-        bool is_await = strcmp(s, "await") == 0;
-        free(s);
-        if (is_await) {
-            unsigned off;
-            clang_getExpansionLocation(clang_getTokenLocation(src->tu, toks[i]), NULL, NULL, NULL, &off);
-            char *name = cx_str(clang_getCursorSpelling(c));
-            error_at(off, "acc cannot translate 'await' inside the definition of macro '%s'; "
-                          "write 'await' where the macro is used", name);
-            free(name);
-            break;
-        }
-    }
-    clang_disposeTokens(src->tu, toks, n);
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(n->cur), NULL, NULL, NULL, &off);
+    unsigned e = off;
+    while (e < src->len && (src->text[e] == '_' || (src->text[e] >= 'a' && src->text[e] <= 'z') ||
+                            (src->text[e] >= 'A' && src->text[e] <= 'Z') || (src->text[e] >= '0' && src->text[e] <= '9')))
+        e++;
+    char *name = xstrndup(src->text + off, e - off);
+    if (in_async)
+        error_at(off, "acc cannot translate the 'await' in the definition of macro '%s' here", name);
+    else
+        error_at(off, "'await' outside an async function (in the definition of macro '%s')", name);
+    free(name);
 }
 
 static char *callee_name(CXCursor call)
@@ -467,6 +460,10 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         } else if (in_sizeof) {
             error_at(region(n)->b, "'await' cannot be used inside sizeof, _Alignof or typeof: its operand is not evaluated");
         }
+    } else if (n->kind == CXCursor_UnaryOperator &&
+               (clang_getCursorLocation(n->cur).int_data & 0x80000000u) && is_prelude_token(src, n->cur)) {
+        n->role = ROLE_AWAIT; /* its operand is awaited: no second error for it */
+        check_await_from_macro(src, n, w->fn != NULL);
     } else if (n->kind == CXCursor_CallExpr) {
         AsyncFn *callee = find_async_fn(prog, clang_getCursorReferenced(n->cur));
         char *name = callee_name(n->cur);
@@ -736,8 +733,6 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
     MainVisit *v = data;
     Source *src = v->src;
     enum CXCursorKind k = clang_getCursorKind(c);
-    if (k == CXCursor_MacroDefinition && is_main_file(src, clang_getCursorLocation(c)))
-        check_macro_definition(src, c);
     if (k == CXCursor_MacroDefinition || k == CXCursor_MacroExpansion ||
         k == CXCursor_InclusionDirective)
         return CXChildVisit_Continue;

@@ -5,6 +5,8 @@
  * frame, lower and emit take one top-level declaration at a time):
  *   parse.c     libclang reads the .acc file (with the dialect prelude) and
  *               we mirror the parts we need into our own Node tree;
+ *   expand.c    macros in async bodies that the lowering must see into
+ *               are expanded in the text, which is parsed again;
  *   awaitable.c an await of a hand-written awaitable is an int: parse
  *               again with such awaits spelled as casts;
  *   analyze.c   find async functions, awaits, coroutine calls and the
@@ -84,6 +86,7 @@ struct Source {
     char *text;
     size_t len;
     Token *macros;      /* macro invocations in the main file: [b, e), by b */
+    CXCursor *macro_cursors; /* ... and their MacroExpansion cursors */
     size_t nmacros, macros_cap;
     unsigned *line_starts;
     size_t nlines;
@@ -156,10 +159,22 @@ unsigned col_of(Source *src, unsigned off);
 bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
                    unsigned *ob, unsigned *oe);
 bool is_main_file(Source *src, CXSourceLocation loc);
+/* Is the token at c's location spelled in the dialect's prelude (the
+ * `__extension__` of an await, even one from a macro's definition)? */
+bool is_prelude_token(Source *src, CXCursor c);
 bool text_is(Source *src, unsigned b, unsigned e, const char *s);
 char *cx_str(CXString s); /* heap copy, disposes s */
 /* The text between two offsets with whitespace and comments dropped. */
 char *gap_text(Source *src, unsigned b, unsigned e);
+
+/* ---- expand.c --------------------------------------------------------- */
+
+/* After a parse: the main file's text with the macro invocations in async
+ * bodies that cannot stay as written (a return, a continue, a declaration
+ * or an await in their expansion) replaced by their expansion, one level
+ * deep, to be parsed in its place; NULL when there is none, or after
+ * enough rounds. */
+char *expand_macros(Source *src, size_t *len, int round);
 
 /* ---- awaitable.c ------------------------------------------------------ */
 

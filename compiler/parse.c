@@ -132,7 +132,9 @@ static enum CXChildVisitResult note_macro(CXCursor c, CXCursor parent, CXClientD
     if (src->nmacros == src->macros_cap) {
         src->macros_cap = src->macros_cap ? 2 * src->macros_cap : 64;
         src->macros = xrealloc(src->macros, src->macros_cap * sizeof *src->macros);
+        src->macro_cursors = xrealloc(src->macro_cursors, src->macros_cap * sizeof *src->macro_cursors);
     }
+    src->macro_cursors[src->nmacros] = c;
     src->macros[src->nmacros++] = (Token){b, e, CXToken_Identifier};
     return CXChildVisit_Continue;
 }
@@ -185,6 +187,20 @@ Source *parse_file(const char *path, const char *display, int argc, const char *
     src->tu = parse_tu(src, display, args, n, NULL);
     /* macro invocations in the main file, in order (the visit is in order) */
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), note_macro, src);
+    size_t len;
+    char *expanded;
+    for (int round = 0; (expanded = expand_macros(src, &len, round)) != NULL; round++) {
+        free(src->text);
+        src->text = expanded;
+        src->len = len;
+        free(src->line_starts);
+        index_lines(src);
+        src->lines_as_written = !may_renumber_lines(src);
+        clang_disposeTranslationUnit(src->tu);
+        src->tu = parse_tu(src, display, args, n, src->text);
+        src->nmacros = 0;
+        clang_visitChildren(clang_getTranslationUnitCursor(src->tu), note_macro, src);
+    }
     char *retyped = retype_awaitable_awaits(src);
     if (retyped) {
         clang_disposeTranslationUnit(src->tu);
@@ -195,6 +211,26 @@ Source *parse_file(const char *path, const char *display, int argc, const char *
     }
     free(args);
     return src;
+}
+
+/* The prelude's `__extension__`, the await of the dialect, is the one
+ * token there spelled in the prelude, wherever its cursor was expanded:
+ * in the main file, or in any macro's definition. */
+bool is_prelude_token(Source *src, CXCursor c)
+{
+    CXToken *t = clang_getToken(src->tu, clang_getCursorLocation(c));
+    if (!t)
+        return false;
+    CXFile f;
+    clang_getExpansionLocation(clang_getTokenLocation(src->tu, *t), &f, NULL, NULL, NULL);
+    bool is = false;
+    if (f) {
+        char *name = cx_str(clang_getFileName(f));
+        is = strcmp(name, PRELUDE_PATH) == 0;
+        free(name);
+    }
+    clang_disposeTokens(src->tu, t, 1);
+    return is;
 }
 
 bool is_main_file(Source *src, CXSourceLocation loc)

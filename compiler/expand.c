@@ -1,0 +1,409 @@
+/*
+ * expand.c: macros that cannot stay as written inside an async function.
+ *
+ * Code in an async body keeps its macro invocations (the C compiler
+ * expands them later), except where the expansion holds something the
+ * lowering must rewrite but cannot reach inside a macro's definition:
+ *   - a `return`, a `continue` or a declaration (`TRY(e)` that returns an
+ *     error, a local declared by a macro);
+ *   - an `await`, in the definition or in an argument (an argument used
+ *     twice is awaited twice, as C would call a function twice; one that
+ *     is stringized gives its text; an operator of the definition beside it
+ *     is seen).
+ * Such an invocation is replaced in the text by its expansion, one level
+ * deep, and the file is parsed again; invocations that the expansion
+ * brings into view are expanded in the next round. The expansion keeps
+ * the invocation's line count (its newlines follow it), so every line
+ * after it, and the #line directives, stay where they were.
+ *
+ * The expansion follows C11 6.10.3: parameters are replaced by their
+ * arguments as written (the C compiler expands what is left when it reads
+ * the output, in the same place, so scanning them first changes nothing),
+ * `#` stringizes, `##` pastes, `__VA_ARGS__` takes the variable arguments,
+ * GNU's `, ## __VA_ARGS__` drops the comma when they are empty.
+ */
+#include "compiler.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Enough for a macro that expands to one that expands to one ... */
+#define MAX_ROUNDS 8
+
+/* The dialect's own macros (the prelude's, and acc.h's coroutine-taking
+ * forms, which the analysis reads as they are). */
+static bool is_dialect_macro(Source *src, const Token *m)
+{
+    static const char *names[] = {"await", "async", "acc_run", "acc_spawn", "acc_gather", "acc_wait_for"};
+    unsigned e = m->b;
+    while (e < m->e && (src->text[e] == '_' || (src->text[e] >= 'a' && src->text[e] <= 'z') ||
+                        (src->text[e] >= 'A' && src->text[e] <= 'Z') || (src->text[e] >= '0' && src->text[e] <= '9')))
+        e++;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (e - m->b == strlen(names[i]) && memcmp(src->text + m->b, names[i], e - m->b) == 0)
+            return true;
+    return false;
+}
+
+static bool has_word(const char *t, unsigned b, unsigned e, const char *w)
+{
+    size_t n = strlen(w);
+    for (unsigned i = b; i + n <= e; i++) {
+        if (memcmp(t + i, w, n) != 0)
+            continue;
+        char before = i > b ? t[i - 1] : ' ', after = i + n < e ? t[i + n] : ' ';
+        bool edge_b = !(before == '_' || (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
+                        (before >= '0' && before <= '9'));
+        bool edge_a = !(after == '_' || (after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
+                        (after >= '0' && after <= '9'));
+        if (edge_b && edge_a)
+            return true;
+    }
+    return false;
+}
+
+typedef struct Scan {
+    Source *src;
+    size_t first, end;       /* the invocations in the async body being looked at */
+    bool *expand;            /* per invocation of src->macros */
+    bool *candidate;         /* invocations inside an async body, not the dialect's */
+    bool any_candidate;
+} Scan;
+
+/* The outermost candidate invocation holding offset off, or -1. */
+static long invocation_at(Scan *s, unsigned off)
+{
+    for (size_t i = s->first; i < s->end && s->src->macros[i].b <= off; i++)
+        if (s->candidate[i] && off < s->src->macros[i].e)
+            return (long)i;
+    return -1;
+}
+
+/* Is the macro of invocation i defined in a system header? Its returns
+ * and declarations are its own business (glibc's TEMP_FAILURE_RETRY). */
+static bool system_macro(Source *src, size_t i)
+{
+    CXCursor def = clang_getCursorReferenced(src->macro_cursors[i]);
+    return clang_Cursor_isNull(def) || clang_Location_isInSystemHeader(clang_getCursorLocation(def));
+}
+
+static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Scan *s = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    bool stmt = k == CXCursor_ReturnStmt || k == CXCursor_ContinueStmt || k == CXCursor_DeclStmt;
+    if (!stmt && k != CXCursor_UnaryOperator)
+        return CXChildVisit_Recurse;
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+    long i = invocation_at(s, off);
+    if (i >= 0 && !s->expand[i] && (stmt ? !system_macro(s->src, (size_t)i) : is_prelude_token(s->src, c)))
+        s->expand[i] = true;
+    return CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_CompoundStmt) {
+        *(CXCursor *)data = c;
+        return CXChildVisit_Break;
+    }
+    return CXChildVisit_Continue;
+}
+
+static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Scan *s = data;
+    if (clang_getCursorKind(c) != CXCursor_FunctionDecl || !clang_isCursorDefinition(c) ||
+        !clang_Location_isFromMainFile(clang_getCursorLocation(c)) || !has_async_annotation(c))
+        return CXChildVisit_Continue;
+    CXCursor body = clang_getNullCursor();
+    clang_visitChildren(c, body_visit, &body);
+    if (clang_Cursor_isNull(body))
+        return CXChildVisit_Continue;
+    CXSourceRange r = clang_getCursorExtent(body);
+    CXFile fb, fe;
+    unsigned b, e;
+    clang_getExpansionLocation(clang_getRangeStart(r), &fb, NULL, NULL, &b);
+    clang_getExpansionLocation(clang_getRangeEnd(r), &fe, NULL, NULL, &e);
+    if (!fb || !clang_File_isEqual(fb, s->src->file))
+        return CXChildVisit_Continue;
+    bool here = false;
+    size_t lo = 0, hi = s->src->nmacros; /* the first invocation in the body */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->src->macros[mid].b < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t i;
+    for (i = lo; i < s->src->nmacros && s->src->macros[i].b < e; i++) {
+        const Token *m = &s->src->macros[i];
+        if (m->e > e || is_dialect_macro(s->src, m))
+            continue;
+        s->candidate[i] = here = true;
+        if (has_word(s->src->text, m->b, m->e, "await"))
+            s->expand[i] = true;
+    }
+    s->first = lo;
+    s->end = i;
+    if (here)
+        clang_visitChildren(body, scan_visit, s);
+    return CXChildVisit_Continue;
+}
+
+/* ---- one expansion --------------------------------------------------- */
+
+typedef struct Toks {
+    CXToken *t;
+    unsigned n;
+    CXTranslationUnit tu;
+} Toks;
+
+static char *spell(Toks *k, unsigned i)
+{
+    return cx_str(clang_getTokenSpelling(k->tu, k->t[i]));
+}
+
+static bool tok_is(Toks *k, unsigned i, const char *s)
+{
+    if (i >= k->n)
+        return false;
+    char *t = spell(k, i);
+    bool is = strcmp(t, s) == 0;
+    free(t);
+    return is;
+}
+
+static unsigned tok_off(Toks *k, unsigned i, bool end)
+{
+    CXSourceRange r = clang_getTokenExtent(k->tu, k->t[i]);
+    unsigned off;
+    clang_getSpellingLocation(end ? clang_getRangeEnd(r) : clang_getRangeStart(r), NULL, NULL, NULL, &off);
+    return off;
+}
+
+/* Argument i of the invocation: tokens [b, e) of the invocation's tokens. */
+typedef struct Arg {
+    unsigned b, e;
+} Arg;
+
+/* An argument's tokens as text: one space where the source had any
+ * whitespace or comment between two tokens (what # sees, C11 6.10.3.2). */
+static void put_arg(Buf *out, Toks *k, Arg a, bool stringize)
+{
+    for (unsigned i = a.b; i < a.e; i++) {
+        if (i > a.b && tok_off(k, i, false) > tok_off(k, i - 1, true))
+            buf_puts(out, " ");
+        char *t = spell(k, i);
+        if (stringize && clang_getTokenKind(k->t[i]) == CXToken_Literal && strpbrk(t, "\"'")) {
+            for (char *p = t; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                    buf_puts(out, "\\");
+                buf_put(out, p, 1);
+            }
+        } else {
+            buf_puts(out, t);
+        }
+        free(t);
+    }
+}
+
+/* Buf's text, trimmed of a trailing space. */
+static void drop_space(Buf *b)
+{
+    while (b->len && b->s[b->len - 1] == ' ')
+        b->s[--b->len] = 0;
+}
+
+/* The expansion of invocation m (with cursor c), or NULL if acc cannot
+ * spell it (a built-in macro, __VA_OPT__, arguments that do not match). */
+static char *expansion(Source *src, const Token *m, CXCursor c)
+{
+    CXCursor def = clang_getCursorReferenced(c);
+    if (clang_Cursor_isNull(def) || clang_getCursorKind(def) != CXCursor_MacroDefinition)
+        return NULL;
+    Toks d = {NULL, 0, src->tu}, u = {NULL, 0, src->tu};
+    clang_tokenize(src->tu, clang_getCursorExtent(def), &d.t, &d.n);
+    CXSourceRange ur = clang_getRange(clang_getLocationForOffset(src->tu, src->file, m->b),
+                                      clang_getLocationForOffset(src->tu, src->file, m->e));
+    clang_tokenize(src->tu, ur, &u.t, &u.n);
+
+    char *result = NULL;
+    Buf out = {0};
+    char *params[128];
+    int nparams = 0;
+    bool variadic = false, ok = true;
+    unsigned body = 1;
+    Arg args[128];
+    int nargs = 0;
+
+    if (clang_Cursor_isMacroFunctionLike(def)) {
+        /* the parameters: NAME ( a , b , ... ) */
+        for (body = 2; body < d.n && !tok_is(&d, body, ")"); body++) {
+            char *t = spell(&d, body);
+            if (strcmp(t, ",") == 0) {
+                free(t);
+            } else if (strcmp(t, "...") == 0) {
+                variadic = true;
+                params[nparams++] = xstrdup("__VA_ARGS__");
+                free(t);
+            } else if (nparams < 127) {
+                if (tok_is(&d, body + 1, "...")) { /* GNU named variadic: args... */
+                    variadic = true;
+                    body++;
+                }
+                params[nparams++] = t;
+            } else {
+                free(t);
+                ok = false;
+            }
+        }
+        body++;
+        /* the arguments: NAME ( x , f(y, z) , ) */
+        if (u.n < 3 || !tok_is(&u, 1, "("))
+            ok = false;
+        int depth = 0;
+        unsigned start = 2;
+        for (unsigned i = 1; ok && i < u.n; i++) {
+            char *t = spell(&u, i);
+            if (strcmp(t, "(") == 0) {
+                depth++;
+            } else if (strcmp(t, ")") == 0 && --depth == 0) {
+                if (nargs < 128)
+                    args[nargs++] = (Arg){start, i};
+                free(t);
+                break;
+            } else if (strcmp(t, ",") == 0 && depth == 1 && (!variadic || nargs < nparams - 1)) {
+                if (nargs < 128)
+                    args[nargs++] = (Arg){start, i};
+                start = i + 1;
+            }
+            free(t);
+        }
+        if (nparams == 0 && nargs == 1 && args[0].b == args[0].e)
+            nargs = 0;
+        if (variadic && nargs == nparams - 1 && nargs > 0) { /* no variable arguments */
+            unsigned at = args[nargs - 1].e;
+            args[nargs++] = (Arg){at, at};
+        }
+        if (nargs != nparams)
+            ok = false;
+    }
+
+    for (unsigned i = body; ok && i < d.n; i++) {
+        char *t = spell(&d, i);
+        int p = -1;
+        for (int j = 0; j < nparams; j++)
+            if (strcmp(t, params[j]) == 0)
+                p = j;
+        if (strcmp(t, "__VA_OPT__") == 0) {
+            ok = false;
+        } else if (strcmp(t, "#") == 0 && nparams > 0 && i + 1 < d.n) {
+            char *n = spell(&d, i + 1);
+            int q = -1;
+            for (int j = 0; j < nparams; j++)
+                if (strcmp(n, params[j]) == 0)
+                    q = j;
+            free(n);
+            if (q < 0) {
+                ok = false;
+            } else {
+                buf_puts(&out, "\"");
+                put_arg(&out, &u, args[q], true);
+                buf_puts(&out, "\" ");
+                i++;
+            }
+        } else if (strcmp(t, "##") == 0) {
+            drop_space(&out);
+            /* GNU: `, ## __VA_ARGS__` with no variable arguments drops the comma */
+            if (variadic && tok_is(&d, i + 1, params[nparams - 1]) &&
+                args[nargs - 1].b == args[nargs - 1].e && out.len && out.s[out.len - 1] == ',')
+                out.s[--out.len] = 0;
+            i++;
+            if (i < d.n) {
+                char *n = spell(&d, i);
+                int q = -1;
+                for (int j = 0; j < nparams; j++)
+                    if (strcmp(n, params[j]) == 0)
+                        q = j;
+                if (q >= 0)
+                    put_arg(&out, &u, args[q], false);
+                else
+                    buf_puts(&out, n);
+                free(n);
+                buf_puts(&out, " ");
+            }
+        } else if (p >= 0) {
+            put_arg(&out, &u, args[p], false);
+            buf_puts(&out, " ");
+        } else {
+            buf_puts(&out, t);
+            buf_puts(&out, " ");
+        }
+        free(t);
+    }
+    if (ok) {
+        drop_space(&out);
+        result = out.s ? out.s : xstrdup("");
+    } else {
+        free(out.s);
+    }
+    for (int j = 0; j < nparams; j++)
+        free(params[j]);
+    clang_disposeTokens(src->tu, d.t, d.n);
+    clang_disposeTokens(src->tu, u.t, u.n);
+    return result;
+}
+
+/* ---- the rounds ------------------------------------------------------ */
+
+/* The text with this round's invocations expanded, or NULL if none. */
+static char *expand_round(Source *src, size_t *len)
+{
+    if (src->nmacros == 0)
+        return NULL;
+    Scan s = {src, 0, 0, xcalloc(src->nmacros, sizeof(bool)), xcalloc(src->nmacros, sizeof(bool)), false};
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, &s);
+    Buf out = {0};
+    unsigned copied = 0;
+    bool any = false;
+    for (size_t i = 0; i < src->nmacros; i++) {
+        const Token *m = &src->macros[i];
+        if (!s.expand[i] || m->b < copied)
+            continue; /* inside an invocation expanded already: in the next round */
+        char *x = expansion(src, m, src->macro_cursors[i]);
+        if (!x)
+            continue;
+        buf_put(&out, src->text + copied, m->b - copied);
+        /* a space keeps the expansion's first token from joining the one
+         * before it (`x-` and `-1`); none where nothing can join, so that
+         * the expansion starts in the invocation's column */
+        char before = m->b ? src->text[m->b - 1] : ' ';
+        buf_printf(&out, "%s%s ", strchr(" \t\n(){};,", before) ? "" : " ", x);
+        for (unsigned k = m->b; k < m->e; k++)
+            if (src->text[k] == '\n')
+                buf_puts(&out, "\n");
+        copied = m->e;
+        any = true;
+        free(x);
+    }
+    free(s.expand);
+    free(s.candidate);
+    if (!any) {
+        free(out.s);
+        return NULL;
+    }
+    buf_put(&out, src->text + copied, src->len - copied);
+    *len = out.len;
+    return out.s;
+}
+
+char *expand_macros(Source *src, size_t *len, int round)
+{
+    return round < MAX_ROUNDS ? expand_round(src, len) : NULL;
+}
