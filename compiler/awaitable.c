@@ -67,19 +67,50 @@ static bool looks_like_call(const char *p, const char *end)
     }
 }
 
+/* Is off on a preprocessing directive's line (a #define's body)? */
+static bool in_directive(const char *t, const char *p)
+{
+    for (;;) {
+        const char *line = p;
+        while (line > t && line[-1] != '\n')
+            line--;
+        const char *q = line;
+        while (q < p && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q < p && *q == '#')
+            return true;
+        /* a continued line: look at the one it continues */
+        if (line - t >= 2 && line[-2] == '\\')
+            p = line - 2;
+        else if (line - t >= 3 && line[-2] == '\r' && line[-3] == '\\')
+            p = line - 3;
+        else
+            return false;
+    }
+}
+
 /* A cheap look at the text, so that files that await only calls (nearly
- * all) are parsed once: is there an `await` whose operand is not plainly a
- * call? Comments and strings may answer yes; that costs a look at the tree. */
-static bool may_await_awaitable(Source *src)
+ * all) are parsed once: the `await`s whose operand is not plainly a call.
+ * Some may be in comments or strings; that costs a look at the tree, and
+ * spelling them `(int)` there changes nothing. */
+static unsigned *awaits_of_non_calls(Source *src, size_t *n)
 {
     const char *t = src->text, *end = t + src->len;
+    unsigned *offs = NULL;
+    size_t cap = 0;
+    *n = 0;
     for (const char *p = t; (p = memmem(p, (size_t)(end - p), "await", 5)) != NULL; p += 5) {
         if ((p > t && ident_char(p[-1])) || (p + 5 < end && ident_char(p[5])))
             continue;
-        if (!looks_like_call(skip_blanks(p + 5, end), end))
-            return true;
+        if (looks_like_call(skip_blanks(p + 5, end), end) || in_directive(t, p))
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            offs = xrealloc(offs, cap * sizeof *offs);
+        }
+        offs[(*n)++] = (unsigned)(p - t);
     }
-    return false;
+    return offs;
 }
 
 static enum CXChildVisitResult first_field_visit(CXCursor c, CXCursor parent, CXClientData d)
@@ -119,10 +150,24 @@ static enum CXChildVisitResult first_child_visit(CXCursor c, CXCursor parent, CX
     return CXChildVisit_Break;
 }
 
+typedef struct Offsets {
+    unsigned *v;
+    size_t n, cap;
+} Offsets;
+
+static void add(Offsets *o, unsigned off)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 16;
+        o->v = xrealloc(o->v, o->cap * sizeof *o->v);
+    }
+    o->v[o->n++] = off;
+}
+
 typedef struct Found {
     Source *src;
-    unsigned *offs;
-    size_t n, cap;
+    Offsets awaitable; /* awaits of awaitables */
+    Offsets seen;      /* every await in the tree */
 } Found;
 
 /* Is off inside a macro invocation's text (then an await there was
@@ -157,27 +202,39 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor parent, CXClientD
         return CXChildVisit_Recurse;
     CXCursor operand = clang_getNullCursor();
     clang_visitChildren(c, first_child_visit, &operand);
-    if (clang_Cursor_isNull(operand) || !type_is_awaitable_pointer(clang_getCursorType(operand)))
-        return CXChildVisit_Recurse;
-    if (f->n == f->cap) {
-        f->cap = f->cap ? 2 * f->cap : 16;
-        f->offs = xrealloc(f->offs, f->cap * sizeof *f->offs);
-    }
-    f->offs[f->n++] = off;
+    add(&f->seen, off);
+    if (!clang_Cursor_isNull(operand) && type_is_awaitable_pointer(clang_getCursorType(operand)))
+        add(&f->awaitable, off);
     return CXChildVisit_Recurse;
 }
 
+/* The awaits to spell `(int)`: those of awaitables, and those of operands
+ * that are not calls where clang dropped the expression for an error that
+ * the pointer type caused (`a[await &aw]`: "subscript is not an integer"),
+ * since they cannot be anything else. */
 char *retype_awaitable_awaits(Source *src)
 {
-    if (!may_await_awaitable(src))
+    size_t ncand;
+    unsigned *cand = awaits_of_non_calls(src, &ncand);
+    if (ncand == 0)
         return NULL;
-    Found f = {src, NULL, 0, 0};
+    Found f = {src, {0}, {0}};
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), find_visit, &f);
-    if (f.n == 0)
-        return NULL;
-    char *text = xstrndup(src->text, src->len);
-    for (size_t i = 0; i < f.n; i++)
-        memcpy(text + f.offs[i], "(int)", 5);
-    free(f.offs);
+    for (size_t i = 0; i < ncand; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < f.seen.n && !seen; j++)
+            seen = f.seen.v[j] == cand[i];
+        if (!seen)
+            add(&f.awaitable, cand[i]);
+    }
+    char *text = NULL;
+    if (f.awaitable.n) {
+        text = xstrndup(src->text, src->len);
+        for (size_t i = 0; i < f.awaitable.n; i++)
+            memcpy(text + f.awaitable.v[i], "(int)", 5);
+    }
+    free(cand);
+    free(f.awaitable.v);
+    free(f.seen.v);
     return text;
 }
