@@ -5,6 +5,7 @@
  * hole. O(n) per poll, which is fine for what it is for: portability and
  * checking the loop against a second backend.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 
@@ -51,6 +52,11 @@ static int poll_add(acc__loop *loop, int fd, int mask)
         s->fds[s->slot[fd]].events = to_poll(old | mask);
         return 0;
     }
+    /* poll(2) takes any number and reports one that is not open as
+     * POLLNVAL, which would pass for "ready"; epoll_ctl refuses it with
+     * EBADF at once, and so does this backend. */
+    if (fcntl(fd, F_GETFD) < 0)
+        return -errno;
     if (fd >= s->slot_cap) {
         int cap = s->slot_cap ? s->slot_cap : 64;
         int *slot;

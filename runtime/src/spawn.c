@@ -38,13 +38,20 @@ acc_task *acc_spawn(acc_frame *coro)
     return t;
 }
 
+/* NULL (what a failed acc_spawn returns) is no task: acc_cancel and
+ * acc_detach do nothing with it, so acc_detach(acc_spawn(...)) is safe;
+ * acc_join gives -EINVAL, acc_join_all skips it. */
 void acc_cancel(acc_task *t)
 {
+    if (t == NULL)
+        return;
     acc__task_cancel(t);
 }
 
 void acc_detach(acc_task *t)
 {
+    if (t == NULL)
+        return;
     if (t->done) {
         acc__task_free(t);
         return;
@@ -96,6 +103,8 @@ static int join_step(acc_frame *self)
 
     switch (self->state) {
     case 0:
+        if (f->target == NULL)
+            ACC__RETURN(f, f->out, -EINVAL);
         if (f->target->done)
             ACC__RETURN(f, f->out, reap(f->target));
         if (t->cancelled) {
@@ -152,7 +161,8 @@ static void join_all_cancel(acc_task *t, void *arg)
 
     (void)t;
     for (size_t i = 0; i < f->n; i++)
-        acc__task_cancel(f->ts[i]); /* the last to finish wakes us */
+        if (f->ts[i] != NULL)
+            acc__task_cancel(f->ts[i]); /* the last to finish wakes us */
 }
 
 static int join_all_step(acc_frame *self)
@@ -165,7 +175,7 @@ static int join_all_step(acc_frame *self)
     case 0:
         f->left = 0;
         for (size_t i = 0; i < f->n; i++) {
-            if (f->ts[i]->done)
+            if (f->ts[i] == NULL || f->ts[i]->done)
                 continue;
             f->ts[i]->on_done = join_all_done;
             f->ts[i]->done_arg = f;
@@ -182,7 +192,7 @@ static int join_all_step(acc_frame *self)
     default:
     finished:
         for (size_t i = 0; i < f->n; i++)
-            if (reap(f->ts[i]) < 0)
+            if (f->ts[i] != NULL && reap(f->ts[i]) < 0)
                 r = -ECANCELED;
         ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : r);
     }
