@@ -296,7 +296,24 @@ static Node *form_arg_call(Source *src, Node *arg)
     Node *s = strip(arg);
     if (is_binop(src, s, "="))
         s = strip(s->kids[1]);
+    /* acc_gather and acc_wait_for are the runtime's coroutines too */
+    if (s && s->role == ROLE_FORM && (s->form == FORM_GATHER || s->form == FORM_WAIT_FOR))
+        return s;
     return s && s->role == ROLE_CORO_CALL ? s : NULL;
+}
+
+/* Is n (a coroutine call, or a gather or wait_for) an argument of the
+ * nearest form above it? Forms are checked bottom-up, so look upwards. */
+static bool is_form_arg(Source *src, Node *n)
+{
+    for (Node *q = n->parent; q; q = q->parent)
+        if (q->role == ROLE_FORM) {
+            for (int i = 0; i < q->nform_args; i++)
+                if (form_arg_call(src, q->form_args[i]) == n)
+                    return true;
+            return false;
+        }
+    return false;
 }
 
 /* acc_gather(a, b) reaches clang as acc__gather_form(((a, b), 0)). */
@@ -310,7 +327,11 @@ static void collect_form_args(Source *src, Node *form)
     } else {
         arg = arg->kids[0];
     }
-    while (arg && arg->kind == CXCursor_ParenExpr && arg->nkids == 1 && !region(arg)->from_arg)
+    /* the macro's own parentheses around the arguments: exactly one pair
+     * (a form inside another form's argument is all `from_arg`) */
+    while (arg && arg->kind == CXCursor_UnexposedExpr && arg->nkids == 1)
+        arg = arg->kids[0];
+    if (arg && arg->kind == CXCursor_ParenExpr && arg->nkids == 1)
         arg = arg->kids[0];
     if (!arg)
         return;
@@ -539,8 +560,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (n->form == FORM_WAIT_FOR && n->nkids >= 3) {
             /* the macro's own parentheses are not in the source text */
             Node *s = n->kids[2];
-            while (s->nkids == 1 && ((s->kind == CXCursor_ParenExpr && !region(s)->from_arg) ||
-                                     s->kind == CXCursor_UnexposedExpr))
+            while (s->nkids == 1 && s->kind == CXCursor_UnexposedExpr)
+                s = s->kids[0];
+            if (s->nkids == 1 && s->kind == CXCursor_ParenExpr)
                 s = s->kids[0];
             n->form_seconds = s;
         }
@@ -560,7 +582,7 @@ static void check_calls(Walk *w, Node *n)
             if (!call)
                 error_at(region(n->form_args[i])->b, "argument %d of %s is not a call of an async function",
                          i + 1, form_name(n->form));
-            else
+            else if (call->role != ROLE_FORM)
                 call->role = ROLE_CORO_CALL; /* accepted where it stands */
         }
         if (n->form != FORM_GATHER && n->nform_args > 1)
@@ -580,7 +602,7 @@ static void check_calls(Walk *w, Node *n)
             Node *p = n->parent;
             while (p && (p->kind == CXCursor_UnexposedExpr || p->kind == CXCursor_ParenExpr))
                 p = p->parent;
-            if (!p || p->role != ROLE_AWAIT)
+            if ((!p || p->role != ROLE_AWAIT) && !is_form_arg(w->src, n))
                 error_at(region(n)->b, "%s is an async function: await it", form_name(n->form));
         }
         return;
@@ -592,15 +614,8 @@ static void check_calls(Walk *w, Node *n)
         p = p->parent;
     if (p && p->role == ROLE_AWAIT)
         return;
-    /* inside a form it was accepted above (forms are checked first, bottom-up
-     * order visits the call before its form, so look upwards instead) */
-    for (Node *q = n->parent; q; q = q->parent)
-        if (q->role == ROLE_FORM) {
-            for (int i = 0; i < q->nform_args; i++)
-                if (form_arg_call(w->src, q->form_args[i]) == n)
-                    return;
-            break;
-        }
+    if (is_form_arg(w->src, n))
+        return;
     if (n->callee)
         error_at(region(n)->b, "call of async function '%s' is not awaited; write 'await %s(...)', or pass "
                        "it to acc_run, acc_spawn, acc_gather or acc_wait_for",

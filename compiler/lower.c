@@ -404,7 +404,11 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
     return b.s;
 }
 
-/* One argument of a form: `call` or `lvalue = call`. */
+static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre);
+static char *wait_for_text(Lower *L, Node *form, const char *dest, Buf *pre);
+
+/* One argument of a form: `call` or `lvalue = call`, where the call may
+ * be a gather or a wait_for. */
 static char *form_arg_text(Lower *L, Node *form, Node *arg, Buf *pre)
 {
     Node *s = strip(arg);
@@ -418,6 +422,11 @@ static char *form_arg_text(Lower *L, Node *form, Node *arg, Buf *pre)
         free(lv);
         dest = d.s;
         s = strip(s->kids[1]);
+    }
+    if (s->role == ROLE_FORM) { /* acc_wait_for(acc_gather(...), t), ... */
+        char *r = s->form == FORM_GATHER ? gather_text(L, s, dest, pre) : wait_for_text(L, s, dest, pre);
+        free(dest);
+        return r;
     }
     Buf frame = {0};
     if (root_in_block(form, s))

@@ -340,12 +340,15 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
             *from_arg = true;
             *ob = xso; /* as the code around the invocation sees it */
             *oe = invocation_end(src, xso, to);
-            /* An argument that ends in another macro's name (`f(x, R)`
-             * with R a macro) reports the start of that name as its end. */
+            /* An argument that ends in another macro's invocation (`f(x, R)`
+             * with R a macro, `acc_gather(w = acc_wait_for(g(), 1))`)
+             * reports the start of its name as its end. */
             const char *t = src->text;
-            if (to < src->len && is_ident_char(t[to]) && (to == 0 || !is_ident_char(t[to - 1])))
+            if (to < src->len && is_ident_char(t[to]) && (to == 0 || !is_ident_char(t[to - 1]))) {
                 while (*e < src->len && is_ident_char(t[*e]))
                     (*e)++;
+                *e = invocation_end(src, to, *e);
+            }
             return true;
         }
         /* an end inside a macro argument stands for the whole invocation */
