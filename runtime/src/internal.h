@@ -402,7 +402,8 @@ extern _Thread_local acc__loop *acc__loop_current;
 #define ACC__MAX_NEST 16
 
 /* Store a leaf's result and return from it: the common epilogue of the
- * runtime's own coroutines. */
+ * runtime's own coroutines. `value` is evaluated only when there is a
+ * result to store (out not NULL): pass a value, never a call. */
 #define ACC__RETURN(frame, out, value)         \
     do {                                       \
         if ((out) != NULL)                     \

@@ -9,13 +9,13 @@
  * first putter. A woken task cannot be overtaken by one that comes later,
  * and the order is deterministic.
  *
- * Cancellation loses nothing. A waiter cancelled while it still waits
- * leaves the list with nothing taken: -ECANCELED, the getter consumed no
- * item, the putter queued none. A waiter that was handed its permit or
- * item before the cancellation arrived has completed: it returns 0 (it
- * holds the permit, has the item, its item is queued) and the
- * cancellation shows at its next await. Event waits take nothing, so a
- * woken then cancelled event wait returns -ECANCELED like acc_sleep.
+ * Cancellation loses nothing, and a cancelled wait returns -ECANCELED as
+ * SPEC 2 says of pending awaits, even when what it waited for was handed
+ * over before the task ran again (asyncio does the same): the acquirer
+ * passes its permit on, the getter its item, the putter its slot, to the
+ * next waiter, or gives it back (the item to the front of the queue).
+ * So a putter's item goes into the queue, and a getter's item into its
+ * variable, only when the waiting task runs again.
  *
  * All-zero acc_event and acc_sem are valid: the lists are set up on
  * first use.
@@ -37,6 +37,8 @@ typedef struct waiter {
     acc_task *task;
     int granted;  /* handed its permit / item / slot, or the queue closed */
     int result;   /* when granted: 0 or -EPIPE */
+    void *item;   /* a getter's item, handed over while it waited */
+    int orphaned; /* granted, and then its queue was freed */
 } waiter;
 
 static void waiter_cancel(acc_task *t, void *arg)
@@ -52,16 +54,21 @@ static void wait_on(acc__list *list, waiter *w, acc_task *t)
     w->task = t;
     w->granted = 0;
     w->result = 0;
+    w->item = NULL;
+    w->orphaned = 0;
     acc__list_push(list, &w->node);
     acc__task_suspend(t, waiter_cancel, w);
 }
 
-/* Take the first waiter off the list and wake it with `result`. */
-static waiter *grant_first(acc__list *list, int result)
+/* Take the first waiter off the list and wake it with `result`; it goes
+ * on `granted` (when not NULL) until it runs again. */
+static waiter *grant_first(acc__list *list, int result, acc__list *granted)
 {
     waiter *w = acc__container_of(list->next, waiter, node);
 
     acc__list_remove(&w->node);
+    if (granted != NULL)
+        acc__list_push(granted, &w->node);
     w->granted = 1;
     w->result = result;
     acc__task_wake(w->task);
@@ -81,7 +88,7 @@ void acc_event_set(acc_event *ev)
     lazy_init(&ev->waiters);
     ev->set = true;
     while (!acc__list_empty(&ev->waiters))
-        grant_first(&ev->waiters, 0);
+        grant_first(&ev->waiters, 0, NULL);
 }
 
 void acc_event_clear(acc_event *ev)
@@ -146,7 +153,7 @@ void acc_sem_release(acc_sem *s)
 {
     lazy_init(&s->waiters);
     if (!acc__list_empty(&s->waiters))
-        grant_first(&s->waiters, 0); /* the permit goes straight to it */
+        grant_first(&s->waiters, 0, NULL); /* the permit goes straight to it */
     else
         s->value++;
 }
@@ -176,6 +183,10 @@ static int sem_step(acc_frame *self)
         self->state = 1;
         return ACC_PENDING;
     default:
+        if (f->w.granted && t->cancelled) {
+            acc_sem_release(f->s); /* the permit goes on to the next waiter */
+            ACC__RETURN(f, f->out, -ECANCELED);
+        }
         ACC__RETURN(f, f->out, f->w.granted ? 0 : -ECANCELED);
     }
 }
@@ -200,9 +211,11 @@ struct acc_queue {
     size_t size;        /* slots allocated */
     size_t head, len;
     size_t capacity;    /* most items held; SIZE_MAX: no limit */
+    size_t reserved;    /* slots handed to putters that have not run yet */
     bool closed;
     acc__list getters;  /* queue_frame waiters, FIFO (only while empty) */
     acc__list putters;  /* queue_frame waiters, FIFO (only while full) */
+    acc__list granted;  /* getters handed an item, putters a slot, not yet run */
 };
 
 typedef struct queue_frame {
@@ -223,6 +236,7 @@ acc_queue *acc_queue_new(size_t capacity)
     q->capacity = capacity ? capacity : SIZE_MAX;
     acc__list_init(&q->getters);
     acc__list_init(&q->putters);
+    acc__list_init(&q->granted);
     return q;
 }
 
@@ -251,6 +265,25 @@ static int ring_push(acc_queue *q, void *item)
     return 0;
 }
 
+/* An item given back by a cancelled getter goes first again: 0, or
+ * -ENOMEM (the ring is full and cannot grow). */
+static int ring_push_front(acc_queue *q, void *item)
+{
+    if (q->len == q->size) {
+        size_t cap = q->capacity;
+        q->capacity = SIZE_MAX; /* the one item may go past the capacity */
+        int r = ring_push(q, NULL); /* grow (unwrapping), then move it to the front */
+        q->capacity = cap;
+        if (r < 0)
+            return r;
+        q->len--;
+    }
+    q->head = (q->head + q->size - 1) % q->size;
+    q->ring[q->head] = item;
+    q->len++;
+    return 0;
+}
+
 static void *ring_pop(acc_queue *q)
 {
     void *item = q->ring[q->head];
@@ -264,9 +297,9 @@ void acc_queue_close(acc_queue *q)
 {
     q->closed = true;
     while (!acc__list_empty(&q->getters))
-        grant_first(&q->getters, -EPIPE);
+        grant_first(&q->getters, -EPIPE, NULL);
     while (!acc__list_empty(&q->putters))
-        grant_first(&q->putters, -EPIPE);
+        grant_first(&q->putters, -EPIPE, NULL);
 }
 
 void acc_queue_free(acc_queue *q)
@@ -274,8 +307,42 @@ void acc_queue_free(acc_queue *q)
     if (q == NULL)
         return;
     acc_queue_close(q);
+    /* Waiters granted an item or a slot have not run yet: they must not
+     * touch the queue when they do. A getter keeps its item, a putter
+     * gets -EPIPE. */
+    while (!acc__list_empty(&q->granted)) {
+        waiter *w = acc__container_of(q->granted.next, waiter, node);
+        acc__list_remove(&w->node);
+        w->orphaned = 1;
+    }
     free(q->ring);
     free(q);
+}
+
+/* Has the queue room for one more item, counting the slots promised to
+ * putters that have not run yet? */
+static bool has_room(const acc_queue *q)
+{
+    return q->len + q->reserved < q->capacity;
+}
+
+/* Hand `item` to the first waiting getter (they wait only while the
+ * queue is empty); false if none waits. */
+static bool give_to_getter(acc_queue *q, void *item)
+{
+    if (acc__list_empty(&q->getters))
+        return false;
+    grant_first(&q->getters, 0, &q->granted)->item = item;
+    return true;
+}
+
+/* A slot came free: promise it to the first waiting putter. */
+static void free_slot(acc_queue *q)
+{
+    if (!acc__list_empty(&q->putters) && has_room(q)) {
+        q->reserved++;
+        grant_first(&q->putters, 0, &q->granted);
+    }
 }
 
 static int put_step(acc_frame *self)
@@ -291,20 +358,37 @@ static int put_step(acc_frame *self)
             ACC__RETURN(f, f->out, -ECANCELED);
         if (q->closed)
             ACC__RETURN(f, f->out, -EPIPE);
-        if (!acc__list_empty(&q->getters)) { /* empty: straight to the first getter */
-            queue_frame *g = acc__container_of(grant_first(&q->getters, 0), queue_frame, w);
-            *g->dst = f->item;
+        if (give_to_getter(q, f->item))
             ACC__RETURN(f, f->out, 0);
-        }
-        if (q->len < q->capacity) {
-            r = ring_push(q, f->item);
+        if (has_room(q)) {
+            r = ring_push(q, f->item); /* (ACC__RETURN evaluates its value only for a result) */
             ACC__RETURN(f, f->out, r);
         }
         wait_on(&q->putters, &f->w, t);
         self->state = 1;
         return ACC_PENDING;
     default:
-        ACC__RETURN(f, f->out, f->w.granted ? f->w.result : -ECANCELED);
+        if (!f->w.granted)
+            ACC__RETURN(f, f->out, -ECANCELED);
+        if (f->w.result < 0 || f->w.orphaned) /* closed, or freed */
+            ACC__RETURN(f, f->out, -EPIPE);
+        /* a slot was promised to it */
+        acc__list_remove(&f->w.node);
+        q->reserved--;
+        if (t->cancelled) {
+            free_slot(q); /* to the next putter */
+            ACC__RETURN(f, f->out, -ECANCELED);
+        }
+        if (q->closed) {
+            free_slot(q);
+            ACC__RETURN(f, f->out, -EPIPE);
+        }
+        if (give_to_getter(q, f->item)) {
+            free_slot(q); /* its slot stays free: the next putter's */
+            ACC__RETURN(f, f->out, 0);
+        }
+        r = ring_push(q, f->item);
+        ACC__RETURN(f, f->out, r);
     }
 }
 
@@ -320,10 +404,7 @@ static int get_step(acc_frame *self)
             ACC__RETURN(f, f->out, -ECANCELED);
         if (q->len > 0) {
             *f->dst = ring_pop(q);
-            if (!acc__list_empty(&q->putters)) { /* a slot is free: the first putter's item */
-                queue_frame *p = acc__container_of(grant_first(&q->putters, 0), queue_frame, w);
-                (void)ring_push(q, p->item); /* cannot fail: a slot was just freed */
-            }
+            free_slot(q);
             ACC__RETURN(f, f->out, 0);
         }
         if (q->closed)
@@ -332,7 +413,20 @@ static int get_step(acc_frame *self)
         self->state = 1;
         return ACC_PENDING;
     default:
-        ACC__RETURN(f, f->out, f->w.granted ? f->w.result : -ECANCELED);
+        if (!f->w.granted)
+            ACC__RETURN(f, f->out, -ECANCELED);
+        if (f->w.result < 0) /* closed */
+            ACC__RETURN(f, f->out, f->w.result);
+        /* an item was handed to it */
+        if (f->w.orphaned) {
+            *f->dst = f->w.item; /* its queue is gone: nowhere to give it back */
+            ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);
+        }
+        acc__list_remove(&f->w.node);
+        if (t->cancelled && (give_to_getter(q, f->w.item) || ring_push_front(q, f->w.item) == 0))
+            ACC__RETURN(f, f->out, -ECANCELED);
+        *f->dst = f->w.item; /* (or no memory to give it back: better kept than lost) */
+        ACC__RETURN(f, f->out, 0);
     }
 }
 
