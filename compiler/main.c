@@ -254,28 +254,73 @@ static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXCli
     free(name);
 }
 
-static int write_depfile(Source *src, const Options *o, const char *out)
+/* The dependency file's name: -MF, else the output's with .c replaced by
+ * .d (FILE.d for stdout). */
+static char *depfile_name(const Options *o, const char *out)
+{
+    if (o->mf)
+        return xstrdup(o->mf);
+    char *def = strcmp(out, "-") == 0 ? default_output(o->input) : NULL;
+    const char *base = def ? def : out;
+    size_t n = strlen(base);
+    Buf b = {0};
+    buf_put(&b, base, n >= 2 && strcmp(base + n - 2, ".c") == 0 ? n - 2 : n);
+    buf_puts(&b, ".d");
+    free(def);
+    return b.s;
+}
+
+static int write_depfile(Source *src, const Options *o, const char *out, const char *mf)
 {
     Deps d = {{0}};
     clang_getInclusions(src->tu, visit_inclusion, &d);
-    char *mf = NULL;
-    if (o->mf) {
-        mf = xstrdup(o->mf);
-    } else {
-        const char *base = strcmp(out, "-") == 0 ? default_output(o->input) : out;
-        size_t n = strlen(base);
-        Buf b = {0};
-        buf_put(&b, base, n >= 2 && strcmp(base + n - 2, ".c") == 0 ? n - 2 : n);
-        buf_puts(&b, ".d");
-        mf = b.s;
-    }
     Buf text = {0};
     buf_printf(&text, "%s: %s%s\n", o->mt ? o->mt : out, o->input, d.list.s ? d.list.s : "");
     int r = write_atomic(mf, text.s, text.len);
     if (r < 0)
         fprintf(stderr, "acc: error: cannot write '%s': %s\n", mf, strerror(errno));
-    free(mf), free(text.s), free(d.list.s);
+    free(text.s), free(d.list.s);
     return r;
+}
+
+/* Whether writing `out` replaces `file`: the same regular file, or, when
+ * neither exists yet, the same name in the same directory. Devices
+ * (/dev/null) are written, never replaced, so they never clash. */
+static bool replaces(const char *out, const char *file)
+{
+    struct stat so, sf;
+    bool has_out = stat(out, &so) == 0, has_file = stat(file, &sf) == 0;
+    if (has_out && has_file)
+        return S_ISREG(so.st_mode) && so.st_dev == sf.st_dev && so.st_ino == sf.st_ino;
+    if (has_out || has_file)
+        return false;
+    char *co = xstrdup(out), *cf = xstrdup(file);
+    bool same = strcmp(basename(co), basename(cf)) == 0;
+    free(co), free(cf);
+    if (!same)
+        return false;
+    co = xstrdup(out), cf = xstrdup(file);
+    same = stat(dirname(co), &so) == 0 && stat(dirname(cf), &sf) == 0 &&
+           so.st_dev == sf.st_dev && so.st_ino == sf.st_ino;
+    free(co), free(cf);
+    return same;
+}
+
+/* gcc refuses to write over its input; so do we, for the C and for the
+ * dependency file, and a dependency file that would replace the C is
+ * refused too. Returns 0, or 2 after the message. */
+static int check_outputs(const Options *o, const char *out, const char *mf)
+{
+    bool to_file = strcmp(out, "-") != 0;
+    if (to_file && replaces(out, o->input))
+        fprintf(stderr, "acc: error: input file '%s' is the same as output file\n", o->input);
+    else if (mf && replaces(mf, o->input))
+        fprintf(stderr, "acc: error: input file '%s' is the same as dependency file\n", o->input);
+    else if (mf && to_file && replaces(mf, out))
+        fprintf(stderr, "acc: error: dependency file '%s' is the same as output file\n", mf);
+    else
+        return 0;
+    return 2;
 }
 
 /* Each declaration is lowered right after its analysis, while its tree
@@ -292,7 +337,7 @@ static void lower_top(Program *p, Node *top, void *data)
 }
 
 /* Translate; returns the exit status (0, 1 or 2). */
-static int translate_file(const Options *o, const char *out)
+static int translate_file(const Options *o, const char *out, const char *mf)
 {
     char *inc = prefix_dir("include");
     const char **args = xcalloc((size_t)o->nclang_args + 4, sizeof *args);
@@ -323,7 +368,7 @@ static int translate_file(const Options *o, const char *out)
         fprintf(stderr, "acc: error: cannot write '%s': %s\n", out, strerror(errno));
         return 2;
     }
-    if (o->md && write_depfile(src, o, out) < 0)
+    if (mf && write_depfile(src, o, out, mf) < 0)
         return 2;
     free(text);
     free(inc);
@@ -333,8 +378,13 @@ static int translate_file(const Options *o, const char *out)
 
 static int translate(const Options *o, const char *out)
 {
-    int rc = translate_file(o, out);
-    diag_flush();
+    char *mf = o->md && !o->syntax_only ? depfile_name(o, out) : NULL;
+    int rc = o->syntax_only ? 0 : check_outputs(o, out, mf);
+    if (rc == 0) {
+        rc = translate_file(o, out, mf);
+        diag_flush();
+    }
+    free(mf);
     return rc;
 }
 
