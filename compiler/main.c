@@ -32,7 +32,9 @@ typedef struct Options {
     bool no_line;
     bool syntax_only;
     bool md;
-    const char *mf, *mt;
+    const char *mf;
+    const char **mt;        /* -MT targets, in order */
+    int nmt;
     bool run;
     char **run_args;        /* after `--` */
     int nrun_args;
@@ -52,7 +54,7 @@ static void usage(FILE *f)
           "                      as for cc, used while parsing\n"
           "  -MD                 also write a make-style dependency file\n"
           "  -MF FILE            name of the dependency file (default: OUT with .d)\n"
-          "  -MT TARGET          target named in the dependency file (default: OUT)\n"
+          "  -MT TARGET          a target of the dependency file (default: OUT; repeatable)\n"
           "  --no-line           omit #line directives\n"
           "  -fsyntax-only       check only; write nothing\n"
           "  -Werror             treat warnings as errors\n"
@@ -131,10 +133,12 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (strcmp(a, "-MF") == 0 || strcmp(a, "-MT") == 0) {
             if (i + 1 >= argc)
                 die_usage("%s needs an argument", a);
-            if (a[2] == 'F')
+            if (a[2] == 'F') {
                 o->mf = argv[++i];
-            else
-                o->mt = argv[++i];
+            } else {
+                o->mt = xrealloc(o->mt, (size_t)(o->nmt + 1) * sizeof *o->mt);
+                o->mt[o->nmt++] = argv[++i];
+            }
         } else if (a[0] == '-' && a[1] != '\0') {
             die_usage("unknown option '%s'", a);
         } else if (o->input) {
@@ -237,8 +241,11 @@ static int write_atomic(const char *path, const char *data, size_t len)
     return 0;
 }
 
+/* The headers the input read, each once (clang reports one inclusion per
+ * #include, so a header included twice comes twice). */
 typedef struct Deps {
-    Buf list;
+    char **names;
+    int n;
 } Deps;
 
 static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXClientData data)
@@ -246,12 +253,17 @@ static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXCli
     (void)stack;
     if (n == 0)
         return; /* the main file comes first, by itself */
+    Deps *d = data;
     char *name = cx_str(clang_getFileName(f));
-    if (strstr(name, "acc_prelude.h") == NULL) {
-        Deps *d = data;
-        buf_printf(&d->list, " \\\n  %s", name);
+    bool seen = strstr(name, "acc_prelude.h") != NULL;
+    for (int i = 0; i < d->n && !seen; i++)
+        seen = strcmp(d->names[i], name) == 0;
+    if (seen) {
+        free(name);
+        return;
     }
-    free(name);
+    d->names = xrealloc(d->names, (size_t)(d->n + 1) * sizeof *d->names);
+    d->names[d->n++] = name;
 }
 
 /* The dependency file's name: -MF, else the output's with .c replaced by
@@ -270,16 +282,29 @@ static char *depfile_name(const Options *o, const char *out)
     return b.s;
 }
 
+/* The rule gcc writes: the targets (-MT as given, joined by spaces; else
+ * the output, escaped), then the input and each header, escaped. */
 static int write_depfile(Source *src, const Options *o, const char *out, const char *mf)
 {
-    Deps d = {{0}};
+    Deps d = {0};
     clang_getInclusions(src->tu, visit_inclusion, &d);
     Buf text = {0};
-    buf_printf(&text, "%s: %s%s\n", o->mt ? o->mt : out, o->input, d.list.s ? d.list.s : "");
+    if (o->nmt == 0)
+        buf_put_make_name(&text, out);
+    for (int i = 0; i < o->nmt; i++)
+        buf_printf(&text, "%s%s", i ? " " : "", o->mt[i]);
+    buf_puts(&text, ": ");
+    buf_put_make_name(&text, o->input);
+    for (int i = 0; i < d.n; i++) {
+        buf_puts(&text, " \\\n  ");
+        buf_put_make_name(&text, d.names[i]);
+        free(d.names[i]);
+    }
+    buf_puts(&text, "\n");
     int r = write_atomic(mf, text.s, text.len);
     if (r < 0)
         fprintf(stderr, "acc: error: cannot write '%s': %s\n", mf, strerror(errno));
-    free(text.s), free(d.list.s);
+    free(text.s), free(d.names);
     return r;
 }
 
