@@ -169,7 +169,7 @@ static int run_argv(char **argv)
 }
 
 /* The words of a make-style dependency file after its first ':', with
- * backslash-newlines and escaped spaces undone. */
+ * backslash-newlines and the escapes of buf_put_make_name undone. */
 static Argv depfile_prereqs(const char *text)
 {
     Argv words = {0};
@@ -178,11 +178,21 @@ static Argv depfile_prereqs(const char *text)
         return words;
     Buf w = {0};
     for (p++;; p++) {
-        if (*p == '\\' && p[1] == '\n') {
+        size_t nbs = strspn(p, "\\");
+        if (nbs == 1 && p[1] == '\n') {
             p++;
-        } else if (*p == '\\' && p[1] == ' ') {
-            buf_put(&w, " ", 1);
-            p++;
+        } else if (nbs > 0 && (p[nbs] == ' ' || p[nbs] == '\t')) {
+            /* 2N+1 backslashes and a blank: N backslashes and the blank;
+             * 2N: N backslashes, and the blank ends the word */
+            for (size_t k = 0; k < nbs / 2; k++)
+                buf_put(&w, "\\", 1);
+            p += nbs - 1 + nbs % 2;
+            if (nbs % 2)
+                buf_put(&w, p, 1);
+        } else if (nbs == 1 && p[1] == '#') {
+            buf_put(&w, ++p, 1);
+        } else if (p[0] == '$' && p[1] == '$') {
+            buf_put(&w, ++p, 1);
         } else if (*p == '\0' || *p == ' ' || *p == '\t' || *p == '\n') {
             if (w.len) {
                 push(&words, w.s);
@@ -197,17 +207,6 @@ static Argv depfile_prereqs(const char *text)
     }
     free(w.s);
     return words;
-}
-
-static void put_escaped(Buf *b, const char *path)
-{
-    for (const char *s = path; *s; s++) {
-        if (*s == ' ' || *s == '#')
-            buf_put(b, "\\", 1);
-        if (*s == '$')
-            buf_put(b, "$", 1);
-        buf_put(b, s, 1);
-    }
 }
 
 /* Headers of the system, which -MMD leaves out. */
@@ -241,9 +240,16 @@ static void fix_depfile(const char *path, char **args, AccInput *ins, int nins, 
     char *text = read_file(path, NULL);
     if (!text)
         return;
+    /* the compiler wrote the temporary C files' names escaped */
+    Argv c_names = {0};
     bool ours = false;
-    for (int i = 0; i < nins; i++)
-        ours |= strstr(text, ins[i].c_file) != NULL;
+    for (int i = 0; i < nins; i++) {
+        Buf b = {0};
+        buf_put_make_name(&b, ins[i].c_file);
+        push(&c_names, b.s);
+        ours |= strstr(text, b.s) != NULL;
+        free(b.s);
+    }
     if (!ours) {
         free(text);
         return;
@@ -252,11 +258,11 @@ static void fix_depfile(const char *path, char **args, AccInput *ins, int nins, 
     for (const char *p = text; *p;) {
         int hit = -1;
         for (int i = 0; i < nins && hit < 0; i++)
-            if (strncmp(p, ins[i].c_file, strlen(ins[i].c_file)) == 0)
+            if (strncmp(p, c_names.v[i], strlen(c_names.v[i])) == 0)
                 hit = i;
         if (hit >= 0) {
-            put_escaped(&out, args[ins[hit].argi]);
-            p += strlen(ins[hit].c_file);
+            buf_put_make_name(&out, args[ins[hit].argi]);
+            p += strlen(c_names.v[hit]);
         } else {
             buf_put(&out, p, 1);
             p++;
@@ -285,10 +291,10 @@ static void fix_depfile(const char *path, char **args, AccInput *ins, int nins, 
                 continue;
             push(&have, hdrs.v[h]);
             buf_puts(&extra, " \\\n ");
-            put_escaped(&extra, hdrs.v[h]);
+            buf_put_make_name(&extra, hdrs.v[h]);
             if (phony) {
                 buf_puts(&phonies, "\n");
-                put_escaped(&phonies, hdrs.v[h]);
+                buf_put_make_name(&phonies, hdrs.v[h]);
                 buf_puts(&phonies, ":\n");
             }
         }

@@ -49,6 +49,8 @@ char *xstrndup(const char *s, size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *read_file(const char *path, size_t *len);
+/* `name` escaped for a make-style dependency file, as gcc escapes it. */
+void buf_put_make_name(Buf *b, const char *name);
 int wait_exit_status(int pid);
 
 /* ---- diag.c ----------------------------------------------------------- */

@@ -32,7 +32,9 @@ typedef struct Options {
     bool no_line;
     bool syntax_only;
     bool md;
-    const char *mf, *mt;
+    const char *mf;
+    const char **mt;        /* -MT targets, in order */
+    int nmt;
     bool run;
     char **run_args;        /* after `--` */
     int nrun_args;
@@ -52,7 +54,7 @@ static void usage(FILE *f)
           "                      as for cc, used while parsing\n"
           "  -MD                 also write a make-style dependency file\n"
           "  -MF FILE            name of the dependency file (default: OUT with .d)\n"
-          "  -MT TARGET          target named in the dependency file (default: OUT)\n"
+          "  -MT TARGET          a target of the dependency file (default: OUT; repeatable)\n"
           "  --no-line           omit #line directives\n"
           "  -fsyntax-only       check only; write nothing\n"
           "  -Werror             treat warnings as errors\n"
@@ -131,10 +133,12 @@ static void parse_args(Options *o, int argc, char **argv)
         } else if (strcmp(a, "-MF") == 0 || strcmp(a, "-MT") == 0) {
             if (i + 1 >= argc)
                 die_usage("%s needs an argument", a);
-            if (a[2] == 'F')
+            if (a[2] == 'F') {
                 o->mf = argv[++i];
-            else
-                o->mt = argv[++i];
+            } else {
+                o->mt = xrealloc(o->mt, (size_t)(o->nmt + 1) * sizeof *o->mt);
+                o->mt[o->nmt++] = argv[++i];
+            }
         } else if (a[0] == '-' && a[1] != '\0') {
             die_usage("unknown option '%s'", a);
         } else if (o->input) {
@@ -237,8 +241,11 @@ static int write_atomic(const char *path, const char *data, size_t len)
     return 0;
 }
 
+/* The headers the input read, each once (clang reports one inclusion per
+ * #include, so a header included twice comes twice). */
 typedef struct Deps {
-    Buf list;
+    char **names;
+    int n;
 } Deps;
 
 static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXClientData data)
@@ -246,36 +253,99 @@ static void visit_inclusion(CXFile f, CXSourceLocation *stack, unsigned n, CXCli
     (void)stack;
     if (n == 0)
         return; /* the main file comes first, by itself */
+    Deps *d = data;
     char *name = cx_str(clang_getFileName(f));
-    if (strstr(name, "acc_prelude.h") == NULL) {
-        Deps *d = data;
-        buf_printf(&d->list, " \\\n  %s", name);
+    bool seen = strstr(name, "acc_prelude.h") != NULL;
+    for (int i = 0; i < d->n && !seen; i++)
+        seen = strcmp(d->names[i], name) == 0;
+    if (seen) {
+        free(name);
+        return;
     }
-    free(name);
+    d->names = xrealloc(d->names, (size_t)(d->n + 1) * sizeof *d->names);
+    d->names[d->n++] = name;
 }
 
-static int write_depfile(Source *src, const Options *o, const char *out)
+/* The dependency file's name: -MF, else the output's with .c replaced by
+ * .d (FILE.d for stdout). */
+static char *depfile_name(const Options *o, const char *out)
 {
-    Deps d = {{0}};
+    if (o->mf)
+        return xstrdup(o->mf);
+    char *def = strcmp(out, "-") == 0 ? default_output(o->input) : NULL;
+    const char *base = def ? def : out;
+    size_t n = strlen(base);
+    Buf b = {0};
+    buf_put(&b, base, n >= 2 && strcmp(base + n - 2, ".c") == 0 ? n - 2 : n);
+    buf_puts(&b, ".d");
+    free(def);
+    return b.s;
+}
+
+/* The rule gcc writes: the targets (-MT as given, joined by spaces; else
+ * the output, escaped), then the input and each header, escaped. */
+static int write_depfile(Source *src, const Options *o, const char *out, const char *mf)
+{
+    Deps d = {0};
     clang_getInclusions(src->tu, visit_inclusion, &d);
-    char *mf = NULL;
-    if (o->mf) {
-        mf = xstrdup(o->mf);
-    } else {
-        const char *base = strcmp(out, "-") == 0 ? default_output(o->input) : out;
-        size_t n = strlen(base);
-        Buf b = {0};
-        buf_put(&b, base, n >= 2 && strcmp(base + n - 2, ".c") == 0 ? n - 2 : n);
-        buf_puts(&b, ".d");
-        mf = b.s;
-    }
     Buf text = {0};
-    buf_printf(&text, "%s: %s%s\n", o->mt ? o->mt : out, o->input, d.list.s ? d.list.s : "");
+    if (o->nmt == 0)
+        buf_put_make_name(&text, out);
+    for (int i = 0; i < o->nmt; i++)
+        buf_printf(&text, "%s%s", i ? " " : "", o->mt[i]);
+    buf_puts(&text, ": ");
+    buf_put_make_name(&text, o->input);
+    for (int i = 0; i < d.n; i++) {
+        buf_puts(&text, " \\\n  ");
+        buf_put_make_name(&text, d.names[i]);
+        free(d.names[i]);
+    }
+    buf_puts(&text, "\n");
     int r = write_atomic(mf, text.s, text.len);
     if (r < 0)
         fprintf(stderr, "acc: error: cannot write '%s': %s\n", mf, strerror(errno));
-    free(mf), free(text.s), free(d.list.s);
+    free(text.s), free(d.names);
     return r;
+}
+
+/* Whether writing `out` replaces `file`: the same regular file, or, when
+ * neither exists yet, the same name in the same directory. Devices
+ * (/dev/null) are written, never replaced, so they never clash. */
+static bool replaces(const char *out, const char *file)
+{
+    struct stat so, sf;
+    bool has_out = stat(out, &so) == 0, has_file = stat(file, &sf) == 0;
+    if (has_out && has_file)
+        return S_ISREG(so.st_mode) && so.st_dev == sf.st_dev && so.st_ino == sf.st_ino;
+    if (has_out || has_file)
+        return false;
+    char *co = xstrdup(out), *cf = xstrdup(file);
+    bool same = strcmp(basename(co), basename(cf)) == 0;
+    free(co), free(cf);
+    if (!same)
+        return false;
+    co = xstrdup(out), cf = xstrdup(file);
+    same = stat(dirname(co), &so) == 0 && stat(dirname(cf), &sf) == 0 &&
+           so.st_dev == sf.st_dev && so.st_ino == sf.st_ino;
+    free(co), free(cf);
+    return same;
+}
+
+/* gcc refuses to write over its input; so do we, for the C and for the
+ * dependency file, and a dependency file that would replace the C is
+ * refused too. Returns 0, or 2 after the message. */
+static int check_outputs(const Options *o, const char *out, const char *mf)
+{
+    bool to_file = strcmp(out, "-") != 0;
+    if (to_file && replaces(out, o->input))
+        fprintf(stderr, "acc: error: input file '%s' is the same as output file\n", o->input);
+    else if (mf && replaces(mf, o->input))
+        fprintf(stderr, "acc: error: input file '%s' is the same as dependency file\n", o->input);
+    else if (mf && to_file && replaces(mf, out))
+        fprintf(stderr, "acc: error: dependency file '%s' is the same as output file\n", mf);
+    else
+        return 0;
+    return 2;
 }
 
 /* Each declaration is lowered right after its analysis, while its tree
@@ -292,7 +362,7 @@ static void lower_top(Program *p, Node *top, void *data)
 }
 
 /* Translate; returns the exit status (0, 1 or 2). */
-static int translate_file(const Options *o, const char *out)
+static int translate_file(const Options *o, const char *out, const char *mf)
 {
     char *inc = prefix_dir("include");
     const char **args = xcalloc((size_t)o->nclang_args + 4, sizeof *args);
@@ -323,7 +393,7 @@ static int translate_file(const Options *o, const char *out)
         fprintf(stderr, "acc: error: cannot write '%s': %s\n", out, strerror(errno));
         return 2;
     }
-    if (o->md && write_depfile(src, o, out) < 0)
+    if (mf && write_depfile(src, o, out, mf) < 0)
         return 2;
     free(text);
     free(inc);
@@ -333,8 +403,13 @@ static int translate_file(const Options *o, const char *out)
 
 static int translate(const Options *o, const char *out)
 {
-    int rc = translate_file(o, out);
-    diag_flush();
+    char *mf = o->md && !o->syntax_only ? depfile_name(o, out) : NULL;
+    int rc = o->syntax_only ? 0 : check_outputs(o, out, mf);
+    if (rc == 0) {
+        rc = translate_file(o, out, mf);
+        diag_flush();
+    }
+    free(mf);
     return rc;
 }
 

@@ -184,3 +184,23 @@ int wait_exit_status(int pid)
         return 128 + WTERMSIG(st);
     return 2;
 }
+
+/* Append `name` to a make-style dependency file as gcc writes it (libcpp's
+ * mkdeps.c): a space or tab gets a backslash, and so does each backslash
+ * right before it (make reads 2N+1 backslashes and a space as N
+ * backslashes and the space); '#' is written '\#' and '$' '$$'. */
+void buf_put_make_name(Buf *b, const char *name)
+{
+    for (const char *s = name; *s; s++) {
+        if (*s == ' ' || *s == '\t') {
+            for (const char *q = s; q > name && q[-1] == '\\'; q--)
+                buf_put(b, "\\", 1);
+            buf_put(b, "\\", 1);
+        } else if (*s == '#') {
+            buf_put(b, "\\", 1);
+        } else if (*s == '$') {
+            buf_put(b, "$", 1);
+        }
+        buf_put(b, s, 1);
+    }
+}

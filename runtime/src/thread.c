@@ -2,12 +2,16 @@
  * thread.c: the worker pool and acc_to_thread.
  *
  * One pool per process, shared by the loops of every thread. Workers are
- * created lazily: a job submitted when no worker is idle starts a new one,
- * up to ACC_THREADS (environment, 1..256; default 4, as libuv's
- * UV_THREADPOOL_SIZE). When the last loop that used the pool ends, idle
- * workers exit, so a program that has returned from acc_run runs no
- * threads of ours (unless a function given to acc_to_thread is still
- * running: its worker exits when it returns).
+ * created lazily: a job submitted when the idle workers (starting ones
+ * included) are no more than the queued jobs starts a new one, up to
+ * ACC_THREADS (environment, 1..256; default 4, as libuv's
+ * UV_THREADPOOL_SIZE). Workers are joinable. When the last loop that used
+ * the pool ends, acc__pool_release retires the idle workers and joins them,
+ * so a program that has returned from acc_run runs no threads of ours.
+ * The one exception is a worker still running a function whose await was
+ * cancelled (an abandoned job): joining it could wait forever, so it is
+ * left alone, and when its function returns and still no loop uses the
+ * pool, it detaches itself and exits.
  *
  * A job's result reaches its loop through the thread-safe wake channel
  * (acc_wake_threadsafe on the waker in the awaiting frame). Everything
@@ -34,48 +38,104 @@ struct acc__job {
     int state;
 };
 
+typedef struct acc__worker {
+    acc__list node;       /* in pool.idle while it runs no job */
+    pthread_t tid;
+    int retired;          /* taken off pool.idle by acc__pool_release: exit */
+} acc__worker;
+
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t work;  /* a job was queued, or the pool is shrinking */
+    pthread_cond_t work;  /* a job was queued, or workers were retired */
     acc__list queue;      /* jobs not started, FIFO */
-    int nthreads, nidle, max;
+    acc__list idle;       /* workers without a job, starting ones included */
+    int nqueued, nidle;   /* the lengths of queue and idle */
+    int nthreads, max;    /* workers not retired, and their limit */
     int loops;            /* loops that have used the pool and not ended */
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {NULL, NULL}, 0, 0, 0, 0};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {NULL, NULL}, {NULL, NULL}, 0, 0, 0, 0, 0};
 
-static void *worker(void *unused)
+static void set_idle(acc__worker *w, int idle)
 {
-    (void)unused;
+    if (idle)
+        acc__list_push(&pool.idle, &w->node);
+    else
+        acc__list_remove(&w->node);
+    pool.nidle += idle ? 1 : -1;
+}
+
+static void dequeue(acc__job *j)
+{
+    acc__list_remove(&j->node);
+    pool.nqueued--;
+}
+
+/* Run the first queued job, with the lock held around (not during) it. */
+static void run_job(void)
+{
+    acc__job *j = acc__container_of(pool.queue.next, acc__job, node);
+    void *result;
+
+    dequeue(j);
+    j->state = JOB_RUNNING;
+    pthread_mutex_unlock(&pool.lock);
+    result = j->fn(j->arg);
+    pthread_mutex_lock(&pool.lock);
+    if (j->state == JOB_ABANDONED) {
+        if (j->discard != NULL)
+            j->discard(j->arg, result);
+        free(j);
+    } else {
+        j->result = result;
+        j->state = JOB_DONE;
+        acc_wake_threadsafe(j->w); /* under the lock: see acc__job_abandon */
+    }
+}
+
+/* A worker starts idle (start_worker put it on pool.idle). */
+static void *worker_main(void *arg)
+{
+    acc__worker *self = arg;
+
     pthread_mutex_lock(&pool.lock);
     for (;;) {
-        acc__job *j;
-        void *result;
-
-        while (acc__list_empty(&pool.queue) && pool.loops > 0) {
-            pool.nidle++;
+        while (pool.nqueued == 0 && pool.loops > 0 && !self->retired)
             pthread_cond_wait(&pool.work, &pool.lock);
-            pool.nidle--;
+        if (self->retired)
+            break; /* acc__pool_release joins us and frees self */
+        set_idle(self, 0);
+        if (pool.nqueued == 0) {
+            /* The last loop ended while we ran an abandoned job, so we
+             * were not idle then and nobody will join us. */
+            pool.nthreads--;
+            pthread_detach(pthread_self());
+            free(self);
+            break;
         }
-        if (acc__list_empty(&pool.queue))
-            break; /* no loop needs us */
-        j = acc__container_of(pool.queue.next, acc__job, node);
-        acc__list_remove(&j->node);
-        j->state = JOB_RUNNING;
-        pthread_mutex_unlock(&pool.lock);
-        result = j->fn(j->arg);
-        pthread_mutex_lock(&pool.lock);
-        if (j->state == JOB_ABANDONED) {
-            if (j->discard != NULL)
-                j->discard(j->arg, result);
-            free(j);
-        } else {
-            j->result = result;
-            j->state = JOB_DONE;
-            acc_wake_threadsafe(j->w); /* under the lock: see acc__job_abandon */
-        }
+        run_job();
+        set_idle(self, 1);
     }
-    pool.nthreads--;
     pthread_mutex_unlock(&pool.lock);
     return NULL;
+}
+
+/* One more worker, idle until it takes a job; under the pool's lock.
+ * Returns 0 or an errno. */
+static int start_worker(void)
+{
+    acc__worker *w = acc__malloc(sizeof *w);
+    int r;
+
+    if (w == NULL)
+        return ENOMEM;
+    w->retired = 0;
+    r = pthread_create(&w->tid, NULL, worker_main, w);
+    if (r != 0) {
+        free(w);
+        return r;
+    }
+    set_idle(w, 1);
+    pool.nthreads++;
+    return 0;
 }
 
 static int pool_max(void)
@@ -101,24 +161,18 @@ acc__job *acc__job_submit(acc__loop *loop, void *(*fn)(void *), void *arg,
     j->w = w;
     j->state = JOB_QUEUED;
     pthread_mutex_lock(&pool.lock);
-    if (pool.queue.next == NULL)
+    if (pool.queue.next == NULL) {
         acc__list_init(&pool.queue);
+        acc__list_init(&pool.idle);
+    }
     if (pool.max == 0)
         pool.max = pool_max();
     if (!loop->uses_pool) {
         loop->uses_pool = 1;
         pool.loops++;
     }
-    if (pool.nidle == 0 && pool.nthreads < pool.max) {
-        pthread_t tid;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        r = pthread_create(&tid, &attr, worker, NULL);
-        pthread_attr_destroy(&attr);
-        if (r == 0)
-            pool.nthreads++;
-    }
+    if (pool.nidle <= pool.nqueued && pool.nthreads < pool.max)
+        r = start_worker(); /* else an idle worker is left for this job */
     if (pool.nthreads == 0) { /* not even one worker */
         pthread_mutex_unlock(&pool.lock);
         free(j);
@@ -126,6 +180,7 @@ acc__job *acc__job_submit(acc__loop *loop, void *(*fn)(void *), void *arg,
         return NULL;
     }
     acc__list_push(&pool.queue, &j->node);
+    pool.nqueued++;
     pthread_cond_signal(&pool.work);
     pthread_mutex_unlock(&pool.lock);
     return j;
@@ -138,7 +193,7 @@ int acc__job_abandon(acc__job *j, void **result)
     pthread_mutex_lock(&pool.lock);
     switch (j->state) {
     case JOB_QUEUED: /* never runs */
-        acc__list_remove(&j->node);
+        dequeue(j);
         if (j->discard != NULL)
             j->discard(j->arg, NULL);
         free(j);
@@ -168,12 +223,31 @@ void *acc__job_finish(acc__job *j)
     return result;
 }
 
+/* A loop that used the pool ends. The last one retires the idle workers
+ * and joins them outside the lock (they need it to wake up). A busy worker
+ * runs an abandoned job, which may never return: it is not waited for. */
 void acc__pool_release(void)
 {
+    acc__list retired;
+
+    acc__list_init(&retired);
     pthread_mutex_lock(&pool.lock);
-    if (--pool.loops == 0)
+    if (--pool.loops == 0) {
+        acc__list_splice(&pool.idle, &retired);
+        for (acc__list *n = retired.next; n != &retired; n = n->next)
+            acc__container_of(n, acc__worker, node)->retired = 1;
+        pool.nthreads -= pool.nidle;
+        pool.nidle = 0;
         pthread_cond_broadcast(&pool.work);
+    }
     pthread_mutex_unlock(&pool.lock);
+    while (!acc__list_empty(&retired)) {
+        acc__worker *w = acc__container_of(retired.next, acc__worker, node);
+
+        acc__list_remove(&w->node);
+        pthread_join(w->tid, NULL);
+        free(w);
+    }
 }
 
 /* ---- acc_to_thread ------------------------------------------------------ */
