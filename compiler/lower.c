@@ -243,6 +243,32 @@ static bool direct_result(Node *await, CXType t)
            clang_getCanonicalType(t).kind != CXType_ConstantArray;
 }
 
+/* `lvalue = val` for an object of type t, where a braced val is an
+ * initializer list. C cannot assign a struct with a const member, only
+ * initialize one, so such an object is copied from a compound literal
+ * that the value initializes. */
+static char *store_text(CXType t, const char *lvalue, const char *val, bool braced)
+{
+    char *ty = declare_member(t, "");
+    if (!ty)
+        ty = xstrdup("int"); /* reported where the frame is laid out */
+    Buf b = {0};
+    if (type_has_const_member(t)) {
+        /* `*p` has the address `p`, anything else `&x` */
+        if (lvalue[0] == '*')
+            buf_printf(&b, "memcpy(%s", lvalue + 1);
+        else
+            buf_printf(&b, "memcpy(&%s", lvalue);
+        buf_printf(&b, ", (%s[1]){%s}, sizeof %s)", ty, val, lvalue);
+    } else if (braced) {
+        buf_printf(&b, "%s = (%s)%s", lvalue, ty, val);
+    } else {
+        buf_printf(&b, "%s = %s", lvalue, val);
+    }
+    free(ty);
+    return b.s;
+}
+
 /* ---- awaits ------------------------------------------------------------- */
 
 /* A temporary of type t (an invalid t stands for int), or, when `frame`
@@ -619,21 +645,21 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         CXType t = clang_getCursorType(n->cur);
         bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
         int k = is_void ? 0 : new_temp(L->fn, t);
-        Buf a = {0}, b = {0};
+        Buf a = {0}, b = {0}, v = {0};
         char *x = lower_expr(L, n->kids[1], &a);
         char *y = lower_expr(L, n->kids[2], &b);
-        if (is_void)
+        if (is_void) {
             buf_printf(pre, "if (%s) {\n%s(void)(%s);\n} else {\n%s(void)(%s);\n}\n", cond,
                        a.s ? a.s : "", x, b.s ? b.s : "", y);
-        else
-            buf_printf(pre, "if (%s) {\n%sacc_self->acc_t%d = %s;\n} else {\n%sacc_self->acc_t%d = %s;\n}\n",
-                       cond, a.s ? a.s : "", k, x, b.s ? b.s : "", k, y);
+        } else {
+            buf_printf(&v, "acc_self->acc_t%d", k);
+            char *sx = store_text(t, v.s, x, false), *sy = store_text(t, v.s, y, false);
+            buf_printf(pre, "if (%s) {\n%s%s;\n} else {\n%s%s;\n}\n", cond, a.s ? a.s : "", sx,
+                       b.s ? b.s : "", sy);
+            free(sx), free(sy);
+        }
         free(cond), free(x), free(y), free(a.s), free(b.s);
-        if (is_void)
-            return xstrdup("((void)0)");
-        Buf v = {0};
-        buf_printf(&v, "acc_self->acc_t%d", k);
-        return v.s;
+        return is_void ? xstrdup("((void)0)") : v.s;
     }
     if (binop_is(L, n, ",")) {
         char *lhs = lower_expr(L, n->kids[0], pre);
@@ -778,10 +804,13 @@ static void lower_return(Lower *L, Node *n)
             char *val = lower_expr(L, v, &pre);
             put_with_pre(L, n, &pre, NULL);
             Buf b = {0};
-            if (fn->returns_void)
+            if (fn->returns_void) {
                 buf_printf(&b, "(void)(%s);\n", val);
-            else
-                buf_printf(&b, "if (acc_self->acc_out)\n    *acc_self->acc_out = %s;\n", val);
+            } else {
+                char *store = store_text(fn->ret, "*acc_self->acc_out", val, false);
+                buf_printf(&b, "if (acc_self->acc_out)\n    %s;\n", store);
+                free(store);
+            }
             put(L, b.s);
             free(b.s);
             free(val);
@@ -820,20 +849,21 @@ static void lower_var(Lower *L, Node *var)
         return;
     }
     char *val = lower_expr(L, init, &pre);
-    char *ty = declare_member(t, "");
-    if (!ty)
-        ty = xstrdup("int"); /* reported where the frame is laid out */
     if (tk == CXType_ConstantArray || tk == CXType_IncompleteArray) {
+        char *ty = declare_member(t, "");
         bool braced = val[0] == '{';
-        buf_printf(&b, "memcpy(acc_self->%s, (%s)%s%s%s, sizeof acc_self->%s)", l->member, ty,
-                   braced ? "" : "{", val, braced ? "" : "}", l->member);
-    } else if (init->kind == CXCursor_InitListExpr) {
-        buf_printf(&b, "acc_self->%s = (%s)%s", l->member, ty, val);
+        buf_printf(&b, "memcpy(acc_self->%s, (%s)%s%s%s, sizeof acc_self->%s)", l->member,
+                   ty ? ty : "int", braced ? "" : "{", val, braced ? "" : "}", l->member);
+        free(ty);
     } else {
-        buf_printf(&b, "acc_self->%s = %s", l->member, val);
+        Buf lv = {0};
+        buf_printf(&lv, "acc_self->%s", l->member);
+        char *store = store_text(t, lv.s, val, init->kind == CXCursor_InitListExpr);
+        buf_puts(&b, store);
+        free(store), free(lv.s);
     }
     put_with_pre(L, var, &pre, b.s);
-    free(ty), free(val), free(b.s), free(pre.s);
+    free(val), free(b.s), free(pre.s);
 }
 
 static bool decl_has_frame_local(Node *n)
@@ -1654,8 +1684,14 @@ static void emit_init(AsyncFn *fn, Out *o)
     if (!fn->returns_void)
         out_str(o, "    acc_self->acc_out = acc_out;\n");
     for (int i = 0; i < fn->nlocals; i++)
-        if (fn->locals[i]->is_param)
-            out_printf(o, "    acc_self->%s = %s;\n", fn->locals[i]->member, fn->locals[i]->name);
+        if (fn->locals[i]->is_param) {
+            Local *l = fn->locals[i];
+            Buf lv = {0};
+            buf_printf(&lv, "acc_self->%s", l->member);
+            char *store = store_text(l->type, lv.s, l->name, false);
+            out_printf(o, "    %s;\n", store);
+            free(store), free(lv.s);
+        }
     out_str(o, "    return &acc_self->acc_hdr;\n}\n");
 }
 
