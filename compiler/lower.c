@@ -44,6 +44,7 @@ typedef struct Lower {
     Loop loops[256];
     int nloops;
     int nlabels;
+    char *fallthrough; /* comments for the next resume label (fallthrough_comments) */
 } Lower;
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
@@ -498,6 +499,9 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     AsyncFn *fn = L->fn;
     Node *op = strip(n->kids[0]);
     CXType t = clang_getCursorType(n->cur);
+    /* the awaits in the operand resume before this one */
+    char *fallthrough = L->fallthrough;
+    L->fallthrough = NULL;
     bool awaitable = !is_coro_operand(op);
     if (awaitable)
         t.kind = CXType_Invalid; /* clang typed it as the pointer: the value is an int */
@@ -549,8 +553,8 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
                "acc_self->acc_hdr.state = %d;\n"
                "if (%s == ACC_PENDING)\n"
                "    return ACC_PENDING;\n"
-               RESYNC "acc_resume_%d:;\n",
-               k, call.s, k);
+               RESYNC "%sacc_resume_%d:;\n",
+               k, call.s, fallthrough ? fallthrough : "", k);
     free(coro), free(call.s);
     free(tmp_dest);
     return value ? value : xstrdup("((void)0)");
@@ -707,6 +711,19 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
 /* ---- statements --------------------------------------------------------- */
 
 static void lower_stmt(Lower *L, Node *n);
+static Node *initializer_of(Node *var);
+
+/* `local = await f(x)`, where f can store straight into the local: the
+ * assignment, else NULL. */
+static Node *direct_assignment(Lower *L, Node *n)
+{
+    Node *s = strip(n);
+    if (binop_is(L, s, "=") && strip(s->kids[0])->role == ROLE_LOCAL_REF &&
+        strip(s->kids[1])->role == ROLE_AWAIT &&
+        direct_result(strip(s->kids[1]), clang_getCursorType(s->kids[0]->cur)))
+        return s;
+    return NULL;
+}
 
 static void sync_to(Lower *L, unsigned off)
 {
@@ -1235,12 +1252,11 @@ static void lower_switch(Lower *L, Node *n)
     free(b.s), free(c), free(pre.s);
 }
 
-/* Comments between statements stay: they explain the code, and some are
- * read by compilers (a fall-through comment). */
-static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
+/* The next comment in [*pos, e): [*cb, *ce); *pos moves past it. */
+static bool next_comment(Lower *L, unsigned *pos, unsigned e, unsigned *cb, unsigned *ce)
 {
     const char *t = L->src->text;
-    for (unsigned i = b; i + 1 < e; i++) {
+    for (unsigned i = *pos; i + 1 < e; i++) {
         if (t[i] == '"' || t[i] == '\'') {
             char q = t[i];
             for (i++; i < e && t[i] != q; i++)
@@ -1259,14 +1275,80 @@ static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
         } else {
             continue;
         }
-        if (end > e)
-            end = e;
-        sync_to(L, i);
-        out_text(L->o, t + i, end - i);
-        /* a block comment before a statement on its line stays on it */
-        put(L, t[i + 1] == '*' && line_of(L->src, end) == next_line ? " " : "\n");
-        i = end - 1;
+        *cb = i;
+        *ce = *pos = end > e ? e : end;
+        return true;
     }
+    return false;
+}
+
+/* Comments between statements stay: they explain the code, and some are
+ * read by compilers (a fall-through comment). */
+static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
+{
+    unsigned cb, ce;
+    while (next_comment(L, &b, e, &cb, &ce)) {
+        sync_to(L, cb);
+        out_text(L->o, L->src->text + cb, ce - cb);
+        /* a block comment before a statement on its line stays on it */
+        put(L, L->src->text[cb + 1] == '*' && line_of(L->src, ce) == next_line ? " " : "\n");
+    }
+}
+
+/* The comments in [b, e) as block comments on one line, each followed by
+ * a space; NULL if there is none. */
+static char *inline_comments(Lower *L, unsigned b, unsigned e)
+{
+    Buf out = {0};
+    unsigned cb, ce;
+    while (next_comment(L, &b, e, &cb, &ce)) {
+        const char *t = L->src->text;
+        bool line_comment = t[cb + 1] == '/';
+        char *body = xstrndup(t + cb + 2, ce - cb - (line_comment ? 2 : 4));
+        if (line_comment && strstr(body, "*/")) {
+            free(body);
+            continue;
+        }
+        for (char *c = body; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        buf_printf(&out, line_comment ? "/*%s */ " : "/*%s*/ ", body);
+        free(body);
+    }
+    return out.s;
+}
+
+/* Does n's lowering end with the resume label of an await, with nothing
+ * after it (`await f();`, `x = await f();`, `int x = await f();`)? */
+static bool ends_with_resume(Lower *L, Node *n)
+{
+    while ((n->kind == CXCursor_CaseStmt || n->kind == CXCursor_DefaultStmt ||
+            n->kind == CXCursor_LabelStmt) && n->nkids)
+        n = n->kids[n->nkids - 1];
+    if (n->role == ROLE_AWAIT || direct_assignment(L, n))
+        return true;
+    if (n->kind != CXCursor_DeclStmt || !n->nkids)
+        return false;
+    for (int i = 0; i + 1 < n->nkids; i++)
+        if (n->kids[i]->has_await)
+            return false;
+    Node *var = n->kids[n->nkids - 1], *init = var->kind == CXCursor_VarDecl && var->local ? initializer_of(var) : NULL;
+    return init && strip(init)->role == ROLE_AWAIT && direct_result(strip(init), clang_getCursorType(var->cur));
+}
+
+/* A statement that falls through to a case label, with a comment before
+ * the label, ends with an await: gcc's -Wimplicit-fallthrough sees the
+ * `if (...) return ACC_PENDING;` before the resume label fall through, and
+ * reads a fall-through comment only right before a label (with no #line
+ * in between). So the comments go on the resume label's line too, as
+ * block comments (lower_await). */
+static char *fallthrough_comments(Lower *L, Node *n, Node *next)
+{
+    if (!next || (next->kind != CXCursor_CaseStmt && next->kind != CXCursor_DefaultStmt) ||
+        !region(n)->in_main || region(n)->from_arg || !region(next)->in_main ||
+        region(n)->e > region(next)->b || !ends_with_resume(L, n))
+        return NULL;
+    return inline_comments(L, region(n)->e, region(next)->b);
 }
 
 static void lower_stmt(Lower *L, Node *n)
@@ -1283,7 +1365,10 @@ static void lower_stmt(Lower *L, Node *n)
                 put_comments(L, pos, k->b, line_of(L->src, k->b));
                 pos = k->e;
             }
+            L->fallthrough = fallthrough_comments(L, n->kids[i], i + 1 < n->nkids ? n->kids[i + 1] : NULL);
             lower_stmt(L, n->kids[i]);
+            free(L->fallthrough);
+            L->fallthrough = NULL;
         }
         if (region(n)->e > pos)
             put_comments(L, pos, region(n)->e - 1, 0);
@@ -1397,10 +1482,8 @@ static void lower_stmt(Lower *L, Node *n)
         free(pre.s);
         return;
     }
-    Node *s = strip(n);
-    if (binop_is(L, s, "=") && strip(s->kids[0])->role == ROLE_LOCAL_REF &&
-        strip(s->kids[1])->role == ROLE_AWAIT &&
-        direct_result(strip(s->kids[1]), clang_getCursorType(s->kids[0]->cur))) {
+    Node *s = direct_assignment(L, n);
+    if (s) {
         /* local = await f(x): f stores straight into the frame */
         Buf pre = {0}, d = {0};
         buf_printf(&d, "&acc_self->%s", strip(s->kids[0])->local->member);
