@@ -803,38 +803,45 @@ static void put_with_pre(Lower *L, Node *at, Buf *pre, const char *text)
     }
 }
 
+/* `return e;` becomes one line, so that the whole of it maps to the
+ * return's line: `{ T acc_r = e; if (acc_self->acc_out) *acc_self->acc_out
+ * = acc_r; return acc__return(...); }`. e is evaluated even when the
+ * caller drops the result (acc_out is NULL), as C would. */
 static void lower_return(Lower *L, Node *n)
 {
     AsyncFn *fn = L->fn;
-    Buf pre = {0};
-    sync_to(L, region(n)->b);
-    put(L, "{\n");
-    if (n->nkids == 1) {
-        Node *v = n->kids[0];
-        Node *s = strip(v);
-        if (!fn->returns_void && s->role == ROLE_AWAIT && direct_result(s, fn->ret)) {
-            /* return await g(x): g stores straight into our caller's result */
-            char *r = lower_await(L, s, &pre, "acc_self->acc_out");
-            free(r);
-            put_with_pre(L, n, &pre, NULL);
+    Buf pre = {0}, last = {0};
+    Node *v = n->nkids == 1 ? n->kids[0] : NULL;
+    const char *ret = "return acc__return(&acc_self->acc_hdr);";
+    if (v && !fn->returns_void && strip(v)->role == ROLE_AWAIT && direct_result(strip(v), fn->ret)) {
+        /* return await g(x): g stores straight into our caller's result */
+        free(lower_await(L, strip(v), &pre, "acc_self->acc_out"));
+        buf_puts(&last, ret);
+    } else if (v) {
+        char *val = lower_expr(L, v, &pre);
+        if (fn->returns_void) {
+            buf_printf(&last, "{ (void)(%s); %s }", val, ret);
         } else {
-            char *val = lower_expr(L, v, &pre);
-            put_with_pre(L, n, &pre, NULL);
-            Buf b = {0};
-            if (fn->returns_void) {
-                buf_printf(&b, "(void)(%s);\n", val);
-            } else {
-                char *store = store_text(fn->ret, "*acc_self->acc_out", val, false);
-                buf_printf(&b, "if (acc_self->acc_out)\n    %s;\n", store);
-                free(store);
-            }
-            put(L, b.s);
-            free(b.s);
-            free(val);
+            char *d = declare_member(fn->ret, "acc_r");
+            char *store = store_text(fn->ret, "*acc_self->acc_out", "acc_r", false);
+            buf_printf(&last, "{ %s = %s; if (acc_self->acc_out) %s; %s }", d ? d : "int acc_r", val, store, ret);
+            free(d), free(store);
         }
+        free(val);
+    } else {
+        buf_puts(&last, ret);
     }
-    put(L, "return acc__return(&acc_self->acc_hdr);\n}\n");
-    free(pre.s);
+    sync_to(L, region(n)->b);
+    if (pre.s) {
+        /* the awaits and the return are one statement (`if (x) return await f();`) */
+        put(L, "{\n");
+        put_pre(L, n, pre.s);
+    }
+    /* e's own line, where it starts on a line after the `return` */
+    sync_to(L, v && region(v)->in_main ? region(v)->b : region(n)->b);
+    put(L, last.s);
+    put(L, pre.s ? "\n}\n" : "\n");
+    free(pre.s), free(last.s);
 }
 
 static void lower_var(Lower *L, Node *var)
