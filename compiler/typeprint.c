@@ -212,6 +212,12 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
         free(b.s);
         return r;
     }
+    case CXType_Unexposed:
+        /* `typeof(x)` and the like: clang spells the operand, which means
+         * nothing outside its scope (and `typeof` is no ISO C11 keyword) */
+        if (!clang_equalTypes(clang_getCanonicalType(t), t))
+            return decl_rec2(clang_getCanonicalType(t), inner, top_mutable, async_fn);
+        /* fall through */
     default: {
         char *base = base_spelling(t);
         if (!base) {
