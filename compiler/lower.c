@@ -45,6 +45,8 @@ typedef struct Lower {
     int nloops;
     int nlabels;
     char *fallthrough; /* comments for the next resume label (fallthrough_comments) */
+    bool uses_func;    /* the body names __func__: the step function declares acc_func */
+    bool file_scope;   /* rendering a type moved to file scope */
 } Lower;
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
@@ -71,6 +73,33 @@ typedef struct Edits {
 static char *run_form_text(Lower *L, Node *form, Buf *pre);
 static char *apply_edits(Lower *L, Edits *E, unsigned b, unsigned e);
 static char *fn_ref_text(Lower *L, Node *n);
+
+/* `__func__` (or GNU's `__FUNCTION__`, `__PRETTY_FUNCTION__`) written in
+ * an async body: in the step function it would name f__step. */
+static bool is_func_name(Lower *L, Node *n)
+{
+    static const char *names[] = {"__func__", "__FUNCTION__", "__PRETTY_FUNCTION__"};
+    if (!clang_isExpression(n->kind) || n->nkids > 1 || !region(n)->in_main)
+        return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (text_is(L->src, region(n)->b, region(n)->e, names[i]))
+            return true;
+    return false;
+}
+
+/* The async function's own name instead (C11 6.4.2.2): the step function
+ * declares it as C declares __func__, `static const char acc_func[] =
+ * "f";`, except in a type moved to file scope, where the literal stands. */
+static char *func_name_text(Lower *L)
+{
+    Buf b = {0};
+    if (L->file_scope) {
+        buf_printf(&b, "\"%s\"", L->fn->name);
+        return b.s;
+    }
+    L->uses_func = true;
+    return xstrdup("acc_func");
+}
 
 static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
 {
@@ -112,6 +141,10 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
     }
     if (n->role == ROLE_FN_REF) {
         add_edit(E, region(n)->b, region(n)->e, fn_ref_text(L, n));
+        return;
+    }
+    if (L->fn && is_func_name(L, n)) {
+        add_edit(E, region(n)->b, region(n)->e, func_name_text(L));
         return;
     }
     if (n->role == ROLE_FORM && (n->form == FORM_RUN || n->form == FORM_SPAWN)) {
@@ -1695,7 +1728,9 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
 static void hoist_types(Lower *L, Node *n, Buf *out)
 {
     if (n->kind == CXCursor_DeclStmt) {
+        L->file_scope = true;
         hoist_decl_stmt(L, n, out);
+        L->file_scope = false;
         return;
     }
     for (int i = 0; i < n->nkids; i++)
@@ -2046,6 +2081,8 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     /* 4. the step function */
     out_printf(o, "static int %s__step(acc_frame *acc_base)\n{\n", fn->name);
     out_printf(o, "    struct %s__frame *acc_self = (struct %s__frame *)acc_base;\n", fn->name, fn->name);
+    if (L.uses_func)
+        out_printf(o, "    static const char acc_func[] = \"%s\";\n", fn->name);
     out_str(o, "    switch (acc_self->acc_hdr.state) {\n    case 0:\n        break;\n");
     for (int k = 1; k <= fn->nawaits; k++)
         out_printf(o, "    case %d:\n        goto acc_resume_%d;\n", k, k);
