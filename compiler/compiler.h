@@ -269,6 +269,7 @@ char *declare_async(CXType t, const char *name, bool mutable_top);
 bool type_is_async(CXType t);
 char *declare_param(CXType t, const char *name, bool mutable_top);
 bool type_is_variably_modified(CXType t);
+bool type_has_const_member(CXType t);
 /* Set by lower.c: the file-scope name of a type declared in an async body. */
 extern const char *(*typeprint_local_name)(CXCursor decl);
 bool has_async_annotation(CXCursor c);

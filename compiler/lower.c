@@ -44,6 +44,9 @@ typedef struct Lower {
     Loop loops[256];
     int nloops;
     int nlabels;
+    char *fallthrough; /* comments for the next resume label (fallthrough_comments) */
+    bool uses_func;    /* the body names __func__: the step function declares acc_func */
+    bool file_scope;   /* rendering a type moved to file scope */
 } Lower;
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
@@ -70,6 +73,33 @@ typedef struct Edits {
 static char *run_form_text(Lower *L, Node *form, Buf *pre);
 static char *apply_edits(Lower *L, Edits *E, unsigned b, unsigned e);
 static char *fn_ref_text(Lower *L, Node *n);
+
+/* `__func__` (or GNU's `__FUNCTION__`, `__PRETTY_FUNCTION__`) written in
+ * an async body: in the step function it would name f__step. */
+static bool is_func_name(Lower *L, Node *n)
+{
+    static const char *names[] = {"__func__", "__FUNCTION__", "__PRETTY_FUNCTION__"};
+    if (!clang_isExpression(n->kind) || n->nkids > 1 || !region(n)->in_main)
+        return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (text_is(L->src, region(n)->b, region(n)->e, names[i]))
+            return true;
+    return false;
+}
+
+/* The async function's own name instead (C11 6.4.2.2): the step function
+ * declares it as C declares __func__, `static const char acc_func[] =
+ * "f";`, except in a type moved to file scope, where the literal stands. */
+static char *func_name_text(Lower *L)
+{
+    Buf b = {0};
+    if (L->file_scope) {
+        buf_printf(&b, "\"%s\"", L->fn->name);
+        return b.s;
+    }
+    L->uses_func = true;
+    return xstrdup("acc_func");
+}
 
 static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
 {
@@ -111,6 +141,10 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
     }
     if (n->role == ROLE_FN_REF) {
         add_edit(E, region(n)->b, region(n)->e, fn_ref_text(L, n));
+        return;
+    }
+    if (L->fn && is_func_name(L, n)) {
+        add_edit(E, region(n)->b, region(n)->e, func_name_text(L));
         return;
     }
     if (n->role == ROLE_FORM && (n->form == FORM_RUN || n->form == FORM_SPAWN)) {
@@ -241,6 +275,32 @@ static bool direct_result(Node *await, CXType t)
     Node *op = strip(await->kids[0]);
     return is_coro_operand(op) && canon_equal(clang_getCursorType(await->cur), t) &&
            clang_getCanonicalType(t).kind != CXType_ConstantArray;
+}
+
+/* `lvalue = val` for an object of type t, where a braced val is an
+ * initializer list. C cannot assign a struct with a const member, only
+ * initialize one, so such an object is copied from a compound literal
+ * that the value initializes. */
+static char *store_text(CXType t, const char *lvalue, const char *val, bool braced)
+{
+    char *ty = declare_member(t, "");
+    if (!ty)
+        ty = xstrdup("int"); /* reported where the frame is laid out */
+    Buf b = {0};
+    if (type_has_const_member(t)) {
+        /* `*p` has the address `p`, anything else `&x` */
+        if (lvalue[0] == '*')
+            buf_printf(&b, "memcpy(%s", lvalue + 1);
+        else
+            buf_printf(&b, "memcpy(&%s", lvalue);
+        buf_printf(&b, ", (%s[1]){%s}, sizeof %s)", ty, val, lvalue);
+    } else if (braced) {
+        buf_printf(&b, "%s = (%s)%s", lvalue, ty, val);
+    } else {
+        buf_printf(&b, "%s = %s", lvalue, val);
+    }
+    free(ty);
+    return b.s;
 }
 
 /* ---- awaits ------------------------------------------------------------- */
@@ -481,6 +541,9 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     AsyncFn *fn = L->fn;
     Node *op = strip(n->kids[0]);
     CXType t = clang_getCursorType(n->cur);
+    /* the awaits in the operand resume before this one */
+    char *fallthrough = L->fallthrough;
+    L->fallthrough = NULL;
     bool awaitable = !is_coro_operand(op);
     if (awaitable)
         t.kind = CXType_Invalid; /* clang typed it as the pointer: the value is an int */
@@ -532,8 +595,8 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
                "acc_self->acc_hdr.state = %d;\n"
                "if (%s == ACC_PENDING)\n"
                "    return ACC_PENDING;\n"
-               RESYNC "acc_resume_%d:;\n",
-               k, call.s, k);
+               RESYNC "%sacc_resume_%d:;\n",
+               k, call.s, fallthrough ? fallthrough : "", k);
     free(coro), free(call.s);
     free(tmp_dest);
     return value ? value : xstrdup("((void)0)");
@@ -628,21 +691,21 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         CXType t = clang_getCursorType(n->cur);
         bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
         int k = is_void ? 0 : new_temp(L->fn, t);
-        Buf a = {0}, b = {0};
+        Buf a = {0}, b = {0}, v = {0};
         char *x = lower_expr(L, n->kids[1], &a);
         char *y = lower_expr(L, n->kids[2], &b);
-        if (is_void)
+        if (is_void) {
             buf_printf(pre, "if (%s) {\n%s(void)(%s);\n} else {\n%s(void)(%s);\n}\n", cond,
                        a.s ? a.s : "", x, b.s ? b.s : "", y);
-        else
-            buf_printf(pre, "if (%s) {\n%sacc_self->acc_t%d = %s;\n} else {\n%sacc_self->acc_t%d = %s;\n}\n",
-                       cond, a.s ? a.s : "", k, x, b.s ? b.s : "", k, y);
+        } else {
+            buf_printf(&v, "acc_self->acc_t%d", k);
+            char *sx = store_text(t, v.s, x, false), *sy = store_text(t, v.s, y, false);
+            buf_printf(pre, "if (%s) {\n%s%s;\n} else {\n%s%s;\n}\n", cond, a.s ? a.s : "", sx,
+                       b.s ? b.s : "", sy);
+            free(sx), free(sy);
+        }
         free(cond), free(x), free(y), free(a.s), free(b.s);
-        if (is_void)
-            return xstrdup("((void)0)");
-        Buf v = {0};
-        buf_printf(&v, "acc_self->acc_t%d", k);
-        return v.s;
+        return is_void ? xstrdup("((void)0)") : v.s;
     }
     if (binop_is(L, n, ",")) {
         char *lhs = lower_expr(L, n->kids[0], pre);
@@ -690,6 +753,19 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
 /* ---- statements --------------------------------------------------------- */
 
 static void lower_stmt(Lower *L, Node *n);
+static Node *initializer_of(Node *var);
+
+/* `local = await f(x)`, where f can store straight into the local: the
+ * assignment, else NULL. */
+static Node *direct_assignment(Lower *L, Node *n)
+{
+    Node *s = strip(n);
+    if (binop_is(L, s, "=") && strip(s->kids[0])->role == ROLE_LOCAL_REF &&
+        strip(s->kids[1])->role == ROLE_AWAIT &&
+        direct_result(strip(s->kids[1]), clang_getCursorType(s->kids[0]->cur)))
+        return s;
+    return NULL;
+}
 
 static void sync_to(Lower *L, unsigned off)
 {
@@ -769,35 +845,45 @@ static void put_with_pre(Lower *L, Node *at, Buf *pre, const char *text)
     }
 }
 
+/* `return e;` becomes one line, so that the whole of it maps to the
+ * return's line: `{ T acc_r = e; if (acc_self->acc_out) *acc_self->acc_out
+ * = acc_r; return acc__return(...); }`. e is evaluated even when the
+ * caller drops the result (acc_out is NULL), as C would. */
 static void lower_return(Lower *L, Node *n)
 {
     AsyncFn *fn = L->fn;
-    Buf pre = {0};
-    sync_to(L, region(n)->b);
-    put(L, "{\n");
-    if (n->nkids == 1) {
-        Node *v = n->kids[0];
-        Node *s = strip(v);
-        if (!fn->returns_void && s->role == ROLE_AWAIT && direct_result(s, fn->ret)) {
-            /* return await g(x): g stores straight into our caller's result */
-            char *r = lower_await(L, s, &pre, "acc_self->acc_out");
-            free(r);
-            put_with_pre(L, n, &pre, NULL);
+    Buf pre = {0}, last = {0};
+    Node *v = n->nkids == 1 ? n->kids[0] : NULL;
+    const char *ret = "return acc__return(&acc_self->acc_hdr);";
+    if (v && !fn->returns_void && strip(v)->role == ROLE_AWAIT && direct_result(strip(v), fn->ret)) {
+        /* return await g(x): g stores straight into our caller's result */
+        free(lower_await(L, strip(v), &pre, "acc_self->acc_out"));
+        buf_puts(&last, ret);
+    } else if (v) {
+        char *val = lower_expr(L, v, &pre);
+        if (fn->returns_void) {
+            buf_printf(&last, "{ (void)(%s); %s }", val, ret);
         } else {
-            char *val = lower_expr(L, v, &pre);
-            put_with_pre(L, n, &pre, NULL);
-            Buf b = {0};
-            if (fn->returns_void)
-                buf_printf(&b, "(void)(%s);\n", val);
-            else
-                buf_printf(&b, "if (acc_self->acc_out)\n    *acc_self->acc_out = %s;\n", val);
-            put(L, b.s);
-            free(b.s);
-            free(val);
+            char *d = declare_member(fn->ret, "acc_r");
+            char *store = store_text(fn->ret, "*acc_self->acc_out", "acc_r", false);
+            buf_printf(&last, "{ %s = %s; if (acc_self->acc_out) %s; %s }", d ? d : "int acc_r", val, store, ret);
+            free(d), free(store);
         }
+        free(val);
+    } else {
+        buf_puts(&last, ret);
     }
-    put(L, "return acc__return(&acc_self->acc_hdr);\n}\n");
-    free(pre.s);
+    sync_to(L, region(n)->b);
+    if (pre.s) {
+        /* the awaits and the return are one statement (`if (x) return await f();`) */
+        put(L, "{\n");
+        put_pre(L, n, pre.s);
+    }
+    /* e's own line, where it starts on a line after the `return` */
+    sync_to(L, v && region(v)->in_main ? region(v)->b : region(n)->b);
+    put(L, last.s);
+    put(L, pre.s ? "\n}\n" : "\n");
+    free(pre.s), free(last.s);
 }
 
 static void lower_var(Lower *L, Node *var)
@@ -829,20 +915,21 @@ static void lower_var(Lower *L, Node *var)
         return;
     }
     char *val = lower_expr(L, init, &pre);
-    char *ty = declare_member(t, "");
-    if (!ty)
-        ty = xstrdup("int"); /* reported where the frame is laid out */
     if (tk == CXType_ConstantArray || tk == CXType_IncompleteArray) {
+        char *ty = declare_member(t, "");
         bool braced = val[0] == '{';
-        buf_printf(&b, "memcpy(acc_self->%s, (%s)%s%s%s, sizeof acc_self->%s)", l->member, ty,
-                   braced ? "" : "{", val, braced ? "" : "}", l->member);
-    } else if (init->kind == CXCursor_InitListExpr) {
-        buf_printf(&b, "acc_self->%s = (%s)%s", l->member, ty, val);
+        buf_printf(&b, "memcpy(acc_self->%s, (%s)%s%s%s, sizeof acc_self->%s)", l->member,
+                   ty ? ty : "int", braced ? "" : "{", val, braced ? "" : "}", l->member);
+        free(ty);
     } else {
-        buf_printf(&b, "acc_self->%s = %s", l->member, val);
+        Buf lv = {0};
+        buf_printf(&lv, "acc_self->%s", l->member);
+        char *store = store_text(t, lv.s, val, init->kind == CXCursor_InitListExpr);
+        buf_puts(&b, store);
+        free(store), free(lv.s);
     }
     put_with_pre(L, var, &pre, b.s);
-    free(ty), free(val), free(b.s), free(pre.s);
+    free(val), free(b.s), free(pre.s);
 }
 
 static bool decl_has_frame_local(Node *n)
@@ -1214,12 +1301,11 @@ static void lower_switch(Lower *L, Node *n)
     free(b.s), free(c), free(pre.s);
 }
 
-/* Comments between statements stay: they explain the code, and some are
- * read by compilers (a fall-through comment). */
-static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
+/* The next comment in [*pos, e): [*cb, *ce); *pos moves past it. */
+static bool next_comment(Lower *L, unsigned *pos, unsigned e, unsigned *cb, unsigned *ce)
 {
     const char *t = L->src->text;
-    for (unsigned i = b; i + 1 < e; i++) {
+    for (unsigned i = *pos; i + 1 < e; i++) {
         if (t[i] == '"' || t[i] == '\'') {
             char q = t[i];
             for (i++; i < e && t[i] != q; i++)
@@ -1238,14 +1324,80 @@ static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
         } else {
             continue;
         }
-        if (end > e)
-            end = e;
-        sync_to(L, i);
-        out_text(L->o, t + i, end - i);
-        /* a block comment before a statement on its line stays on it */
-        put(L, t[i + 1] == '*' && line_of(L->src, end) == next_line ? " " : "\n");
-        i = end - 1;
+        *cb = i;
+        *ce = *pos = end > e ? e : end;
+        return true;
     }
+    return false;
+}
+
+/* Comments between statements stay: they explain the code, and some are
+ * read by compilers (a fall-through comment). */
+static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
+{
+    unsigned cb, ce;
+    while (next_comment(L, &b, e, &cb, &ce)) {
+        sync_to(L, cb);
+        out_text(L->o, L->src->text + cb, ce - cb);
+        /* a block comment before a statement on its line stays on it */
+        put(L, L->src->text[cb + 1] == '*' && line_of(L->src, ce) == next_line ? " " : "\n");
+    }
+}
+
+/* The comments in [b, e) as block comments on one line, each followed by
+ * a space; NULL if there is none. */
+static char *inline_comments(Lower *L, unsigned b, unsigned e)
+{
+    Buf out = {0};
+    unsigned cb, ce;
+    while (next_comment(L, &b, e, &cb, &ce)) {
+        const char *t = L->src->text;
+        bool line_comment = t[cb + 1] == '/';
+        char *body = xstrndup(t + cb + 2, ce - cb - (line_comment ? 2 : 4));
+        if (line_comment && strstr(body, "*/")) {
+            free(body);
+            continue;
+        }
+        for (char *c = body; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        buf_printf(&out, line_comment ? "/*%s */ " : "/*%s*/ ", body);
+        free(body);
+    }
+    return out.s;
+}
+
+/* Does n's lowering end with the resume label of an await, with nothing
+ * after it (`await f();`, `x = await f();`, `int x = await f();`)? */
+static bool ends_with_resume(Lower *L, Node *n)
+{
+    while ((n->kind == CXCursor_CaseStmt || n->kind == CXCursor_DefaultStmt ||
+            n->kind == CXCursor_LabelStmt) && n->nkids)
+        n = n->kids[n->nkids - 1];
+    if (n->role == ROLE_AWAIT || direct_assignment(L, n))
+        return true;
+    if (n->kind != CXCursor_DeclStmt || !n->nkids)
+        return false;
+    for (int i = 0; i + 1 < n->nkids; i++)
+        if (n->kids[i]->has_await)
+            return false;
+    Node *var = n->kids[n->nkids - 1], *init = var->kind == CXCursor_VarDecl && var->local ? initializer_of(var) : NULL;
+    return init && strip(init)->role == ROLE_AWAIT && direct_result(strip(init), clang_getCursorType(var->cur));
+}
+
+/* A statement that falls through to a case label, with a comment before
+ * the label, ends with an await: gcc's -Wimplicit-fallthrough sees the
+ * `if (...) return ACC_PENDING;` before the resume label fall through, and
+ * reads a fall-through comment only right before a label (with no #line
+ * in between). So the comments go on the resume label's line too, as
+ * block comments (lower_await). */
+static char *fallthrough_comments(Lower *L, Node *n, Node *next)
+{
+    if (!next || (next->kind != CXCursor_CaseStmt && next->kind != CXCursor_DefaultStmt) ||
+        !region(n)->in_main || region(n)->from_arg || !region(next)->in_main ||
+        region(n)->e > region(next)->b || !ends_with_resume(L, n))
+        return NULL;
+    return inline_comments(L, region(n)->e, region(next)->b);
 }
 
 static void lower_stmt(Lower *L, Node *n)
@@ -1262,7 +1414,10 @@ static void lower_stmt(Lower *L, Node *n)
                 put_comments(L, pos, k->b, line_of(L->src, k->b));
                 pos = k->e;
             }
+            L->fallthrough = fallthrough_comments(L, n->kids[i], i + 1 < n->nkids ? n->kids[i + 1] : NULL);
             lower_stmt(L, n->kids[i]);
+            free(L->fallthrough);
+            L->fallthrough = NULL;
         }
         if (region(n)->e > pos)
             put_comments(L, pos, region(n)->e - 1, 0);
@@ -1376,10 +1531,8 @@ static void lower_stmt(Lower *L, Node *n)
         free(pre.s);
         return;
     }
-    Node *s = strip(n);
-    if (binop_is(L, s, "=") && strip(s->kids[0])->role == ROLE_LOCAL_REF &&
-        strip(s->kids[1])->role == ROLE_AWAIT &&
-        direct_result(strip(s->kids[1]), clang_getCursorType(s->kids[0]->cur))) {
+    Node *s = direct_assignment(L, n);
+    if (s) {
         /* local = await f(x): f stores straight into the frame */
         Buf pre = {0}, d = {0};
         buf_printf(&d, "&acc_self->%s", strip(s->kids[0])->local->member);
@@ -1584,7 +1737,9 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
 static void hoist_types(Lower *L, Node *n, Buf *out)
 {
     if (n->kind == CXCursor_DeclStmt) {
+        L->file_scope = true;
         hoist_decl_stmt(L, n, out);
+        L->file_scope = false;
         return;
     }
     for (int i = 0; i < n->nkids; i++)
@@ -1663,8 +1818,14 @@ static void emit_init(AsyncFn *fn, Out *o)
     if (!fn->returns_void)
         out_str(o, "    acc_self->acc_out = acc_out;\n");
     for (int i = 0; i < fn->nlocals; i++)
-        if (fn->locals[i]->is_param)
-            out_printf(o, "    acc_self->%s = %s;\n", fn->locals[i]->member, fn->locals[i]->name);
+        if (fn->locals[i]->is_param) {
+            Local *l = fn->locals[i];
+            Buf lv = {0};
+            buf_printf(&lv, "acc_self->%s", l->member);
+            char *store = store_text(l->type, lv.s, l->name, false);
+            out_printf(o, "    %s;\n", store);
+            free(store), free(lv.s);
+        }
     out_str(o, "    return &acc_self->acc_hdr;\n}\n");
 }
 
@@ -1929,6 +2090,8 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     /* 4. the step function */
     out_printf(o, "static int %s__step(acc_frame *acc_base)\n{\n", fn->name);
     out_printf(o, "    struct %s__frame *acc_self = (struct %s__frame *)acc_base;\n", fn->name, fn->name);
+    if (L.uses_func)
+        out_printf(o, "    static const char acc_func[] = \"%s\";\n", fn->name);
     out_str(o, "    switch (acc_self->acc_hdr.state) {\n    case 0:\n        break;\n");
     for (int k = 1; k <= fn->nawaits; k++)
         out_printf(o, "    case %d:\n        goto acc_resume_%d;\n", k, k);

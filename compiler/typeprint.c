@@ -212,6 +212,12 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
         free(b.s);
         return r;
     }
+    case CXType_Unexposed:
+        /* `typeof(x)` and the like: clang spells the operand, which means
+         * nothing outside its scope (and `typeof` is no ISO C11 keyword) */
+        if (!clang_equalTypes(clang_getCanonicalType(t), t))
+            return decl_rec2(clang_getCanonicalType(t), inner, top_mutable, async_fn);
+        /* fall through */
     default: {
         char *base = base_spelling(t);
         if (!base) {
@@ -256,6 +262,29 @@ char *declare_param(CXType t, const char *name, bool mutable_top)
         return r;
     }
     return decl_rec(t, name, mutable_top);
+}
+
+static enum CXVisitorResult const_field(CXCursor field, CXClientData found)
+{
+    CXType t = clang_getCanonicalType(clang_getCursorType(field));
+    while (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray)
+        t = clang_getCanonicalType(clang_getArrayElementType(t));
+    if (clang_isConstQualifiedType(t) || type_has_const_member(t)) {
+        *(bool *)found = true;
+        return CXVisit_Break;
+    }
+    return CXVisit_Continue;
+}
+
+/* Is t a struct or union with a const member, at any depth? C cannot
+ * assign such an object as a whole (C11 6.3.2.1p1), only initialize it. */
+bool type_has_const_member(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    bool found = false;
+    if (t.kind == CXType_Record)
+        clang_Type_visitFields(t, const_field, &found);
+    return found;
 }
 
 /* Does t involve a variable-length array (a variably modified type)? */
