@@ -551,6 +551,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                            "cross an await", w->fn->name);
         }
         free(name);
+    } else if (n->kind == CXCursor_UnaryOperator && is_deref_or_addr(n) && src->text[region(n)->b] == '&' &&
+               !is_callee_position(n) && designated_async_fn(n->kids[0])) {
+        n->role = ROLE_FN_REF; /* `&f` is the pointer that `f` converts to */
     } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) &&
                find_async_fn(prog, clang_getCursorReferenced(n->cur))) {
         n->role = ROLE_FN_REF;
