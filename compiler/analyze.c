@@ -420,11 +420,12 @@ static AsyncFn *designated_async_fn(Node *e)
     return e && e->kind == CXCursor_DeclRefExpr ? find_async_fn(prog, clang_getCursorReferenced(e->cur)) : NULL;
 }
 
-/* Is n the function a call calls (`f` in `f(x)`)? */
+/* Is n the function a call calls (`f` in `f(x)`, `(*f)(x)`, `(&f)(x)`)? */
 static bool is_callee_position(Node *n)
 {
     Node *c = n;
-    while (c->parent && (c->parent->kind == CXCursor_UnexposedExpr || c->parent->kind == CXCursor_ParenExpr))
+    while (c->parent && (c->parent->kind == CXCursor_UnexposedExpr || c->parent->kind == CXCursor_ParenExpr ||
+                         is_deref_or_addr(c->parent)))
         c = c->parent;
     return c->parent && c->parent->kind == CXCursor_CallExpr && c->parent->nkids > 0 &&
            c->parent->kids[0] == c;
@@ -519,6 +520,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         check_await_from_macro(src, n, w->fn != NULL);
     } else if (n->kind == CXCursor_CallExpr) {
         AsyncFn *callee = find_async_fn(prog, clang_getCursorReferenced(n->cur));
+        if (!callee && n->nkids > 0)
+            callee = designated_async_fn(n->kids[0]); /* (*f)(x), (&f)(x) */
         char *name = callee_name(n->cur);
         if (name && strcmp(name, "acc__gather_form") == 0) {
             n->role = ROLE_FORM;
