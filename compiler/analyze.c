@@ -48,6 +48,14 @@ bool has_async_annotation(CXCursor c)
     return has_annotation(c, "acc.async");
 }
 
+/* Where a declaration's name is, in the main file's text. */
+static unsigned name_offset(CXCursor c)
+{
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+    return off;
+}
+
 /* Async functions in an open-addressing hash table: every call and every
  * name in the file is looked up. */
 /* Keyed by the canonical declaration: every redeclaration of a function
@@ -137,19 +145,15 @@ static void note_async_decl(Source *src, CXCursor c)
         /* `f()` has no prototype (libclang calls that variadic): as a
          * definition it takes no parameters, which is fine */
         if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft) && in_main) {
-            unsigned off;
-            clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
-            error_at(off, "async function '%s' cannot be variadic", fn->name);
+            error_at(name_offset(c), "async function '%s' cannot be variadic", fn->name);
         }
     }
     if (in_main) {
         for (int i = 0; i < fn->nparams; i++) {
             CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
             if (type_is_variably_modified(clang_getCursorType(a))) {
-                unsigned off;
-                clang_getExpansionLocation(clang_getCursorLocation(a), NULL, NULL, NULL, &off);
                 char *pn = cx_str(clang_getCursorSpelling(a));
-                error_at(off, "parameter '%s' of async function '%s' has a variably modified type, "
+                error_at(name_offset(a), "parameter '%s' of async function '%s' has a variably modified type, "
                               "which cannot be kept in a frame", pn, fn->name);
                 free(pn);
             }
@@ -364,6 +368,65 @@ static bool is_frame_var(CXCursor decl)
     return sc == CX_SC_None || sc == CX_SC_Auto || sc == CX_SC_Register;
 }
 
+/* A reference to a local (or parameter) of the function: any declaration
+ * whose scope is a function. */
+static Node *find_local_ref(Node *n)
+{
+    if (n->kind == CXCursor_DeclRefExpr) {
+        CXCursor d = clang_getCursorReferenced(n->cur);
+        enum CXCursorKind k = clang_getCursorKind(d);
+        if ((k == CXCursor_VarDecl || k == CXCursor_ParmDecl) &&
+            clang_getCursorKind(clang_getCursorSemanticParent(d)) == CXCursor_FunctionDecl)
+            return n;
+    }
+    for (int i = 0; i < n->nkids; i++) {
+        Node *r = find_local_ref(n->kids[i]);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+/* Types declared in an async body move to file scope (lower.c), where
+ * the function's locals do not exist: a variably modified typedef, or a
+ * definition that names a local (`char buf[sizeof x]`), cannot move. */
+static void check_local_type(Walk *w, Node *n)
+{
+    char *name = cx_str(clang_getCursorSpelling(n->cur));
+    if (n->kind == CXCursor_TypedefDecl) {
+        if (type_is_variably_modified(clang_getTypedefDeclUnderlyingType(n->cur))) {
+            error_at(name_offset(n->cur), "typedef '%s' in async function '%s' has a variably modified type, "
+                                          "which acc cannot translate", name, w->fn->name);
+            free(name);
+            return;
+        }
+    }
+    Node *ref = find_local_ref(n);
+    /* clang shows `struct T {...} t;`'s definition again under t: once */
+    static unsigned reported = ~0u;
+    if (ref && region(ref)->b != reported) {
+        reported = region(ref)->b;
+        char *local = cx_str(clang_getCursorSpelling(ref->cur));
+        const char *what = n->kind == CXCursor_StructDecl  ? "struct"
+                           : n->kind == CXCursor_UnionDecl ? "union"
+                           : n->kind == CXCursor_EnumDecl  ? "enum"
+                                                           : NULL;
+        Buf b = {0};
+        if (!what)
+            buf_printf(&b, "'%s'", name);
+        else if (!*name || strstr(name, "(unnamed") || strstr(name, "(anonymous"))
+            buf_printf(&b, "an anonymous %s", what);
+        else
+            buf_printf(&b, "'%s %s'", what, name);
+        error_at(region(ref)->b, "acc cannot translate the declaration of %s in async function '%s': it "
+                                 "names local '%s', and acc moves the types of async functions to file "
+                                 "scope; declare it outside the function with a constant",
+                 b.s, w->fn->name, local);
+        free(b.s), free(local);
+    }
+    free(name);
+}
+
 /* First pass over a body: declare the frame's locals in source order. */
 static void find_locals(Walk *w, Node *n)
 {
@@ -380,15 +443,22 @@ static void find_locals(Walk *w, Node *n)
             }
         }
         CXType t = clang_getCursorType(n->cur);
-        if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray) {
-            char *name = cx_str(clang_getCursorSpelling(n->cur));
+        char *name = cx_str(clang_getCursorSpelling(n->cur));
+        if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray)
             error_at(region(n)->b, "variable-length array '%s' cannot be a local of async function '%s'",
                      name, w->fn->name);
-            free(name);
-        }
+        else if (type_is_variably_modified(t))
+            error_at(name_offset(n->cur), "local '%s' of async function '%s' has a variably modified type, "
+                                          "which cannot be kept in a frame", name, w->fn->name);
+        free(name);
         add_local(w->fn, n->cur, false);
         n->local = w->fn->locals[w->fn->nlocals - 1];
         n->local->decl_node = n;
+    }
+    if (n->kind == CXCursor_TypedefDecl || n->kind == CXCursor_StructDecl || n->kind == CXCursor_UnionDecl ||
+        n->kind == CXCursor_EnumDecl) {
+        check_local_type(w, n);
+        return; /* a type holds no locals */
     }
     for (int i = 0; i < n->nkids; i++)
         find_locals(w, n->kids[i]);
@@ -918,9 +988,7 @@ static void check_generated_name(Node *t)
             AsyncFn *fn = prog->fns[j];
             if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
                 (fn->defined_here || fn->declared_in_main)) {
-                unsigned off;
-                clang_getExpansionLocation(clang_getCursorLocation(t->cur), NULL, NULL, NULL, &off);
-                error_at(off, "the name '%s' is the one acc gives to async function '%s' in the "
+                error_at(name_offset(t->cur), "the name '%s' is the one acc gives to async function '%s' in the "
                               "C it generates; rename it", name, fn->name);
                 break;
             }
