@@ -645,6 +645,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
     }
 
     for (int i = 0; i < n->nkids; i++) {
+        /* libclang shows the size of a VLA type name twice (`sizeof(int[n])`) */
+        if (n->kind == CXCursor_UnaryExpr && i > 0 && clang_equalCursors(n->kids[i]->cur, n->kids[i - 1]->cur))
+            continue;
         classify(w, n->kids[i], sizeof_here);
         if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT)
             n->has_await = true;
