@@ -48,6 +48,14 @@ bool has_async_annotation(CXCursor c)
     return has_annotation(c, "acc.async");
 }
 
+/* Where a declaration's name is, in the main file's text. */
+static unsigned name_offset(CXCursor c)
+{
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+    return off;
+}
+
 /* Async functions in an open-addressing hash table: every call and every
  * name in the file is looked up. */
 /* Keyed by the canonical declaration: every redeclaration of a function
@@ -137,19 +145,15 @@ static void note_async_decl(Source *src, CXCursor c)
         /* `f()` has no prototype (libclang calls that variadic): as a
          * definition it takes no parameters, which is fine */
         if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft) && in_main) {
-            unsigned off;
-            clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
-            error_at(off, "async function '%s' cannot be variadic", fn->name);
+            error_at(name_offset(c), "async function '%s' cannot be variadic", fn->name);
         }
     }
     if (in_main) {
         for (int i = 0; i < fn->nparams; i++) {
             CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
             if (type_is_variably_modified(clang_getCursorType(a))) {
-                unsigned off;
-                clang_getExpansionLocation(clang_getCursorLocation(a), NULL, NULL, NULL, &off);
                 char *pn = cx_str(clang_getCursorSpelling(a));
-                error_at(off, "parameter '%s' of async function '%s' has a variably modified type, "
+                error_at(name_offset(a), "parameter '%s' of async function '%s' has a variably modified type, "
                               "which cannot be kept in a frame", pn, fn->name);
                 free(pn);
             }
@@ -199,14 +203,17 @@ const char *form_name(enum FormKind k)
 
 /* ---- the rules inside function bodies ----------------------------------- */
 
+static bool is_ident_char(char c)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 static bool word_at(Source *src, unsigned off, const char *w)
 {
     size_t n = strlen(w);
     if (off + n > src->len || strncmp(src->text + off, w, n) != 0)
         return false;
-    char next = off + n < src->len ? src->text[off + n] : ' ';
-    return !(next == '_' || (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
-             (next >= '0' && next <= '9'));
+    return off + n >= src->len || !is_ident_char(src->text[off + n]);
 }
 
 /* `await` reaches clang as `__extension__`, a unary operator, or as a cast
@@ -382,6 +389,65 @@ static bool is_frame_var(CXCursor decl)
     return sc == CX_SC_None || sc == CX_SC_Auto || sc == CX_SC_Register;
 }
 
+/* A reference to a local (or parameter) of the function: any declaration
+ * whose scope is a function. */
+static Node *find_local_ref(Node *n)
+{
+    if (n->kind == CXCursor_DeclRefExpr) {
+        CXCursor d = clang_getCursorReferenced(n->cur);
+        enum CXCursorKind k = clang_getCursorKind(d);
+        if ((k == CXCursor_VarDecl || k == CXCursor_ParmDecl) &&
+            clang_getCursorKind(clang_getCursorSemanticParent(d)) == CXCursor_FunctionDecl)
+            return n;
+    }
+    for (int i = 0; i < n->nkids; i++) {
+        Node *r = find_local_ref(n->kids[i]);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+/* Types declared in an async body move to file scope (lower.c), where
+ * the function's locals do not exist: a variably modified typedef, or a
+ * definition that names a local (`char buf[sizeof x]`), cannot move. */
+static void check_local_type(Walk *w, Node *n)
+{
+    char *name = cx_str(clang_getCursorSpelling(n->cur));
+    if (n->kind == CXCursor_TypedefDecl) {
+        if (type_is_variably_modified(clang_getTypedefDeclUnderlyingType(n->cur))) {
+            error_at(name_offset(n->cur), "typedef '%s' in async function '%s' has a variably modified type, "
+                                          "which acc cannot translate", name, w->fn->name);
+            free(name);
+            return;
+        }
+    }
+    Node *ref = find_local_ref(n);
+    /* clang shows `struct T {...} t;`'s definition again under t: once */
+    static unsigned reported = ~0u;
+    if (ref && region(ref)->b != reported) {
+        reported = region(ref)->b;
+        char *local = cx_str(clang_getCursorSpelling(ref->cur));
+        const char *what = n->kind == CXCursor_StructDecl  ? "struct"
+                           : n->kind == CXCursor_UnionDecl ? "union"
+                           : n->kind == CXCursor_EnumDecl  ? "enum"
+                                                           : NULL;
+        Buf b = {0};
+        if (!what)
+            buf_printf(&b, "'%s'", name);
+        else if (!*name || strstr(name, "(unnamed") || strstr(name, "(anonymous"))
+            buf_printf(&b, "an anonymous %s", what);
+        else
+            buf_printf(&b, "'%s %s'", what, name);
+        error_at(region(ref)->b, "acc cannot translate the declaration of %s in async function '%s': it "
+                                 "names local '%s', and acc moves the types of async functions to file "
+                                 "scope; declare it outside the function with a constant",
+                 b.s, w->fn->name, local);
+        free(b.s), free(local);
+    }
+    free(name);
+}
+
 /* First pass over a body: declare the frame's locals in source order. */
 static void find_locals(Walk *w, Node *n)
 {
@@ -398,25 +464,59 @@ static void find_locals(Walk *w, Node *n)
             }
         }
         CXType t = clang_getCursorType(n->cur);
-        if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray) {
-            char *name = cx_str(clang_getCursorSpelling(n->cur));
+        char *name = cx_str(clang_getCursorSpelling(n->cur));
+        if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray)
             error_at(region(n)->b, "variable-length array '%s' cannot be a local of async function '%s'",
                      name, w->fn->name);
-            free(name);
-        }
+        else if (type_is_variably_modified(t))
+            error_at(name_offset(n->cur), "local '%s' of async function '%s' has a variably modified type, "
+                                          "which cannot be kept in a frame", name, w->fn->name);
+        free(name);
         add_local(w->fn, n->cur, false);
         n->local = w->fn->locals[w->fn->nlocals - 1];
         n->local->decl_node = n;
+    }
+    if (n->kind == CXCursor_TypedefDecl || n->kind == CXCursor_StructDecl || n->kind == CXCursor_UnionDecl ||
+        n->kind == CXCursor_EnumDecl) {
+        check_local_type(w, n);
+        return; /* a type holds no locals */
     }
     for (int i = 0; i < n->nkids; i++)
         find_locals(w, n->kids[i]);
 }
 
-/* Is n the function a call calls (`f` in `f(x)`)? */
+/* `*e` or `&e`: the operators that leave a function designator one
+ * (`(*f)(x)`, `(&f)(x)`, `&f` as a value). An await is a unary operator
+ * too, but its text starts with the keyword. */
+static bool is_deref_or_addr(Node *n)
+{
+    if (n->kind != CXCursor_UnaryOperator || n->nkids != 1)
+        return false;
+    const Region *r = region(n);
+    return r->in_main && r->e > r->b && (prog->src->text[r->b] == '*' || prog->src->text[r->b] == '&');
+}
+
+/* strip(), and `*` and `&` too. */
+static Node *strip_ops(Node *n)
+{
+    for (n = strip(n); n && is_deref_or_addr(n); n = strip(n->kids[0]))
+        ;
+    return n;
+}
+
+/* The async function an expression designates: `f`, `(f)`, `*f`, `&f`. */
+static AsyncFn *designated_async_fn(Node *e)
+{
+    e = strip_ops(e);
+    return e && e->kind == CXCursor_DeclRefExpr ? find_async_fn(prog, clang_getCursorReferenced(e->cur)) : NULL;
+}
+
+/* Is n the function a call calls (`f` in `f(x)`, `(*f)(x)`, `(&f)(x)`)? */
 static bool is_callee_position(Node *n)
 {
     Node *c = n;
-    while (c->parent && (c->parent->kind == CXCursor_UnexposedExpr || c->parent->kind == CXCursor_ParenExpr))
+    while (c->parent && (c->parent->kind == CXCursor_UnexposedExpr || c->parent->kind == CXCursor_ParenExpr ||
+                         is_deref_or_addr(c->parent)))
         c = c->parent;
     return c->parent && c->parent->kind == CXCursor_CallExpr && c->parent->nkids > 0 &&
            c->parent->kids[0] == c;
@@ -443,17 +543,41 @@ static CXCursor callee_decl(Node *n)
     return clang_getNullCursor();
 }
 
+/* Is t a function, or a pointer to one? */
+static bool is_function_value(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    if (t.kind == CXType_Pointer)
+        t = clang_getCanonicalType(clang_getPointeeType(t));
+    return t.kind == CXType_FunctionProto || t.kind == CXType_FunctionNoProto;
+}
+
+/* Does the type name of a cast say `async`? clang drops the attribute
+ * there (with a warning), so look at the text. */
+static bool cast_says_async(Node *cast)
+{
+    const Region *r = region(cast);
+    unsigned e = cast->nkids ? region(cast->kids[cast->nkids - 1])->b : r->e;
+    if (!r->in_main || r->from_arg)
+        return false;
+    for (unsigned i = r->b; i < e; i++)
+        if (word_at(prog->src, i, "async") && (i == 0 || !is_ident_char(prog->src->text[i - 1])))
+            return true;
+    return false;
+}
+
 /* Does this expression yield an async function (or a pointer to one)?
- * `f`, `op` declared async, `s->op`, `ops[i]`, `*op`, `c ? f : g`. */
+ * `f`, `&f`, `op` declared async, `s->op`, `ops[i]`, `*op`, `c ? f : g`
+ * (or `c ? f : 0`). */
 static bool is_async_callee(Node *e)
 {
-    while (e && (e->kind == CXCursor_UnexposedExpr || e->kind == CXCursor_ParenExpr) && e->nkids == 1)
-        e = e->kids[0];
+    e = strip(e);
     if (!e)
         return false;
     if (e->kind == CXCursor_ConditionalOperator && e->nkids == 3)
-        return is_async_callee(e->kids[1]) && is_async_callee(e->kids[2]);
-    if (e->kind == CXCursor_DeclRefExpr && find_async_fn(prog, clang_getCursorReferenced(e->cur)))
+        return (is_async_callee(e->kids[1]) || !is_function_value(clang_getCursorType(e->kids[1]->cur))) &&
+               (is_async_callee(e->kids[2]) || !is_function_value(clang_getCursorType(e->kids[2]->cur)));
+    if (designated_async_fn(e) || (e->kind == CXCursor_CStyleCastExpr && cast_says_async(e)))
         return true;
     CXCursor d = callee_decl(e);
     if (!clang_Cursor_isNull(d) && clang_getCursorKind(d) != CXCursor_FunctionDecl &&
@@ -487,6 +611,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         check_await_from_macro(src, n, w->fn != NULL);
     } else if (n->kind == CXCursor_CallExpr) {
         AsyncFn *callee = find_async_fn(prog, clang_getCursorReferenced(n->cur));
+        if (!callee && n->nkids > 0)
+            callee = designated_async_fn(n->kids[0]); /* (*f)(x), (&f)(x) */
         char *name = callee_name(n->cur);
         if (name && strcmp(name, "acc__gather_form") == 0) {
             n->role = ROLE_FORM;
@@ -519,6 +645,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                            "cross an await", w->fn->name);
         }
         free(name);
+    } else if (n->kind == CXCursor_UnaryOperator && is_deref_or_addr(n) && src->text[region(n)->b] == '&' &&
+               !is_callee_position(n) && designated_async_fn(n->kids[0])) {
+        n->role = ROLE_FN_REF; /* `&f` is the pointer that `f` converts to */
     } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) &&
                find_async_fn(prog, clang_getCursorReferenced(n->cur))) {
         n->role = ROLE_FN_REF;
@@ -537,6 +666,9 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
     }
 
     for (int i = 0; i < n->nkids; i++) {
+        /* libclang shows the size of a VLA type name twice (`sizeof(int[n])`) */
+        if (n->kind == CXCursor_UnaryExpr && i > 0 && clang_equalCursors(n->kids[i]->cur, n->kids[i - 1]->cur))
+            continue;
         classify(w, n->kids[i], sizeof_here);
         if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT)
             n->has_await = true;
@@ -640,6 +772,153 @@ static void check_await_operands(Walk *w, Node *n)
                                 "pointer to an acc_awaitable");
 }
 
+/* ---- conversions between async and plain function pointers -------------- */
+
+/* A pointer to an async function holds its entry f__coro under the plain C
+ * type (docs/abi.md), so C converts it to and from plain function pointers
+ * without a word, and a call through the wrong kind runs the wrong code.
+ * Every such conversion is an error: initialization, assignment, argument,
+ * return and cast. `to` is the type converted to; `to_async` whether it
+ * was declared async. */
+static void check_conversion(Node *value, CXType to, bool to_async)
+{
+    Node *v = strip(value);
+    if (!v || !is_function_value(to) || !is_function_value(clang_getCursorType(v->cur)))
+        return; /* null pointer constants, void *, ... */
+    bool from_async = is_async_callee(v);
+    if (from_async == to_async)
+        return;
+    unsigned off = region(value)->b;
+    Node *d = strip_ops(v);
+    char *name = d && d->kind == CXCursor_DeclRefExpr && clang_getCursorKind(clang_getCursorReferenced(d->cur)) ==
+                                                              CXCursor_FunctionDecl
+                     ? cx_str(clang_getCursorSpelling(clang_getCursorReferenced(d->cur)))
+                     : NULL;
+    char *ty = cx_str(clang_getTypeSpelling(to));
+    if (from_async && name)
+        error_at(off, "async function '%s' cannot be converted to '%s', a pointer to a function that is "
+                      "not async; declare the pointer 'async'", name, ty);
+    else if (from_async)
+        error_at(off, "a pointer to an async function cannot be converted to '%s', a pointer to a "
+                      "function that is not async; declare the pointer 'async'", ty);
+    else if (name)
+        error_at(off, "function '%s' is not async: it cannot be converted to a pointer to an async "
+                      "function", name);
+    else
+        error_at(off, "a pointer to a function that is not async cannot be converted to a pointer to "
+                      "an async function");
+    free(name), free(ty);
+}
+
+static bool decl_is_async(CXCursor d)
+{
+    return has_async_annotation(d) || type_is_async(clang_getCursorType(d));
+}
+
+/* The children of kind `kind` of a cursor (fields of a record,
+ * parameters in a declarator), in order. */
+typedef struct Kids {
+    enum CXCursorKind kind;
+    CXCursor v[64];
+    int n;
+} Kids;
+
+static enum CXChildVisitResult collect_kid(CXCursor c, CXCursor parent, CXClientData data)
+{
+    Kids *k = data;
+    (void)parent;
+    if (clang_getCursorKind(c) == k->kind && k->n < 64)
+        k->v[k->n++] = c;
+    return CXChildVisit_Continue;
+}
+
+static Kids kids_of(CXCursor c, enum CXCursorKind kind)
+{
+    Kids k = {.kind = kind};
+    clang_visitChildren(c, collect_kid, &k);
+    return k;
+}
+
+/* An initializer of an object of type `to`: braces go one level in. */
+static void check_init(Node *init, CXType to, bool to_async)
+{
+    init = strip(init);
+    if (!init || init->kind != CXCursor_InitListExpr) {
+        check_conversion(init, to, to_async);
+        return;
+    }
+    CXType c = clang_getCanonicalType(to);
+    bool array = c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray;
+    Kids fields = kids_of(clang_getTypeDeclaration(c), CXCursor_FieldDecl);
+    int field = 0;
+    for (int i = 0; i < init->nkids; i++) {
+        Node *k = init->kids[i];
+        /* a designator: `.op = f` names its field, `[2] = f` an element */
+        CXCursor fd = clang_getNullCursor();
+        if (k->kind == CXCursor_UnexposedExpr && k->nkids > 1) {
+            Node *last_member = NULL;
+            for (int j = 0; j < k->nkids - 1; j++)
+                if (k->kids[j]->kind == CXCursor_MemberRef)
+                    last_member = k->kids[j];
+            if (last_member)
+                fd = clang_getCursorReferenced(last_member->cur);
+            k = k->kids[k->nkids - 1];
+        } else if (!array && field < fields.n) {
+            fd = fields.v[field];
+        }
+        if (array)
+            check_init(k, clang_getArrayElementType(c), to_async);
+        else if (c.kind != CXType_Record)
+            check_init(k, to, to_async);
+        else if (!clang_Cursor_isNull(fd))
+            check_init(k, clang_getCursorType(fd), decl_is_async(fd));
+        for (int j = 0; j < fields.n && !clang_Cursor_isNull(fd); j++)
+            if (clang_equalCursors(fields.v[j], fd))
+                field = j + 1;
+    }
+}
+
+/* The parameter declarations of what a call calls: a function's, or
+ * those in the declarator of a pointer (`void (*reg)(async int (*)(int))`). */
+static CXCursor nth_param(Node *call, int i)
+{
+    CXCursor d = clang_getCursorReferenced(call->cur);
+    if (clang_getCursorKind(d) == CXCursor_FunctionDecl)
+        return i < clang_Cursor_getNumArguments(d) ? clang_Cursor_getArgument(d, (unsigned)i) : clang_getNullCursor();
+    d = callee_decl(call->kids[0]);
+    Kids params = kids_of(d, CXCursor_ParmDecl);
+    return i < params.n ? params.v[i] : clang_getNullCursor();
+}
+
+static void check_conversions(Node *n)
+{
+    for (int i = 0; i < n->nkids; i++)
+        check_conversions(n->kids[i]);
+    if (n->kind == CXCursor_VarDecl && n->nkids > 0 &&
+        !clang_Cursor_isNull(clang_Cursor_getVarDeclInitializer(n->cur))) {
+        check_init(n->kids[n->nkids - 1], clang_getCursorType(n->cur), decl_is_async(n->cur));
+    } else if (is_binop(prog->src, n, "=")) {
+        check_conversion(n->kids[1], clang_getCursorType(n->kids[0]->cur), is_async_callee(n->kids[0]));
+    } else if (n->kind == CXCursor_CallExpr && n->role != ROLE_FORM) {
+        for (int i = 1; i < n->nkids; i++) {
+            CXCursor p = nth_param(n, i - 1);
+            if (!clang_Cursor_isNull(p))
+                check_conversion(n->kids[i], clang_getCursorType(p), decl_is_async(p));
+        }
+    } else if (n->kind == CXCursor_ReturnStmt && n->nkids == 1) {
+        Node *f = n;
+        while (f->parent)
+            f = f->parent;
+        if (f->kind == CXCursor_FunctionDecl) {
+            CXType ret = clang_getResultType(clang_getCursorType(f->cur));
+            check_conversion(n->kids[0], ret, type_is_async(ret));
+        }
+    } else if (n->kind == CXCursor_CStyleCastExpr && n->nkids > 0 && !is_await_node(prog->src, n)) {
+        CXType t = clang_getCursorType(n->cur);
+        check_conversion(n->kids[n->nkids - 1], t, type_is_async(t) || cast_says_async(n));
+    }
+}
+
 static void collect_awaits(Node *n, Node ***v, int *nv)
 {
     if (n->role == ROLE_AWAIT) {
@@ -682,6 +961,7 @@ static void analyze_body(Source *src, AsyncFn *fn, Node *def)
     classify(&w, fn->body, false);
     check_calls(&w, fn->body);
     check_await_operands(&w, fn->body);
+    check_conversions(def);
     check_repeated_awaits(fn);
     place_locals(src, fn);
 }
@@ -692,6 +972,7 @@ static void check_plain(Source *src, Node *n)
     Walk w = {src, NULL};
     classify(&w, n, false);
     check_calls(&w, n);
+    check_conversions(n);
 }
 
 static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData data)
@@ -725,9 +1006,7 @@ static void check_generated_name(Node *t)
             AsyncFn *fn = prog->fns[j];
             if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
                 (fn->defined_here || fn->declared_in_main)) {
-                unsigned off;
-                clang_getExpansionLocation(clang_getCursorLocation(t->cur), NULL, NULL, NULL, &off);
-                error_at(off, "the name '%s' is the one acc gives to async function '%s' in the "
+                error_at(name_offset(t->cur), "the name '%s' is the one acc gives to async function '%s' in the "
                               "C it generates; rename it", name, fn->name);
                 break;
             }

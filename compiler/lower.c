@@ -163,16 +163,17 @@ static int edit_order(const void *a, const void *b)
     return x->e > y->e ? -1 : x->e < y->e;
 }
 
-/* An async function used as a value: C sees a pointer of the plain type
- * clang gave it (`int (*)(int)`), holding the entry. Calls through it
+/* An async function used as a value (`f`, or `&f`, which is the same
+ * pointer): C sees a pointer of the plain type clang gave it
+ * (`int (*)(int)`), holding the entry. Calls through it
  * cast it back (coro_text). The detour through `void (*)(void)` is the
  * one cast between function types that compilers do not warn about. */
 static char *fn_ref_text(Lower *L, Node *n)
 {
-    AsyncFn *fn = find_async_fn(L->p, clang_getCursorReferenced(n->cur));
     Node *ref = n;
     while (ref->kind != CXCursor_DeclRefExpr && ref->nkids)
         ref = ref->kids[ref->nkids - 1];
+    AsyncFn *fn = find_async_fn(L->p, clang_getCursorReferenced(ref->cur));
     CXType t = clang_getCursorType(ref->cur);
     char *ty = clang_getCanonicalType(t).kind == CXType_Pointer ? declare(t, "") : declare(t, "(*)");
     Buf b = {0};
