@@ -97,6 +97,25 @@ static bool takes_address(Source *src, Node *ref)
     return clang_getCanonicalType(clang_getCursorType(n->cur)).kind == CXType_ConstantArray;
 }
 
+/* Is this reference in the result lvalue of a coroutine-taking form
+ * (`acc_spawn(r = f())`)? The callee's frame gets the lvalue's address
+ * and stores through it when it returns, after any number of awaits. */
+static bool form_result(Node *ref)
+{
+    for (Node *q = ref->parent; q; q = q->parent) {
+        if (q->role != ROLE_FORM)
+            continue;
+        for (int i = 0; i < q->nform_args; i++) {
+            Node *a = q->form_args[i];
+            while ((a->kind == CXCursor_ParenExpr || a->kind == CXCursor_UnexposedExpr) && a->nkids == 1)
+                a = a->kids[0];
+            if (a->kind == CXCursor_BinaryOperator && a->nkids == 2 && is_within(ref, a->kids[0]))
+                return true;
+        }
+    }
+    return false;
+}
+
 static bool live_across(Local *l, Node **awaits, int nawaits)
 {
     Node *decl = l->decl_node;
@@ -158,7 +177,7 @@ void place_locals(Source *src, AsyncFn *fn)
         if (!frame && clang_getCanonicalType(l->type).kind == CXType_ConstantArray)
             frame = true;
         for (int r = 0; r < l->nrefs && !frame; r++)
-            frame = takes_address(src, l->refs[r]);
+            frame = takes_address(src, l->refs[r]) || form_result(l->refs[r]);
         if (!frame)
             frame = live_across(l, awaits, nawaits);
         l->in_frame = frame;
