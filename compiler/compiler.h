@@ -52,6 +52,8 @@ char *read_file(const char *path, size_t *len);
 /* `name` escaped for a make-style dependency file, as gcc escapes it. */
 void buf_put_make_name(Buf *b, const char *name);
 int wait_exit_status(int pid);
+/* Does t[b, e) hold w as a whole word (an identifier, not part of one)? */
+bool text_has_word(const char *t, size_t b, size_t e, const char *w);
 
 /* ---- diag.c ----------------------------------------------------------- */
 

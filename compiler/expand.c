@@ -45,23 +45,6 @@ static bool is_dialect_macro(Source *src, const Token *m)
     return false;
 }
 
-static bool has_word(const char *t, unsigned b, unsigned e, const char *w)
-{
-    size_t n = strlen(w);
-    for (unsigned i = b; i + n <= e; i++) {
-        if (memcmp(t + i, w, n) != 0)
-            continue;
-        char before = i > b ? t[i - 1] : ' ', after = i + n < e ? t[i + n] : ' ';
-        bool edge_b = !(before == '_' || (before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
-                        (before >= '0' && before <= '9'));
-        bool edge_a = !(after == '_' || (after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
-                        (after >= '0' && after <= '9'));
-        if (edge_b && edge_a)
-            return true;
-    }
-    return false;
-}
-
 typedef struct Scan {
     Source *src;
     size_t first, end;       /* the invocations in the async body being looked at */
@@ -146,7 +129,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
         if (m->e > e || is_dialect_macro(s->src, m))
             continue;
         s->candidate[i] = here = true;
-        if (has_word(s->src->text, m->b, m->e, "await"))
+        if (text_has_word(s->src->text, m->b, m->e, "await"))
             s->expand[i] = true;
     }
     s->first = lo;

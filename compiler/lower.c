@@ -45,7 +45,9 @@ typedef struct Lower {
     int nloops;
     int nlabels;
     char *fallthrough; /* comments for the next resume label (fallthrough_comments) */
-    bool uses_func;    /* the body names __func__: the step function declares acc_func */
+    bool uses_func;    /* the body names __func__: the step function declares func_name */
+    char *func_name;   /* its name: acc_func, unless the body spells that */
+    char *ret_name;    /* the temporary of a return: acc_r, unless the body spells that */
     bool file_scope;   /* rendering a type moved to file scope */
 } Lower;
 
@@ -98,7 +100,25 @@ static char *func_name_text(Lower *L)
         return b.s;
     }
     L->uses_func = true;
-    return xstrdup("acc_func");
+    return xstrdup(L->func_name);
+}
+
+/* A name for a local that the step function declares itself, that nothing
+ * in the body spells: a user's `acc_r`, local or global, would otherwise
+ * be hidden by ours where the user's code names it. */
+static char *unused_name(Lower *L, const char *base)
+{
+    const Region *r = region(L->fn->body);
+    for (int k = 1;; k++) {
+        Buf b = {0};
+        if (k == 1)
+            buf_puts(&b, base);
+        else
+            buf_printf(&b, "%s_%d", base, k);
+        if (!text_has_word(L->src->text, r->b, r->e, b.s))
+            return b.s;
+        free(b.s);
+    }
 }
 
 static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
@@ -865,9 +885,14 @@ static void lower_return(Lower *L, Node *n)
         if (fn->returns_void) {
             buf_printf(&last, "{ (void)(%s); %s }", val, ret);
         } else {
-            char *d = declare_member(fn->ret, "acc_r");
-            char *store = store_text(fn->ret, "*acc_self->acc_out", "acc_r", false);
-            buf_printf(&last, "{ %s = %s; if (acc_self->acc_out) %s; %s }", d ? d : "int acc_r", val, store, ret);
+            char *d = declare_member(fn->ret, L->ret_name);
+            if (!d) { /* unspellable: clang reported the type already */
+                Buf b = {0};
+                buf_printf(&b, "int %s", L->ret_name);
+                d = b.s;
+            }
+            char *store = store_text(fn->ret, "*acc_self->acc_out", L->ret_name, false);
+            buf_printf(&last, "{ %s = %s; if (acc_self->acc_out) %s; %s }", d, val, store, ret);
             free(d), free(store);
         }
         free(val);
@@ -2041,6 +2066,10 @@ static void emit_temps(AsyncFn *fn, Out *o)
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 {
     Lower L = {.p = p, .src = p->src, .fn = fn};
+    if (fn->body) {
+        L.func_name = unused_name(&L, "acc_func");
+        L.ret_name = unused_name(&L, "acc_r");
+    }
 
     /* 1. types declared in the body move out; the body, into its own
      * buffer: lowering decides the temporaries */
@@ -2092,7 +2121,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     out_printf(o, "static int %s__step(acc_frame *acc_base)\n{\n", fn->name);
     out_printf(o, "    struct %s__frame *acc_self = (struct %s__frame *)acc_base;\n", fn->name, fn->name);
     if (L.uses_func)
-        out_printf(o, "    static const char acc_func[] = \"%s\";\n", fn->name);
+        out_printf(o, "    static const char %s[] = \"%s\";\n", L.func_name, fn->name);
     out_str(o, "    switch (acc_self->acc_hdr.state) {\n    case 0:\n        break;\n");
     for (int k = 1; k <= fn->nawaits; k++)
         out_printf(o, "    case %d:\n        goto acc_resume_%d;\n", k, k);
@@ -2107,6 +2136,8 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     out_generated(o);
     out_str(o, "    return acc__return(&acc_self->acc_hdr);\n}\n");
     fn->lowered = true;
+    free(L.func_name);
+    free(L.ret_name);
 
     if (fn->is_main) {
         out_str(o, "int main(");
