@@ -1165,8 +1165,8 @@ static void for_parts(Lower *L, Node *n, Node **init, Node **cond, Node **inc, N
     }
 }
 
-/* The body of a loop or a branch of an if: one statement may become
- * several, so it gets braces of its own. */
+/* The body of a loop, a switch or a branch of an if: one statement may
+ * become several, so it gets braces of its own. */
 static void lower_body(Lower *L, Node *body)
 {
     if (body->kind == CXCursor_CompoundStmt) {
@@ -1323,7 +1323,7 @@ static void lower_switch(Lower *L, Node *n)
     Buf b = {0};
     buf_printf(&b, "switch (%s)\n", c);
     put(L, b.s);
-    lower_stmt(L, n->kids[n->nkids - 1]);
+    lower_body(L, n->kids[n->nkids - 1]); /* `switch (x) case 1: await f();` too */
     free(b.s), free(c), free(pre.s);
 }
 
