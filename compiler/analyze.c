@@ -203,11 +203,6 @@ const char *form_name(enum FormKind k)
 
 /* ---- the rules inside function bodies ----------------------------------- */
 
-static bool is_ident_char(char c)
-{
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 static bool word_at(Source *src, unsigned off, const char *w)
 {
     size_t n = strlen(w);
@@ -240,8 +235,7 @@ static void check_await_from_macro(Source *src, Node *n, bool in_async)
     unsigned off;
     clang_getExpansionLocation(clang_getCursorLocation(n->cur), NULL, NULL, NULL, &off);
     unsigned e = off;
-    while (e < src->len && (src->text[e] == '_' || (src->text[e] >= 'a' && src->text[e] <= 'z') ||
-                            (src->text[e] >= 'A' && src->text[e] <= 'Z') || (src->text[e] >= '0' && src->text[e] <= '9')))
+    while (e < src->len && is_ident_char(src->text[e]))
         e++;
     char *name = xstrndup(src->text + off, e - off);
     if (in_async)

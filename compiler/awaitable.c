@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool ident_char(char c)
-{
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 static const char *skip_blanks(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v' ||
@@ -31,7 +26,7 @@ static const char *skip_blanks(const char *p, const char *end)
 
 static const char *skip_ident(const char *p, const char *end)
 {
-    while (p < end && ident_char(*p))
+    while (p < end && is_ident_char(*p))
         p++;
     return p;
 }
@@ -40,7 +35,7 @@ static const char *skip_ident(const char *p, const char *end)
  * `ops[i](`? Anything else (`&ev`, `p`, `(*op)(x)`) may be an awaitable. */
 static bool looks_like_call(const char *p, const char *end)
 {
-    if (p == end || !(ident_char(*p) && !(*p >= '0' && *p <= '9')))
+    if (p == end || !(is_ident_char(*p) && !(*p >= '0' && *p <= '9')))
         return false;
     p = skip_ident(p, end);
     for (;;) {
@@ -100,7 +95,7 @@ static unsigned *awaits_of_non_calls(Source *src, size_t *n)
     size_t cap = 0;
     *n = 0;
     for (const char *p = t; (p = memmem(p, (size_t)(end - p), "await", 5)) != NULL; p += 5) {
-        if ((p > t && ident_char(p[-1])) || (p + 5 < end && ident_char(p[5])))
+        if ((p > t && is_ident_char(p[-1])) || (p + 5 < end && is_ident_char(p[5])))
             continue;
         if (looks_like_call(skip_blanks(p + 5, end), end) || in_directive(t, p))
             continue;
@@ -111,16 +106,6 @@ static unsigned *awaits_of_non_calls(Source *src, size_t *n)
         offs[(*n)++] = (unsigned)(p - t);
     }
     return offs;
-}
-
-static enum CXChildVisitResult first_field_visit(CXCursor c, CXCursor parent, CXClientData d)
-{
-    (void)parent;
-    if (clang_getCursorKind(c) == CXCursor_FieldDecl) {
-        *(CXType *)d = clang_getCanonicalType(clang_getCursorType(c));
-        return CXChildVisit_Break;
-    }
-    return CXChildVisit_Continue;
 }
 
 bool type_is_awaitable_pointer(CXType t)
@@ -135,19 +120,12 @@ bool type_is_awaitable_pointer(CXType t)
         free(s);
         if (is)
             return true;
-        CXType first = {0};
-        first.kind = CXType_Invalid;
-        clang_visitChildren(clang_getTypeDeclaration(p), first_field_visit, &first);
-        p = first;
+        CXCursor field = first_child(clang_getTypeDeclaration(p), CXCursor_FieldDecl);
+        if (clang_Cursor_isNull(field))
+            break;
+        p = clang_getCanonicalType(clang_getCursorType(field));
     }
     return false;
-}
-
-static enum CXChildVisitResult first_child_visit(CXCursor c, CXCursor parent, CXClientData d)
-{
-    (void)parent;
-    *(CXCursor *)d = c;
-    return CXChildVisit_Break;
 }
 
 typedef struct Offsets {
@@ -197,11 +175,10 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor parent, CXClientD
     /* the `await` where the user wrote it: at the use, or in an argument
      * of a macro (an await in a macro's definition is an error anyway) */
     if (!file || !clang_File_isEqual(file, src->file) || !text_is(src, off, off + 5, "await") ||
-        (off + 5 < src->len && ident_char(src->text[off + 5])) ||
+        (off + 5 < src->len && is_ident_char(src->text[off + 5])) ||
         (off != eoff && !in_invocation(src, off)))
         return CXChildVisit_Recurse;
-    CXCursor operand = clang_getNullCursor();
-    clang_visitChildren(c, first_child_visit, &operand);
+    CXCursor operand = first_child(c, 0);
     add(&f->seen, off);
     if (!clang_Cursor_isNull(operand) && type_is_awaitable_pointer(clang_getCursorType(operand)))
         add(&f->awaitable, off);

@@ -52,6 +52,8 @@ char *read_file(const char *path, size_t *len);
 /* `name` escaped for a make-style dependency file, as gcc escapes it. */
 void buf_put_make_name(Buf *b, const char *name);
 int wait_exit_status(int pid);
+/* A character of an identifier (ASCII: letters, digits, _). */
+bool is_ident_char(char c);
 /* Does t[b, e) hold w as a whole word (an identifier, not part of one)? */
 bool text_has_word(const char *t, size_t b, size_t e, const char *w);
 
@@ -166,6 +168,9 @@ bool is_main_file(Source *src, CXSourceLocation loc);
 /* Is the token at c's location spelled in the dialect's prelude (the
  * `__extension__` of an await, even one from a macro's definition)? */
 bool is_prelude_token(Source *src, CXCursor c);
+/* The first child of `parent` of cursor kind `kind` (any kind when kind is
+ * 0), or the null cursor. */
+CXCursor first_child(CXCursor parent, enum CXCursorKind kind);
 bool text_is(Source *src, unsigned b, unsigned e, const char *s);
 char *cx_str(CXString s); /* heap copy, disposes s */
 /* The text between two offsets with whitespace and comments dropped. */

@@ -36,8 +36,7 @@ static bool is_dialect_macro(Source *src, const Token *m)
 {
     static const char *names[] = {"await", "async", "acc_run", "acc_spawn", "acc_gather", "acc_wait_for"};
     unsigned e = m->b;
-    while (e < m->e && (src->text[e] == '_' || (src->text[e] >= 'a' && src->text[e] <= 'z') ||
-                        (src->text[e] >= 'A' && src->text[e] <= 'Z') || (src->text[e] >= '0' && src->text[e] <= '9')))
+    while (e < m->e && is_ident_char(src->text[e]))
         e++;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (e - m->b == strlen(names[i]) && memcmp(src->text + m->b, names[i], e - m->b) == 0)
@@ -86,16 +85,6 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
     return CXChildVisit_Recurse;
 }
 
-static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData data)
-{
-    (void)parent;
-    if (clang_getCursorKind(c) == CXCursor_CompoundStmt) {
-        *(CXCursor *)data = c;
-        return CXChildVisit_Break;
-    }
-    return CXChildVisit_Continue;
-}
-
 static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
@@ -103,8 +92,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     if (clang_getCursorKind(c) != CXCursor_FunctionDecl || !clang_isCursorDefinition(c) ||
         !clang_Location_isFromMainFile(clang_getCursorLocation(c)) || !has_async_annotation(c))
         return CXChildVisit_Continue;
-    CXCursor body = clang_getNullCursor();
-    clang_visitChildren(c, body_visit, &body);
+    CXCursor body = first_child(c, CXCursor_CompoundStmt);
     if (clang_Cursor_isNull(body))
         return CXChildVisit_Continue;
     CXSourceRange r = clang_getCursorExtent(body);

@@ -233,6 +233,28 @@ bool is_prelude_token(Source *src, CXCursor c)
     return is;
 }
 
+typedef struct ChildOfKind {
+    enum CXCursorKind kind;
+    CXCursor found;
+} ChildOfKind;
+
+static enum CXChildVisitResult child_of_kind(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    ChildOfKind *k = data;
+    if (k->kind != 0 && clang_getCursorKind(c) != k->kind)
+        return CXChildVisit_Continue;
+    k->found = c;
+    return CXChildVisit_Break;
+}
+
+CXCursor first_child(CXCursor parent, enum CXCursorKind kind)
+{
+    ChildOfKind k = {kind, clang_getNullCursor()};
+    clang_visitChildren(parent, child_of_kind, &k);
+    return k.found;
+}
+
 bool is_main_file(Source *src, CXSourceLocation loc)
 {
     CXFile f;
@@ -243,11 +265,6 @@ bool is_main_file(Source *src, CXSourceLocation loc)
 static bool in_main(Source *src, CXFile f)
 {
     return f && clang_File_isEqual(f, src->file);
-}
-
-static bool is_ident_char(char c)
-{
-    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 /* clang encodes a location in a macro expansion with the top bit of

@@ -205,7 +205,7 @@ void buf_put_make_name(Buf *b, const char *name)
     }
 }
 
-static bool is_word_char(char c)
+bool is_ident_char(char c)
 {
     return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -214,8 +214,8 @@ bool text_has_word(const char *t, size_t b, size_t e, const char *w)
 {
     size_t n = strlen(w);
     for (size_t i = b; i + n <= e; i++)
-        if (memcmp(t + i, w, n) == 0 && (i == b || !is_word_char(t[i - 1])) &&
-            (i + n == e || !is_word_char(t[i + n])))
+        if (memcmp(t + i, w, n) == 0 && (i == b || !is_ident_char(t[i - 1])) &&
+            (i + n == e || !is_ident_char(t[i + n])))
             return true;
     return false;
 }
