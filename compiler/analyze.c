@@ -884,22 +884,41 @@ static CXCursor nth_param(Node *call, int i)
     return i < params.n ? params.v[i] : clang_getNullCursor();
 }
 
+/* Is the value of this expression a function or a function pointer? The
+ * cheap first question: most values are not, and need no more. */
+static bool yields_function(Node *value)
+{
+    Node *v = strip(value);
+    return v && is_function_value(clang_getCursorType(v->cur));
+}
+
+/* Could an initializer of this type hold a function pointer somewhere? */
+static bool may_hold_function(CXType t)
+{
+    enum CXTypeKind k = clang_getCanonicalType(t).kind;
+    return k == CXType_Pointer || k == CXType_Record || k == CXType_ConstantArray ||
+           k == CXType_IncompleteArray || k == CXType_Elaborated;
+}
+
 static void check_conversions(Node *n)
 {
     for (int i = 0; i < n->nkids; i++)
         check_conversions(n->kids[i]);
-    if (n->kind == CXCursor_VarDecl && n->nkids > 0 &&
+    if (n->kind == CXCursor_VarDecl && n->nkids > 0 && may_hold_function(clang_getCursorType(n->cur)) &&
         !clang_Cursor_isNull(clang_Cursor_getVarDeclInitializer(n->cur))) {
         check_init(n->kids[n->nkids - 1], clang_getCursorType(n->cur), decl_is_async(n->cur));
-    } else if (is_binop(prog->src, n, "=")) {
+    } else if (n->kind == CXCursor_BinaryOperator && n->nkids == 2 && yields_function(n->kids[1]) &&
+               is_binop(prog->src, n, "=")) {
         check_conversion(n->kids[1], clang_getCursorType(n->kids[0]->cur), is_async_callee(n->kids[0]));
     } else if (n->kind == CXCursor_CallExpr && n->role != ROLE_FORM) {
         for (int i = 1; i < n->nkids; i++) {
+            if (!yields_function(n->kids[i]))
+                continue;
             CXCursor p = nth_param(n, i - 1);
             if (!clang_Cursor_isNull(p))
                 check_conversion(n->kids[i], clang_getCursorType(p), decl_is_async(p));
         }
-    } else if (n->kind == CXCursor_ReturnStmt && n->nkids == 1) {
+    } else if (n->kind == CXCursor_ReturnStmt && n->nkids == 1 && yields_function(n->kids[0])) {
         Node *f = n;
         while (f->parent)
             f = f->parent;
@@ -907,7 +926,8 @@ static void check_conversions(Node *n)
             CXType ret = clang_getResultType(clang_getCursorType(f->cur));
             check_conversion(n->kids[0], ret, type_is_async(ret));
         }
-    } else if (n->kind == CXCursor_CStyleCastExpr && n->nkids > 0 && !is_await_node(prog->src, n)) {
+    } else if (n->kind == CXCursor_CStyleCastExpr && n->nkids > 0 && yields_function(n->kids[n->nkids - 1]) &&
+               !is_await_node(prog->src, n)) {
         CXType t = clang_getCursorType(n->cur);
         check_conversion(n->kids[n->nkids - 1], t, type_is_async(t) || cast_says_async(n));
     }

@@ -338,12 +338,17 @@ static char *expand_round(Source *src, size_t *len)
 {
     if (src->nmacros == 0)
         return NULL;
+    size_t i = 0; /* most files invoke no macro but the dialect's in their bodies */
+    while (i < src->nmacros && is_dialect_macro(src, &src->macros[i]))
+        i++;
+    if (i == src->nmacros)
+        return NULL;
     Scan s = {src, 0, 0, xcalloc(src->nmacros, sizeof(bool)), xcalloc(src->nmacros, sizeof(bool)), false};
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, &s);
     Buf out = {0};
     unsigned copied = 0;
     bool any = false;
-    for (size_t i = 0; i < src->nmacros; i++) {
+    for (i = 0; i < src->nmacros; i++) {
         const Token *m = &src->macros[i];
         if (!s.expand[i] || m->b < copied)
             continue; /* inside an invocation expanded already: in the next round */

@@ -48,6 +48,7 @@ typedef struct Lower {
     bool uses_func;    /* the body names __func__: the step function declares func_name */
     char *func_name;   /* its name: acc_func, unless the body spells that */
     char *ret_name;    /* the temporary of a return: acc_r, unless the body spells that */
+    bool spells_func;  /* the body's text holds __func__ (or GNU's names for it) */
     bool file_scope;   /* rendering a type moved to file scope */
 } Lower;
 
@@ -76,15 +77,27 @@ static char *run_form_text(Lower *L, Node *form, Buf *pre);
 static char *apply_edits(Lower *L, Edits *E, unsigned b, unsigned e);
 static char *fn_ref_text(Lower *L, Node *n);
 
+static const char *const func_names[] = {"__func__", "__FUNCTION__", "__PRETTY_FUNCTION__"};
+
 /* `__func__` (or GNU's `__FUNCTION__`, `__PRETTY_FUNCTION__`) written in
  * an async body: in the step function it would name f__step. */
 static bool is_func_name(Lower *L, Node *n)
 {
-    static const char *names[] = {"__func__", "__FUNCTION__", "__PRETTY_FUNCTION__"};
-    if (!clang_isExpression(n->kind) || n->nkids > 1 || !region(n)->in_main)
+    if (!L->spells_func || !clang_isExpression(n->kind) || n->nkids > 1 || !region(n)->in_main)
         return false;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (text_is(L->src, region(n)->b, region(n)->e, names[i]))
+    for (size_t i = 0; i < sizeof func_names / sizeof func_names[0]; i++)
+        if (text_is(L->src, region(n)->b, region(n)->e, func_names[i]))
+            return true;
+    return false;
+}
+
+/* Does the body spell one of them at all? Most do not, and then no node
+ * needs its region to be asked. */
+static bool spells_func_name(Lower *L)
+{
+    const Region *r = region(L->fn->body);
+    for (size_t i = 0; i < sizeof func_names / sizeof func_names[0]; i++)
+        if (text_has_word(L->src->text, r->b, r->e, func_names[i]))
             return true;
     return false;
 }
@@ -2069,6 +2082,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     if (fn->body) {
         L.func_name = unused_name(&L, "acc_func");
         L.ret_name = unused_name(&L, "acc_r");
+        L.spells_func = spells_func_name(&L);
     }
 
     /* 1. types declared in the body move out; the body, into its own

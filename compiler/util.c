@@ -213,9 +213,8 @@ bool is_ident_char(char c)
 bool text_has_word(const char *t, size_t b, size_t e, const char *w)
 {
     size_t n = strlen(w);
-    for (size_t i = b; i + n <= e; i++)
-        if (memcmp(t + i, w, n) == 0 && (i == b || !is_ident_char(t[i - 1])) &&
-            (i + n == e || !is_ident_char(t[i + n])))
+    for (const char *p = t + b, *end = t + e; (p = memmem(p, (size_t)(end - p), w, n)) != NULL; p++)
+        if ((p == t + b || !is_ident_char(p[-1])) && (p + n == end || !is_ident_char(p[n])))
             return true;
     return false;
 }
