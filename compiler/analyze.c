@@ -344,6 +344,23 @@ typedef struct Walk {
     AsyncFn *fn;  /* NULL outside async functions */
 } Walk;
 
+/* Names the lowering gives members of every frame, or names in every step
+ * function: a user's local of that name gets a suffix as a shadowed one
+ * does (`acc_out_2`). */
+bool is_generated_name(const char *m)
+{
+    static const char *fixed[] = {"acc_hdr", "acc_out", "acc_self", "acc_base"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(m, fixed[i]) == 0)
+            return true;
+    const char *d = strncmp(m, "acc_t", 5) == 0 ? m + 5 : strncmp(m, "acc_cl", 6) == 0 ? m + 6 : NULL;
+    if (!d || !*d)
+        return false;
+    while (*d >= '0' && *d <= '9')
+        d++;
+    return *d == 0;
+}
+
 static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
 {
     Local *l = xcalloc(1, sizeof *l);
@@ -354,7 +371,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     /* frame member names are unique: shadowed names get a suffix */
     char *m = xstrdup(l->name);
     for (int k = 2;; k++) {
-        bool clash = false;
+        bool clash = is_generated_name(m);
         for (int i = 0; i < fn->nlocals && !clash; i++)
             clash = strcmp(fn->locals[i]->member, m) == 0;
         if (!clash)
@@ -651,6 +668,11 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                      find_async_fn(prog, clang_getCursorReferenced(n->cur))->name);
     } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
         Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
+        if (!l && region(n)->in_main && (text_is(src, region(n)->b, region(n)->e, "acc_self") ||
+                                         text_is(src, region(n)->b, region(n)->e, "acc_base")))
+            error_at(region(n)->b, "'%s' outside async function '%s' cannot be used in it: the step function "
+                                   "acc makes of it has a parameter of that name",
+                     text_is(src, region(n)->b, region(n)->e, "acc_self") ? "acc_self" : "acc_base", w->fn->name);
         if (l) {
             n->role = ROLE_LOCAL_REF;
             n->local = l;
@@ -964,8 +986,15 @@ static void check_repeated_awaits(AsyncFn *fn)
 static void analyze_body(Source *src, AsyncFn *fn, Node *def)
 {
     Walk w = {src, fn};
-    for (int i = 0; i < fn->nparams; i++)
+    for (int i = 0; i < fn->nparams; i++) {
         add_local(fn, clang_Cursor_getArgument(def->cur, (unsigned)i), true);
+        /* the entry's and f__init's parameters are named as the members */
+        Local *l = fn->locals[fn->nlocals - 1];
+        if (fn->param_names[i] && strcmp(fn->param_names[i], l->member) != 0) {
+            free(fn->param_names[i]);
+            fn->param_names[i] = xstrdup(l->member);
+        }
+    }
     for (int i = 0; i < def->nkids; i++)
         if (def->kids[i]->kind == CXCursor_CompoundStmt)
             fn->body = def->kids[i];

@@ -257,6 +257,9 @@ typedef void TopAnalyzed(Program *p, Node *top, void *data);
 Program *analyze_begin(Source *src);
 void analyze_tops(Program *p, TopAnalyzed *each, void *data);
 AsyncFn *find_async_fn(Program *p, CXCursor referenced);
+/* A name the lowering uses in every frame or step function (acc_out, acc_t1,
+ * acc_self, ...): locals of that name get another (analyze.c, frame.c). */
+bool is_generated_name(const char *name);
 
 /* ---- frame.c ---------------------------------------------------------- */
 

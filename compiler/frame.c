@@ -173,7 +173,8 @@ void place_locals(Source *src, AsyncFn *fn)
 
     for (int i = 0; i < fn->nlocals; i++) {
         Local *l = fn->locals[i];
-        bool frame = l->is_param || has_goto || !l->decl_node;
+        /* a C local named acc_self would hide the step function's own */
+        bool frame = l->is_param || has_goto || !l->decl_node || is_generated_name(l->name);
         if (!frame && clang_getCanonicalType(l->type).kind == CXType_ConstantArray)
             frame = true;
         for (int r = 0; r < l->nrefs && !frame; r++)

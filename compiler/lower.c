@@ -1824,7 +1824,9 @@ void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
         first = false;
     }
     for (int i = 0; i < fn->nparams; i++) {
-        const char *pname = with_names ? fn->param_names[i] : "";
+        /* a prototype from a declaration keeps the user's names, but not
+         * one of ours (acc_out): the definition renames it (add_local) */
+        const char *pname = with_names && !is_generated_name(fn->param_names[i]) ? fn->param_names[i] : "";
         char *d = declare_param(fn->param_types[i], pname, false);
         buf_printf(&b, "%s%s", first ? "" : ", ", d ? d : "int");
         free(d);
@@ -1861,7 +1863,7 @@ static void emit_init(AsyncFn *fn, Out *o)
             Local *l = fn->locals[i];
             Buf lv = {0};
             buf_printf(&lv, "acc_self->%s", l->member);
-            char *store = store_text(l->type, lv.s, l->name, false);
+            char *store = store_text(l->type, lv.s, l->member, false) /* the parameter is named as the member */;
             out_printf(o, "    %s;\n", store);
             free(store), free(lv.s);
         }
