@@ -855,6 +855,22 @@ static Kids kids_of(CXCursor c, enum CXCursorKind kind)
     return k;
 }
 
+static bool yields_function(Node *value);
+
+/* Does an initializer hold a function value anywhere (in its braces)? */
+static bool init_has_function(Node *init)
+{
+    init = strip(init);
+    if (!init || init->kind != CXCursor_InitListExpr)
+        return yields_function(init);
+    for (int i = 0; i < init->nkids; i++)
+        if (init_has_function(init->kids[i]->kind == CXCursor_UnexposedExpr && init->kids[i]->nkids > 1
+                                  ? init->kids[i]->kids[init->kids[i]->nkids - 1] /* a designator's value */
+                                  : init->kids[i]))
+            return true;
+    return false;
+}
+
 /* An initializer of an object of type `to`: braces go one level in. */
 static void check_init(Node *init, CXType to, bool to_async)
 {
@@ -927,7 +943,7 @@ static void check_conversions(Node *n)
     for (int i = 0; i < n->nkids; i++)
         check_conversions(n->kids[i]);
     if (n->kind == CXCursor_VarDecl && n->nkids > 0 && may_hold_function(clang_getCursorType(n->cur)) &&
-        !clang_Cursor_isNull(clang_Cursor_getVarDeclInitializer(n->cur))) {
+        !clang_Cursor_isNull(clang_Cursor_getVarDeclInitializer(n->cur)) && init_has_function(n->kids[n->nkids - 1])) {
         check_init(n->kids[n->nkids - 1], clang_getCursorType(n->cur), decl_is_async(n->cur));
     } else if (n->kind == CXCursor_BinaryOperator && n->nkids == 2 && yields_function(n->kids[1]) &&
                is_binop(prog->src, n, "=")) {
