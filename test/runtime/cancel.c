@@ -99,7 +99,9 @@ static int main_step(acc_frame *self)
 
     puts("-- cancel a finished task");
     f->t = acc_spawn(sleeper(&f->res, "C", 0));
-    AWAIT(6, acc_sleep__coro(&f->r, 0.01))
+    /* C needs 1 ms: a wide margin, so that a loaded machine that stalls
+     * this process still lets C finish first */
+    AWAIT(6, acc_sleep__coro(&f->r, 0.2))
     acc_cancel(f->t);
     AWAIT(7, acc_join__coro(&f->r, f->t))
     printf("join %s, result %d\n", CANCELED(f->r), f->res);
