@@ -184,6 +184,15 @@ static void put_arg(Buf *out, Toks *k, Arg a, bool stringize)
     }
 }
 
+/* The index of parameter `name`, or -1. */
+static int param_index(char *const *params, int nparams, const char *name)
+{
+    for (int j = 0; j < nparams; j++)
+        if (strcmp(name, params[j]) == 0)
+            return j;
+    return -1;
+}
+
 /* Buf's text, trimmed of a trailing space. */
 static void drop_space(Buf *b)
 {
@@ -219,7 +228,7 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
             char *t = spell(&d, body);
             if (strcmp(t, ",") == 0) {
                 free(t);
-            } else if (strcmp(t, "...") == 0) {
+            } else if (strcmp(t, "...") == 0 && nparams < 127) {
                 variadic = true;
                 params[nparams++] = xstrdup("__VA_ARGS__");
                 free(t);
@@ -268,18 +277,12 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
 
     for (unsigned i = body; ok && i < d.n; i++) {
         char *t = spell(&d, i);
-        int p = -1;
-        for (int j = 0; j < nparams; j++)
-            if (strcmp(t, params[j]) == 0)
-                p = j;
+        int p = param_index(params, nparams, t);
         if (strcmp(t, "__VA_OPT__") == 0) {
             ok = false;
         } else if (strcmp(t, "#") == 0 && nparams > 0 && i + 1 < d.n) {
             char *n = spell(&d, i + 1);
-            int q = -1;
-            for (int j = 0; j < nparams; j++)
-                if (strcmp(n, params[j]) == 0)
-                    q = j;
+            int q = param_index(params, nparams, n);
             free(n);
             if (q < 0) {
                 ok = false;
@@ -298,10 +301,7 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
             i++;
             if (i < d.n) {
                 char *n = spell(&d, i);
-                int q = -1;
-                for (int j = 0; j < nparams; j++)
-                    if (strcmp(n, params[j]) == 0)
-                        q = j;
+                int q = param_index(params, nparams, n);
                 if (q >= 0)
                     put_arg(&out, &u, args[q], false);
                 else
