@@ -587,6 +587,9 @@ int cc_main(int argc, char **argv)
             }
             push(&c, lib.s);
             push(&c, "-lpthread");
+#ifdef ACC_RUNTIME_LINK_FLAG
+            push(&c, ACC_RUNTIME_LINK_FLAG);
+#endif
             free(lib.s);
         }
         rc = run_argv(c.v);

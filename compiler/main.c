@@ -478,6 +478,9 @@ static int run(Options *o)
     argv[n++] = c_file.s;
     argv[n++] = libpath.s;
     argv[n++] = "-lpthread";
+#ifdef ACC_RUNTIME_LINK_FLAG
+    argv[n++] = ACC_RUNTIME_LINK_FLAG;
+#endif
     argv[n] = NULL;
     rc = spawn_wait(argv);
     if (rc != 0) {
