@@ -611,10 +611,18 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
 
     if (is_await_node(src, n)) {
         n->role = ROLE_AWAIT;
+        Node *stmt_expr = n->parent;
+        while (stmt_expr && stmt_expr->kind != CXCursor_StmtExpr)
+            stmt_expr = stmt_expr->parent;
         if (!w->fn) {
             error_at(region(n)->b, "'await' outside an async function");
         } else if (in_sizeof) {
             error_at(region(n)->b, "'await' cannot be used inside sizeof, _Alignof or typeof: its operand is not evaluated");
+        } else if (stmt_expr) {
+            /* its statements would have to be lowered one by one, and its
+             * value is its last statement's: not done */
+            error_at(region(n)->b, "acc cannot translate an await inside a GNU statement expression "
+                                   "'({ ... })'; await before it, or write the statements out");
         }
     } else if (n->kind == CXCursor_UnaryOperator &&
                (clang_getCursorLocation(n->cur).int_data & 0x80000000u) && is_prelude_token(src, n->cur)) {
@@ -666,6 +674,15 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (!r->in_main || r->e - r->b != strlen(find_async_fn(prog, clang_getCursorReferenced(n->cur))->name))
             error_at(r->b, "acc cannot translate a macro whose definition names async function '%s'",
                      find_async_fn(prog, clang_getCursorReferenced(n->cur))->name);
+    } else if (n->kind == CXCursor_LabelStmt && w->fn) {
+        char *label = cx_str(clang_getCursorSpelling(n->cur));
+        const char *d = strncmp(label, "acc_resume_", 11) == 0    ? label + 11
+                        : strncmp(label, "acc_continue_", 13) == 0 ? label + 13
+                                                                    : NULL;
+        if (d && *d && strspn(d, "0123456789") == strlen(d))
+            error_at(region(n)->b, "label '%s' is one that acc generates in async function '%s': rename it",
+                     label, w->fn->name);
+        free(label);
     } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
         Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
         if (!l && region(n)->in_main && (text_is(src, region(n)->b, region(n)->e, "acc_self") ||

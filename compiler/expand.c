@@ -222,7 +222,17 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
     Arg args[128];
     int nargs = 0;
 
-    if (clang_Cursor_isMacroFunctionLike(def)) {
+    /* Function-like when `(` follows the name with no space between (what
+     * clang_Cursor_isMacroFunctionLike says only while the macro is still
+     * defined at the end of the file). */
+    bool function_like = d.n > 1 && tok_is(&d, 1, "(") && tok_off(&d, 1, false) == tok_off(&d, 0, true);
+    /* A macro that names itself expands once in C (C11 6.10.3.4p2), but its
+     * name in our text would expand again. `(name)(...)` is never a macro
+     * invocation, so a function-like self-reference is written so; any
+     * other one leaves the macro as written. */
+    char *name = d.n ? spell(&d, 0) : NULL;
+
+    if (ok && function_like) {
         /* the parameters: NAME ( a , b , ... ) */
         for (body = 2; body < d.n && !tok_is(&d, body, ")"); body++) {
             char *t = spell(&d, body);
@@ -312,6 +322,11 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
         } else if (p >= 0) {
             put_arg(&out, &u, args[p], false);
             buf_puts(&out, " ");
+        } else if (name && strcmp(t, name) == 0 && clang_getTokenKind(d.t[i]) == CXToken_Identifier) {
+            if (function_like && tok_is(&d, i + 1, "("))
+                buf_printf(&out, "(%s) ", t);
+            else
+                ok = false;
         } else {
             buf_puts(&out, t);
             buf_puts(&out, " ");
@@ -326,6 +341,7 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
     }
     for (int j = 0; j < nparams; j++)
         free(params[j]);
+    free(name);
     clang_disposeTokens(src->tu, d.t, d.n);
     clang_disposeTokens(src->tu, u.t, u.n);
     return result;
