@@ -232,6 +232,9 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
      * other one leaves the macro as written. */
     char *name = d.n ? spell(&d, 0) : NULL;
 
+    bool is_assert = name && strcmp(name, "assert") == 0 && function_like &&
+                     clang_Location_isInSystemHeader(clang_getCursorLocation(def));
+
     if (ok && function_like) {
         /* the parameters: NAME ( a , b , ... ) */
         for (body = 2; body < d.n && !tok_is(&d, body, ")"); body++) {
@@ -283,6 +286,21 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
         }
         if (nargs != nparams)
             ok = false;
+    }
+
+    /* The C library's assert, unless NDEBUG made it `((void) (0))`: its
+     * own expansion may test the argument twice (in sizeof, for a
+     * warning) or in a statement expression, which acc cannot lower. */
+    bool uses_arg = false;
+    for (unsigned i = body; is_assert && ok && nparams == 1 && i < d.n; i++)
+        uses_arg |= tok_is(&d, i, params[0]);
+    if (is_assert && ok && nparams == 1 && uses_arg) {
+        buf_puts(&out, "((");
+        put_arg(&out, &u, args[0], false);
+        buf_puts(&out, ") ? (void)0 : acc__assert_fail(\"");
+        put_arg(&out, &u, args[0], true);
+        buf_puts(&out, "\", __FILE__, __LINE__, __func__))");
+        body = d.n; /* done */
     }
 
     for (unsigned i = body; ok && i < d.n; i++) {

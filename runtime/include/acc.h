@@ -195,6 +195,10 @@ static inline int acc__return(acc_frame *self)
     return ACC_DONE;
 }
 
+/* assert(e) with an await in e, as acc expands it in an async body:
+ * prints `file:line: func: Assertion `e' failed.` and aborts. */
+void acc__assert_fail(const char *expr, const char *file, unsigned line, const char *func);
+
 /* ------------------------------------------------------------------------
  * Hand-written awaitables (SPEC 2.1).
  * ---------------------------------------------------------------------- */
