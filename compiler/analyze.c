@@ -818,6 +818,16 @@ static void check_conversion(Node *value, CXType to, bool to_async)
     Node *v = strip(value);
     if (!v || !is_function_value(to) || !is_function_value(clang_getCursorType(v->cur)))
         return; /* null pointer constants, void *, ... */
+    /* each value that may arrive: both branches of ?:, the last of a comma */
+    if (v->kind == CXCursor_ConditionalOperator && v->nkids == 3) {
+        check_conversion(v->kids[1], to, to_async);
+        check_conversion(v->kids[2], to, to_async);
+        return;
+    }
+    if (is_binop(prog->src, v, ",")) {
+        check_conversion(v->kids[1], to, to_async);
+        return;
+    }
     bool from_async = is_async_callee(v);
     if (from_async == to_async)
         return;
@@ -973,6 +983,8 @@ static void check_conversions(Node *n)
             if (!clang_Cursor_isNull(p))
                 check_conversion(n->kids[i], clang_getCursorType(p), decl_is_async(p));
         }
+    } else if (n->kind == CXCursor_CompoundLiteralExpr && n->nkids > 0 && init_has_function(n->kids[n->nkids - 1])) {
+        check_init(n->kids[n->nkids - 1], clang_getCursorType(n->cur), false);
     } else if (n->kind == CXCursor_ReturnStmt && n->nkids == 1 && yields_function(n->kids[0])) {
         Node *f = n;
         while (f->parent)
