@@ -111,9 +111,13 @@ static unsigned *awaits_of_non_calls(Source *src, size_t *n)
 bool type_is_awaitable_pointer(CXType t)
 {
     CXType c = clang_getCanonicalType(t);
-    if (c.kind != CXType_Pointer)
+    CXType p;
+    if (c.kind == CXType_Pointer)
+        p = clang_getCanonicalType(clang_getPointeeType(c));
+    else if (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray)
+        p = clang_getCanonicalType(clang_getArrayElementType(c)); /* decays to a pointer */
+    else
         return false;
-    CXType p = clang_getCanonicalType(clang_getPointeeType(c));
     for (int depth = 0; depth < 8 && p.kind == CXType_Record; depth++) {
         char *s = cx_str(clang_getTypeSpelling(p));
         bool is = strstr(s, "struct acc_awaitable") != NULL;

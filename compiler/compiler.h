@@ -188,7 +188,7 @@ char *expand_macros(Source *src, size_t *len, int round);
 /* ---- awaitable.c ------------------------------------------------------ */
 
 /* Is t a pointer to an acc_awaitable, or to a struct whose first member
- * is one (at any depth)? */
+ * is one (at any depth), or an array of those (it decays)? */
 bool type_is_awaitable_pointer(CXType t);
 /* After the first parse: the main file's text with the `await` of every
  * await of an awaitable spelled `(int)`, to be parsed instead; NULL when
