@@ -668,11 +668,22 @@ static bool visible_binop(Lower *L, Node *n)
 static char *macro_name_at(Source *src, unsigned off)
 {
     unsigned e = off;
-    while (e < src->len && (src->text[e] == '_' || (src->text[e] >= 'a' && src->text[e] <= 'z') ||
-                            (src->text[e] >= 'A' && src->text[e] <= 'Z') ||
-                            (src->text[e] >= '0' && src->text[e] <= '9')))
+    while (e < src->len && is_ident_char(src->text[e]))
         e++;
     return e > off ? xstrndup(src->text + off, e - off) : xstrdup("?");
+}
+
+/* The macro that spells a binary operator we cannot see: the name between
+ * its operands (`await a() and await b()`, `and` of <iso646.h>), else the
+ * invocation the whole expression comes from (`PLUS(1, await v())`). */
+static char *operator_macro(Lower *L, Node *n)
+{
+    unsigned b = seen_e(n, n->kids[0]), e = seen_b(n, n->kids[1]);
+    const char *t = L->src->text;
+    for (unsigned i = b; i < e && i < L->src->len; i++)
+        if (is_ident_char(t[i]) && !(t[i] >= '0' && t[i] <= '9'))
+            return macro_name_at(L->src, i);
+    return macro_name_at(L->src, region(n)->b);
 }
 
 /* A condition we write as `if (cond)`: the user's parentheses around it
@@ -749,7 +760,7 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
     }
     if ((n->kind == CXCursor_BinaryOperator || n->kind == CXCursor_CompoundAssignOperator) &&
         n->nkids == 2 && is_awaited(n->kids[1]) && !visible_binop(L, n)) {
-        char *macro = macro_name_at(L->src, region(n)->b);
+        char *macro = operator_macro(L, n);
         Node *aw = n->kids[1];
         while (aw->role != ROLE_AWAIT) {
             int i = 0;
@@ -759,9 +770,9 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
                 break;
             aw = aw->kids[i];
         }
-        error_at(region(aw)->b, "acc cannot translate an await in an argument of macro '%s' next to "
-                                "an operator of its definition: acc cannot see whether that operator "
-                                "(&&, ||, ?: or ,) decides if the await runs",
+        error_at(region(aw)->b, "acc cannot translate an await next to an operator that macro '%s' "
+                                "spells: acc cannot see whether that operator (&&, ||, ?: or ,) decides "
+                                "if the await runs; write the operator itself",
                  macro);
         free(macro);
         return render(L, n);
