@@ -436,6 +436,24 @@ static void remove_dir(const char *dir, const char *c_file, const char *exe)
 /* acc run: translate into a temporary directory, compile, run. */
 static int run(Options *o)
 {
+    /* parse_file exits on an unreadable input: before the directory exists */
+    if (access(o->input, R_OK) != 0) {
+        fprintf(stderr, "acc: error: cannot read '%s': %s\n", o->input, strerror(errno));
+        return 2;
+    }
+    /* -MD: the dependency file of the input goes where `acc FILE.acc -MD`
+     * would write it (FILE.d here), not into the temporary directory */
+    if (o->md) { /* both live as long as the process */
+        char *c = default_output(o->input);
+        if (!o->mf)
+            o->mf = depfile_name(o, c);
+        if (o->nmt == 0) { /* the rule's target: FILE.c, not the temporary copy */
+            o->mt = xrealloc(o->mt, sizeof *o->mt);
+            o->mt[o->nmt++] = c;
+        } else {
+            free(c);
+        }
+    }
     char dir[] = "/tmp/acc-run-XXXXXX";
     if (!mkdtemp(dir)) {
         fprintf(stderr, "acc: error: cannot make a temporary directory: %s\n", strerror(errno));
