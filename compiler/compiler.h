@@ -96,6 +96,9 @@ struct Source {
     size_t nmacros, macros_cap;
     unsigned *line_starts;
     size_t nlines;
+    char *orig_text;    /* the file as written, when expand.c rewrote text
+                         * (same lines; diagnostics show these) */
+    unsigned *orig_line_starts;
     bool lines_as_written; /* no #line, line marker or lone CR: each offset's
                             * presumed line is its own line (line_of) */
     CXTranslationUnit tu;

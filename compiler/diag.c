@@ -112,17 +112,46 @@ static void count_error(void)
         nlowering_errors++;
 }
 
+/* Line `line` (1-based) of the text as the user wrote it: [*b, *e) of the
+ * returned text. */
+static const char *user_line(unsigned line, unsigned *b, unsigned *e)
+{
+    const char *t = diag_src->orig_text ? diag_src->orig_text : diag_src->text;
+    const unsigned *starts = diag_src->orig_text ? diag_src->orig_line_starts : diag_src->line_starts;
+    *b = starts[line - 1];
+    *e = *b;
+    while (t[*e] != '\n' && t[*e] != '\0')
+        (*e)++;
+    return t;
+}
+
+/* A column of the text acc parsed, as a column of the user's line: where
+ * expand.c replaced a macro invocation on the line, a column inside or
+ * after it stands for the invocation's start (the first difference). */
+static unsigned user_col(unsigned line, unsigned col)
+{
+    if (!diag_src || !diag_src->orig_text || line == 0 || line > diag_src->nlines)
+        return col;
+    unsigned ob, oe;
+    const char *o = user_line(line, &ob, &oe);
+    const char *t = diag_src->text + diag_src->line_starts[line - 1];
+    unsigned same = 0;
+    while (ob + same < oe && t[same] == o[ob + same])
+        same++;
+    if (ob + same == oe && (t[same] == '\n' || t[same] == '\0'))
+        return col; /* the line was not rewritten */
+    return col - 1 <= same ? col : same + 1;
+}
+
 static void show_line(FILE *out, unsigned line, unsigned col)
 {
     if (!diag_src || line == 0 || line > diag_src->nlines)
         return;
-    unsigned b = diag_src->line_starts[line - 1];
-    unsigned e = b;
-    while (e < diag_src->len && diag_src->text[e] != '\n')
-        e++;
-    fprintf(out, "%.*s\n", (int)(e - b), diag_src->text + b);
+    unsigned b, e;
+    const char *t = user_line(line, &b, &e);
+    fprintf(out, "%.*s\n", (int)(e - b), t + b);
     for (unsigned i = 1; i < col && b + i - 1 < e; i++)
-        fputc(diag_src->text[b + i - 1] == '\t' ? '\t' : ' ', out);
+        fputc(t[b + i - 1] == '\t' ? '\t' : ' ', out);
     fputs("^\n", out);
 }
 
@@ -161,7 +190,8 @@ void error_at(unsigned offset, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(diag_name, line_of(diag_src, offset), col_of(diag_src, offset), "error", fmt, ap, true);
+    unsigned line = line_of(diag_src, offset);
+    vreport(diag_name, line, user_col(line, col_of(diag_src, offset)), "error", fmt, ap, true);
     va_end(ap);
     count_error();
 }
@@ -170,7 +200,8 @@ void warning_at(unsigned offset, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vreport(diag_name, line_of(diag_src, offset), col_of(diag_src, offset),
+    unsigned line = line_of(diag_src, offset);
+    vreport(diag_name, line, user_col(line, col_of(diag_src, offset)),
             warnings_are_errors ? "error" : "warning", fmt, ap, true);
     va_end(ap);
     if (warnings_are_errors)
@@ -189,6 +220,8 @@ void report_clang_diag(CXDiagnostic d)
     clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, &line, &col, &off);
     char *msg = cx_str(clang_getDiagnosticSpelling(d));
     bool in_main = diag_src && file && clang_File_isEqual(file, diag_src->file);
+    if (in_main)
+        col = user_col(line, col);
     char *text = NULL;
     size_t len = 0;
     FILE *out = diag_buffer(&text, &len);

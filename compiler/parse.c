@@ -190,7 +190,13 @@ Source *parse_file(const char *path, const char *display, int argc, const char *
     size_t len;
     char *expanded;
     for (int round = 0; (expanded = expand_macros(src, &len, round)) != NULL; round++) {
-        free(src->text);
+        if (!src->orig_text) { /* kept for diagnostics: they show the user's lines */
+            src->orig_text = src->text;
+            src->orig_line_starts = src->line_starts;
+            src->line_starts = NULL;
+        } else {
+            free(src->text);
+        }
         src->text = expanded;
         src->len = len;
         free(src->line_starts);
