@@ -625,7 +625,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                                    "'({ ... })'; await before it, or write the statements out");
         }
     } else if (n->kind == CXCursor_UnaryOperator &&
-               (clang_getCursorLocation(n->cur).int_data & 0x80000000u) && is_prelude_token(src, n->cur)) {
+               may_be_in_macro(clang_getCursorLocation(n->cur)) && is_prelude_token(src, n->cur)) {
         n->role = ROLE_AWAIT; /* its operand is awaited: no second error for it */
         check_await_from_macro(src, n, w->fn != NULL);
     } else if (n->kind == CXCursor_CallExpr) {

@@ -168,6 +168,9 @@ unsigned col_of(Source *src, unsigned off);
 bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
                    unsigned *ob, unsigned *oe);
 bool is_main_file(Source *src, CXSourceLocation loc);
+/* Could loc be inside a macro expansion? A cheap test (no decomposition):
+ * false only for a location that certainly is not. */
+bool may_be_in_macro(CXSourceLocation loc);
 /* Is the token at c's location spelled in the dialect's prelude (the
  * `__extension__` of an await, even one from a macro's definition)? */
 bool is_prelude_token(Source *src, CXCursor c);

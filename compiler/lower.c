@@ -317,21 +317,24 @@ static bool direct_result(Node *await, CXType t)
  * that the value initializes. */
 static char *store_text(CXType t, const char *lvalue, const char *val, bool braced)
 {
+    Buf b = {0};
+    bool whole = type_has_const_member(t);
+    if (!whole && !braced) { /* the usual case: no type to spell */
+        buf_printf(&b, "%s = %s", lvalue, val);
+        return b.s;
+    }
     char *ty = declare_member(t, "");
     if (!ty)
         ty = xstrdup("int"); /* reported where the frame is laid out */
-    Buf b = {0};
-    if (type_has_const_member(t)) {
+    if (whole) {
         /* `*p` has the address `p`, anything else `&x` */
         if (lvalue[0] == '*')
             buf_printf(&b, "memcpy(%s", lvalue + 1);
         else
             buf_printf(&b, "memcpy(&%s", lvalue);
         buf_printf(&b, ", (%s[1]){%s}, sizeof %s)", ty, val, lvalue);
-    } else if (braced) {
-        buf_printf(&b, "%s = (%s)%s", lvalue, ty, val);
     } else {
-        buf_printf(&b, "%s = %s", lvalue, val);
+        buf_printf(&b, "%s = (%s)%s", lvalue, ty, val);
     }
     free(ty);
     return b.s;

@@ -279,19 +279,30 @@ static bool in_main(Source *src, CXFile f)
  * second decomposition for those is a third of acc's own work on a large
  * file. The shortcut checks itself on the first locations it sees and
  * turns itself off should a libclang encode locations otherwise. */
+static int encoding_checked, encoding_trusted = 1;
+
+static bool macro_bit(CXSourceLocation l)
+{
+    return (l.int_data & 0x80000000u) != 0;
+}
+
+bool may_be_in_macro(CXSourceLocation l)
+{
+    return !encoding_trusted || macro_bit(l);
+}
+
 static void expansion_of(CXSourceLocation l, CXFile sf, unsigned so, CXFile *xf, unsigned *xo)
 {
-    static int checked, trusted = 1;
-    if (trusted && !(l.int_data & 0x80000000u) && checked >= 1000) {
+    if (encoding_trusted && !macro_bit(l) && encoding_checked >= 1000) {
         *xf = sf;
         *xo = so;
         return;
     }
     clang_getExpansionLocation(l, xf, NULL, NULL, xo);
-    if (trusted && !(l.int_data & 0x80000000u)) {
-        checked++;
+    if (encoding_trusted && !macro_bit(l)) {
+        encoding_checked++;
         if (*xo != so || !clang_File_isEqual(*xf, sf))
-            trusted = 0;
+            encoding_trusted = 0;
     }
 }
 
