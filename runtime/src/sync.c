@@ -345,6 +345,18 @@ static void free_slot(acc_queue *q)
     }
 }
 
+/* A putter's item goes in: to the first waiting getter (then the slot it
+ * would have taken stays free, for the next putter), or at the back of the
+ * queue. 0 or -ENOMEM. */
+static int deliver(acc_queue *q, void *item)
+{
+    if (give_to_getter(q, item)) {
+        free_slot(q);
+        return 0;
+    }
+    return ring_push(q, item);
+}
+
 static int put_step(acc_frame *self)
 {
     queue_frame *f = (queue_frame *)self;
@@ -358,10 +370,8 @@ static int put_step(acc_frame *self)
             ACC__RETURN(f, f->out, -ECANCELED);
         if (q->closed)
             ACC__RETURN(f, f->out, -EPIPE);
-        if (give_to_getter(q, f->item))
-            ACC__RETURN(f, f->out, 0);
-        if (has_room(q)) {
-            r = ring_push(q, f->item); /* (ACC__RETURN evaluates its value only for a result) */
+        if (!acc__list_empty(&q->getters) || has_room(q)) {
+            r = deliver(q, f->item); /* (ACC__RETURN evaluates its value only for a result) */
             ACC__RETURN(f, f->out, r);
         }
         wait_on(&q->putters, &f->w, t);
@@ -383,11 +393,7 @@ static int put_step(acc_frame *self)
             free_slot(q);
             ACC__RETURN(f, f->out, -EPIPE);
         }
-        if (give_to_getter(q, f->item)) {
-            free_slot(q); /* its slot stays free: the next putter's */
-            ACC__RETURN(f, f->out, 0);
-        }
-        r = ring_push(q, f->item);
+        r = deliver(q, f->item);
         ACC__RETURN(f, f->out, r);
     }
 }
