@@ -234,10 +234,7 @@ static void check_await_from_macro(Source *src, Node *n, bool in_async)
 {
     unsigned off;
     clang_getExpansionLocation(clang_getCursorLocation(n->cur), NULL, NULL, NULL, &off);
-    unsigned e = off;
-    while (e < src->len && is_ident_char(src->text[e]))
-        e++;
-    char *name = xstrndup(src->text + off, e - off);
+    char *name = xstrndup(src->text + off, ident_end(src, off) - off);
     if (in_async)
         error_at(off, "acc cannot translate the 'await' in the definition of macro '%s' here", name);
     else

@@ -168,6 +168,8 @@ unsigned col_of(Source *src, unsigned off);
 bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
                    unsigned *ob, unsigned *oe);
 bool is_main_file(Source *src, CXSourceLocation loc);
+/* The end of the identifier characters that start at off (off if none). */
+unsigned ident_end(Source *src, unsigned off);
 /* Could loc be inside a macro expansion? A cheap test (no decomposition):
  * false only for a location that certainly is not. */
 bool may_be_in_macro(CXSourceLocation loc);

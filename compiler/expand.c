@@ -35,9 +35,7 @@
 static bool is_dialect_macro(Source *src, const Token *m)
 {
     static const char *names[] = {"await", "async", "acc_run", "acc_spawn", "acc_gather", "acc_wait_for"};
-    unsigned e = m->b;
-    while (e < m->e && is_ident_char(src->text[e]))
-        e++;
+    unsigned e = ident_end(src, m->b);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (e - m->b == strlen(names[i]) && memcmp(src->text + m->b, names[i], e - m->b) == 0)
             return true;

@@ -670,9 +670,7 @@ static bool visible_binop(Lower *L, Node *n)
 /* The identifier at off (a macro's name where it is invoked). */
 static char *macro_name_at(Source *src, unsigned off)
 {
-    unsigned e = off;
-    while (e < src->len && is_ident_char(src->text[e]))
-        e++;
+    unsigned e = ident_end(src, off);
     return e > off ? xstrndup(src->text + off, e - off) : xstrdup("?");
 }
 

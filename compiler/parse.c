@@ -261,6 +261,13 @@ CXCursor first_child(CXCursor parent, enum CXCursorKind kind)
     return k.found;
 }
 
+unsigned ident_end(Source *src, unsigned off)
+{
+    while (off < src->len && is_ident_char(src->text[off]))
+        off++;
+    return off;
+}
+
 bool is_main_file(Source *src, CXSourceLocation loc)
 {
     CXFile f;
