@@ -127,7 +127,7 @@ static void note_async_decl(Source *src, CXCursor c)
         fn->returns_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
         fn->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
         fn->from_runtime = declared_in_runtime_header(c);
-        fn->runtime_leaf = fn->from_runtime && has_annotation(c, "acc.leaf");
+        fn->slot_leaf = has_annotation(c, "acc.leaf");
         fn->is_main = strcmp(fn->name, "main") == 0;
         int n = clang_Cursor_getNumArguments(c);
         fn->nparams = n < 0 ? 0 : n;
@@ -170,6 +170,11 @@ static void note_async_decl(Source *src, CXCursor c)
                                        "its prototype in the header", fn->name);
         free(file);
     }
+    if (!fn->slot_leaf && has_annotation(c, "acc.leaf"))
+        fn->slot_leaf = true;
+    if (clang_isCursorDefinition(c) && fn->slot_leaf && in_main)
+        error_at(name_offset(c), "async function '%s' is declared ACC__LEAF and has a body: only a "
+                                 "leaf written by hand in C (docs/abi.md) can be an ACC__LEAF", fn->name);
     if (clang_isCursorDefinition(c)) {
         fn->decl = c;
         /* parameter names of the definition are the ones the body uses */
@@ -1072,7 +1077,8 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
 
 /* The names acc gives an async function's entry, step function and frame
  * (docs/abi.md) must not be taken at file scope by the user: `f__coro`,
- * `f__init` and `f__step` as ordinary identifiers, `f__frame` as a tag. */
+ * `f__init` and `f__step` as ordinary identifiers, `f__frame` as a tag.
+ * A leaf written by hand (ACC__LEAF) defines them itself. */
 static void check_generated_name(Node *t)
 {
     enum CXCursorKind k = t->kind;
@@ -1090,7 +1096,7 @@ static void check_generated_name(Node *t)
         for (int j = 0; j < prog->nfns; j++) {
             AsyncFn *fn = prog->fns[j];
             if (strlen(fn->name) == n - sl && strncmp(fn->name, name, n - sl) == 0 &&
-                (fn->defined_here || fn->declared_in_main)) {
+                (fn->defined_here || fn->declared_in_main) && !fn->slot_leaf) {
                 error_at(name_offset(t->cur), "the name '%s' is the one acc gives to async function '%s' in the "
                               "C it generates; rename it", name, fn->name);
                 break;

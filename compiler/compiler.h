@@ -226,8 +226,10 @@ struct AsyncFn {
     bool defined_here;     /* defined in the main file */
     bool declared_in_main; /* some declaration is in the main file */
     bool from_runtime;     /* declared by acc.h: the runtime provides the C API */
-    bool runtime_leaf;     /* ... and acc.h gives its frame's storage type, f__slot,
-                              so awaits build the frame in place (f__init) */
+    bool slot_leaf;        /* declared `acc.leaf` (ACC__LEAF in acc.h): f__slot is its
+                              frame's storage type and f__init(slot, out, args)
+                              builds it, so awaits build it in place. The
+                              runtime's leaves, and hand-written ones (abi.md) */
     bool lowered;          /* its frame type is complete from here on in the output */
     bool over_aligned;     /* lowered, and its frame needs more than malloc's alignment */
     bool is_static;

@@ -48,6 +48,7 @@ typedef struct Lower {
     bool uses_func;    /* the body names __func__: the step function declares func_name */
     char *func_name;   /* its name: acc_func, unless the body spells that */
     char *ret_name;    /* the temporary of a return: acc_r, unless the body spells that */
+    Buf dispatch;      /* the cases of the step's switch, one or two per await */
     bool spells_func;  /* the body's text holds __func__ (or GNU's names for it) */
     bool file_scope;   /* rendering a type moved to file scope */
 } Lower;
@@ -369,7 +370,7 @@ bool frame_in_place(AsyncFn *callee)
 {
     if (callee == NULL)
         return false;
-    return callee->runtime_leaf || (callee->defined_here && callee->lowered && !callee->over_aligned);
+    return callee->slot_leaf || (callee->defined_here && callee->lowered && !callee->over_aligned);
 }
 
 /* The call of an `lvalue = call` argument of a form. */
@@ -388,7 +389,7 @@ static bool root_in_block(Node *form, Node *call)
 {
     AsyncFn *f = call->role == ROLE_CORO_CALL ? call->callee : NULL;
     return (form->form == FORM_SPAWN || form->form == FORM_GATHER || form->form == FORM_WAIT_FOR) &&
-           f && !f->runtime_leaf && frame_in_place(f);
+           f && !f->slot_leaf && frame_in_place(f);
 }
 
 void mark_frames_built(Node *n)
@@ -407,13 +408,14 @@ void mark_frames_built(Node *n)
 }
 
 /* A temporary to hold the frame of an await of `callee` (frame_in_place),
- * as the argument its f__init takes: acc__embed(&acc_self->acc_tN). */
-static char *in_place_frame(AsyncFn *fn, AsyncFn *callee)
+ * as the argument its f__init takes: acc__embed(&acc_self->acc_tN).
+ * *slot is N. */
+static char *in_place_frame(AsyncFn *fn, AsyncFn *callee, int *slot)
 {
     Buf type = {0}, arg = {0};
     if (callee == NULL)
         buf_puts(&type, "acc__awaitable_slot");
-    else if (callee->runtime_leaf)
+    else if (callee->slot_leaf)
         buf_printf(&type, "%s__slot", callee->name);
     else
         buf_printf(&type, "struct %s__frame", callee->name);
@@ -421,6 +423,7 @@ static char *in_place_frame(AsyncFn *fn, AsyncFn *callee)
     int k = add_temp(fn, none, type.s);
     free(type.s);
     buf_printf(&arg, "acc__embed(&acc_self->acc_t%d)", k);
+    *slot = k;
     return arg.s;
 }
 
@@ -598,9 +601,10 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     }
     char *coro;
     bool in_place = false;
+    int slot = 0;
     if (op->role == ROLE_CORO_CALL) {
         in_place = frame_in_place(op->callee);
-        char *frame = in_place ? in_place_frame(fn, op->callee) : NULL;
+        char *frame = in_place ? in_place_frame(fn, op->callee, &slot) : NULL;
         coro = coro_text(L, op, dest, pre, frame);
         free(frame);
     }
@@ -611,7 +615,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     else {
         char *ptr = lower_expr(L, n->kids[0], pre);
         Buf c = {0};
-        char *frame = in_place_frame(fn, NULL);
+        char *frame = in_place_frame(fn, NULL, &slot);
         buf_printf(&c, "acc__awaitable_init(%s, %s, (acc_awaitable *)(%s))", frame, dest, ptr);
         free(ptr), free(frame);
         in_place = true;
@@ -621,13 +625,34 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     /* a callee defined in this file is called directly: it can be inlined */
     bool here = op->role == ROLE_CORO_CALL && op->callee && op->callee->defined_here;
     Buf call = {0};
-    if (in_place)
-        buf_printf(&call, "acc__await_in_place(&acc_self->acc_hdr, %s, %s%s)", coro,
-                   here ? op->callee->name : "NULL", here ? "__step" : "");
-    else if (here)
-        buf_printf(&call, "acc__await_step(&acc_self->acc_hdr, %s, %s__step)", coro, op->callee->name);
-    else
-        buf_printf(&call, "acc__await(&acc_self->acc_hdr, %s)", coro);
+    if (in_place && !here) {
+        /* a leaf (ACC__LEAF, or the frame of an awaitable) waits only by
+         * itself: resuming this frame in state k resumes the leaf first */
+        buf_printf(&call, "acc__await_leaf(&acc_self->acc_hdr, %s)", coro);
+        buf_printf(&L->dispatch,
+                   "    case %d:\n"
+                   "        if (acc__resume_leaf(&acc_self->acc_t%d.acc_hdr) == ACC_PENDING)\n"
+                   "            return ACC_PENDING;\n"
+                   "        goto acc_resume_%d;\n",
+                   k, slot, k);
+    } else if (in_place) {
+        buf_printf(&call, "acc__await_in_place(&acc_self->acc_hdr, %s, %s__step)", coro, op->callee->name);
+        /* resumed while the callee waits by itself: resume the callee first */
+        buf_printf(&L->dispatch,
+                   "    case %d:\n"
+                   "        goto acc_resume_%d;\n"
+                   "    case ACC__REPOLL | %d:\n"
+                   "        if (acc__repoll(&acc_self->acc_hdr, &acc_self->acc_t%d.acc_hdr, %s__step) == ACC_PENDING)\n"
+                   "            return ACC_PENDING;\n"
+                   "        goto acc_resume_%d;\n",
+                   k, k, k, slot, op->callee->name, k);
+    } else {
+        if (here)
+            buf_printf(&call, "acc__await_step(&acc_self->acc_hdr, %s, %s__step)", coro, op->callee->name);
+        else
+            buf_printf(&call, "acc__await(&acc_self->acc_hdr, %s)", coro);
+        buf_printf(&L->dispatch, "    case %d:\n        goto acc_resume_%d;\n", k, k);
+    }
     buf_printf(pre,
                "acc_self->acc_hdr.state = %d;\n"
                "if (%s == ACC_PENDING)\n"
@@ -2151,8 +2176,9 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     if (L.uses_func)
         out_printf(o, "    static const char %s[] = \"%s\";\n", L.func_name, fn->name);
     out_str(o, "    switch (acc_self->acc_hdr.state) {\n    case 0:\n        break;\n");
-    for (int k = 1; k <= fn->nawaits; k++)
-        out_printf(o, "    case %d:\n        goto acc_resume_%d;\n", k, k);
+    if (L.dispatch.s)
+        out_str(o, L.dispatch.s);
+    free(L.dispatch.s);
     out_str(o, "    }\n");
     if (body.buf.s)
         out_raw(o, body.buf.s, body.buf.len); /* starts with its own #line */

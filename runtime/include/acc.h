@@ -174,17 +174,67 @@ static inline int acc__await(acc_frame *self, acc_frame *callee)
     return acc__await_step(self, callee, callee ? callee->resume : NULL);
 }
 
-/* await of a callee whose frame was built in place (acc__embed), with its
- * step function, or NULL for a runtime leaf's. The frame exists, so no
- * NULL check, and no stack check either, since such chains
- * cannot recurse (a callee built in place is defined above its caller, or
- * is a runtime leaf), so they add a bounded depth to the C stack. */
+/* await of a callee defined in this file whose frame was built in place
+ * (acc__embed), with its step function. The frame exists, so no NULL
+ * check, and no stack check either, since such chains cannot recurse (a
+ * callee built in place is defined above its caller, or is a leaf), so
+ * they add a bounded depth to the C stack.
+ *
+ * If the callee returns ACC_PENDING while it waits by itself (it is still
+ * the task's top frame), the awaiting frame becomes the top, in state
+ * ACC__REPOLL | K: resuming the task resumes the awaiting frame, whose
+ * step resumes the callee at once (acc__repoll), one trip through the
+ * runner instead of two (the callee, then its caller). If the callee
+ * awaits something deeper, that is the top: the runner resumes it, and the
+ * callee's return makes the awaiting frame the top again, in state K. */
+#define ACC__REPOLL 0x80000000u
+
+static inline int acc__suspended_in_place(acc_frame *self, acc_frame *callee)
+{
+    acc__task_head *t = (acc__task_head *)self->task;
+    if (t->top == callee) {
+        t->top = self;
+        self->state |= ACC__REPOLL;
+    } else {
+        self->state &= ~ACC__REPOLL;
+    }
+    return ACC_PENDING;
+}
+
 static inline int acc__await_in_place(acc_frame *self, acc_frame *callee, acc_resume_fn step)
 {
     callee->caller = self;
     callee->task = self->task;
     ((acc__task_head *)self->task)->top = callee;
-    return step ? step(callee) : callee->resume(callee); /* NULL: a runtime leaf */
+    if (step(callee) == ACC_DONE)
+        return ACC_DONE;
+    return acc__suspended_in_place(self, callee);
+}
+
+static inline int acc__repoll(acc_frame *self, acc_frame *callee, acc_resume_fn step)
+{
+    ((acc__task_head *)self->task)->top = callee;
+    if (step(callee) == ACC_DONE)
+        return ACC_DONE;
+    return acc__suspended_in_place(self, callee);
+}
+
+/* await of a leaf built in place: a runtime leaf, a hand-written
+ * ACC__LEAF, or the frame of an `await` on an acc_awaitable. A leaf awaits
+ * nothing: it suspends only by itself, and its return gives the task back
+ * to its caller. So the awaiting frame stays the task's top while the leaf
+ * waits, and its step resumes the leaf (acc__resume_leaf) when the task
+ * runs again: one trip through the runner per resume. */
+static inline int acc__await_leaf(acc_frame *self, acc_frame *leaf)
+{
+    leaf->caller = self;
+    leaf->task = self->task;
+    return leaf->resume(leaf);
+}
+
+static inline int acc__resume_leaf(acc_frame *leaf)
+{
+    return leaf->resume(leaf);
 }
 
 /* return from a coroutine: pop the frame off its task, free it. */
@@ -287,7 +337,8 @@ void acc_queue_free(acc_queue *q);
 
 #ifdef __ACC__
 /* As `acc` reads them. acc.leaf: the frame has a slot type (above), and
- * f__init builds it there. */
+ * f__init builds it there. Leaves written by hand may say so too
+ * (docs/abi.md, "Leaves built in place"). */
 #define ACC__LEAF __attribute__((annotate("acc.leaf")))
 async int acc_sleep(double seconds) ACC__LEAF;
 async int acc_yield(void) ACC__LEAF;
@@ -316,6 +367,7 @@ async int acc__wait_for_form(int, double);
 #define acc_spawn(coro) acc__spawn_form(((coro), 0))
 #else
 /* As C sees them. */
+#define ACC__LEAF
 int acc_run(acc_frame *coro);
 acc_frame *acc_sleep__coro(int *acc_out, double seconds);
 acc_frame *acc_sleep__init(acc_sleep__slot *slot, int *acc_out, double seconds);
