@@ -628,13 +628,19 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     if (in_place && !here) {
         /* a leaf (ACC__LEAF, or the frame of an awaitable) waits only by
          * itself: resuming this frame in state k resumes the leaf first */
-        buf_printf(&call, "acc__await_leaf(&acc_self->acc_hdr, %s)", coro);
+        Buf step = {0};
+        if (op->role == ROLE_CORO_CALL)
+            buf_printf(&step, "%s__step", op->callee->name);
+        else
+            buf_puts(&step, "acc__awaitable_step");
+        buf_printf(&call, "acc__await_leaf(&acc_self->acc_hdr, %s, %s)", coro, step.s);
         buf_printf(&L->dispatch,
                    "    case %d:\n"
-                   "        if (acc__resume_leaf(&acc_self->acc_t%d.acc_hdr) == ACC_PENDING)\n"
+                   "        if (acc__resume_leaf(&acc_self->acc_t%d.acc_hdr, %s) == ACC_PENDING)\n"
                    "            return ACC_PENDING;\n"
                    "        goto acc_resume_%d;\n",
-                   k, slot, k);
+                   k, slot, step.s, k);
+        free(step.s);
     } else if (in_place) {
         buf_printf(&call, "acc__await_in_place(&acc_self->acc_hdr, %s, %s__step)", coro, op->callee->name);
         /* resumed while the callee waits by itself: resume the callee first */

@@ -143,6 +143,13 @@ typedef ACC__SLOT(5) acc_wait_fd__slot;
 typedef ACC__SLOT(8) acc_read__slot;
 typedef ACC__SLOT(8) acc_write__slot;
 typedef ACC__SLOT(8) acc__awaitable_slot;
+/* Their step functions, which generated code calls directly. */
+int acc_yield__step(acc_frame *self);
+int acc_sleep__step(acc_frame *self);
+int acc_wait_fd__step(acc_frame *self);
+int acc_read__step(acc_frame *self);
+int acc_write__step(acc_frame *self);
+int acc__awaitable_step(acc_frame *self);
 
 /* An await whose callee could not be created (out of memory): prints a
  * message and aborts, like a C stack overflow would. */
@@ -220,21 +227,22 @@ static inline int acc__repoll(acc_frame *self, acc_frame *callee, acc_resume_fn 
 }
 
 /* await of a leaf built in place: a runtime leaf, a hand-written
- * ACC__LEAF, or the frame of an `await` on an acc_awaitable. A leaf awaits
- * nothing: it suspends only by itself, and its return gives the task back
- * to its caller. So the awaiting frame stays the task's top while the leaf
- * waits, and its step resumes the leaf (acc__resume_leaf) when the task
- * runs again: one trip through the runner per resume. */
-static inline int acc__await_leaf(acc_frame *self, acc_frame *leaf)
+ * ACC__LEAF, or the frame of an `await` on an acc_awaitable, with the
+ * leaf's step function (f__step). A leaf awaits nothing: it suspends only
+ * by itself, and its return gives the task back to its caller. So the
+ * awaiting frame stays the task's top while the leaf waits, and its step
+ * resumes the leaf (acc__resume_leaf) when the task runs again: one trip
+ * through the runner per resume, and a step the C compiler may inline. */
+static inline int acc__await_leaf(acc_frame *self, acc_frame *leaf, acc_resume_fn step)
 {
     leaf->caller = self;
     leaf->task = self->task;
-    return leaf->resume(leaf);
+    return step(leaf);
 }
 
-static inline int acc__resume_leaf(acc_frame *leaf)
+static inline int acc__resume_leaf(acc_frame *leaf, acc_resume_fn step)
 {
-    return leaf->resume(leaf);
+    return step(leaf);
 }
 
 /* return from a coroutine: pop the frame off its task, free it. */

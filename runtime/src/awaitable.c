@@ -220,7 +220,7 @@ static int awaitable_return(awaitable_frame *f, int result)
     ACC__RETURN(f, f->out, result);
 }
 
-static int awaitable_step(acc_frame *self)
+int acc__awaitable_step(acc_frame *self)
 {
     awaitable_frame *f = (awaitable_frame *)self;
     acc_task *t = self->task;
@@ -261,7 +261,7 @@ acc_frame *acc__awaitable_init(acc__awaitable_slot *slot, int *acc_out, acc_awai
 {
     awaitable_frame *f = (awaitable_frame *)(void *)slot;
 
-    f->hdr.resume = awaitable_step;
+    f->hdr.resume = acc__awaitable_step;
     f->hdr.state = 0;
     f->out = acc_out;
     f->aw = aw;

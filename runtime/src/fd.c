@@ -93,7 +93,7 @@ typedef struct wait_fd_frame {
     acc__fdwait w;
 } wait_fd_frame;
 
-static int wait_fd_step(acc_frame *self)
+int acc_wait_fd__step(acc_frame *self)
 {
     wait_fd_frame *f = (wait_fd_frame *)self;
     acc_task *t = self->task;
@@ -123,7 +123,7 @@ acc_frame *acc_wait_fd__init(acc_wait_fd__slot *slot, int *acc_out, int fd, int 
 {
     wait_fd_frame *f = (wait_fd_frame *)(void *)slot;
 
-    f->hdr.resume = wait_fd_step;
+    f->hdr.resume = acc_wait_fd__step;
     f->hdr.state = 0;
     f->out = acc_out;
     f->fd = fd;
@@ -158,7 +158,7 @@ typedef struct rw_frame {
         return acc__return(&(f)->hdr);         \
     } while (0)
 
-static int read_step(acc_frame *self)
+int acc_read__step(acc_frame *self)
 {
     rw_frame *f = (rw_frame *)self;
     acc_task *t = self->task;
@@ -223,12 +223,12 @@ static acc_frame *rw_init(void *mem, ssize_t *acc_out, int fd, const void *buf, 
 
 acc_frame *acc_read__init(acc_read__slot *slot, ssize_t *acc_out, int fd, void *buf, size_t n)
 {
-    return rw_init(slot, acc_out, fd, buf, n, read_step);
+    return rw_init(slot, acc_out, fd, buf, n, acc_read__step);
 }
 
 acc_frame *acc_read__coro(ssize_t *acc_out, int fd, void *buf, size_t n)
 {
-    return rw_init(NULL, acc_out, fd, buf, n, read_step);
+    return rw_init(NULL, acc_out, fd, buf, n, acc_read__step);
 }
 
 /* write(2) on a descriptor that is not a socket, without SIGPIPE. */
@@ -257,7 +257,7 @@ static ssize_t write_nosigpipe(int fd, const void *buf, size_t n)
     return r;
 }
 
-static int write_step(acc_frame *self)
+int acc_write__step(acc_frame *self)
 {
     rw_frame *f = (rw_frame *)self;
     acc_task *t = self->task;
@@ -304,12 +304,12 @@ static int write_step(acc_frame *self)
 
 acc_frame *acc_write__init(acc_write__slot *slot, ssize_t *acc_out, int fd, const void *buf, size_t n)
 {
-    return rw_init(slot, acc_out, fd, buf, n, write_step);
+    return rw_init(slot, acc_out, fd, buf, n, acc_write__step);
 }
 
 acc_frame *acc_write__coro(ssize_t *acc_out, int fd, const void *buf, size_t n)
 {
-    return rw_init(NULL, acc_out, fd, buf, n, write_step);
+    return rw_init(NULL, acc_out, fd, buf, n, acc_write__step);
 }
 
 /* ---- acc_close ---------------------------------------------------------- */

@@ -34,7 +34,7 @@ static void sleep_cancel(acc_task *t, void *arg)
     acc__task_wake(t);
 }
 
-static int sleep_step(acc_frame *self)
+int acc_sleep__step(acc_frame *self)
 {
     sleep_frame *f = (sleep_frame *)self;
     acc_task *t = self->task;
@@ -71,7 +71,7 @@ acc_frame *acc_sleep__init(acc_sleep__slot *slot, int *acc_out, double seconds)
 {
     sleep_frame *f = (sleep_frame *)(void *)slot;
 
-    f->hdr.resume = sleep_step;
+    f->hdr.resume = acc_sleep__step;
     f->hdr.state = 0;
     f->out = acc_out;
     f->seconds = seconds;
@@ -92,7 +92,7 @@ typedef struct yield_frame {
     int *out;
 } yield_frame;
 
-static int yield_step(acc_frame *self)
+int acc_yield__step(acc_frame *self)
 {
     yield_frame *f = (yield_frame *)self;
     acc_task *t = self->task;
@@ -113,7 +113,7 @@ acc_frame *acc_yield__init(acc_yield__slot *slot, int *acc_out)
 {
     yield_frame *f = (yield_frame *)(void *)slot;
 
-    f->hdr.resume = yield_step;
+    f->hdr.resume = acc_yield__step;
     f->hdr.state = 0;
     f->out = acc_out;
     return &f->hdr;

@@ -189,14 +189,14 @@ void acc__task_run(acc_task *t)
     loop->nest++;
     t->started = 1;
     t->head.blocked = 0;
+    char base;
+    t->head.stack_base = (uintptr_t)&base;
     for (;;) {
         acc_frame *f = t->head.top;
         if (f == NULL) {
             finish(t);
             break;
         }
-        char base;
-        t->head.stack_base = (uintptr_t)&base;
         f->resume(f);
         if (t->head.blocked)
             break;
