@@ -56,6 +56,11 @@ int wait_exit_status(int pid);
 bool is_ident_char(char c);
 /* Does t[b, e) hold w as a whole word (an identifier, not part of one)? */
 bool text_has_word(const char *t, size_t b, size_t e, const char *w);
+/* The names C and GNU give the enclosing function's name: __func__,
+ * __FUNCTION__, __PRETTY_FUNCTION__. Does t[off, len) begin with one? */
+#define NFUNC_NAMES 3
+extern const char *const func_names[NFUNC_NAMES];
+bool func_name_at(const char *t, size_t len, size_t off);
 
 /* ---- diag.c ----------------------------------------------------------- */
 

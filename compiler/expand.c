@@ -9,7 +9,9 @@
  *   - an `await`, in the definition or in an argument (an argument used
  *     twice is awaited twice, as C would call a function twice; one that
  *     is stringized gives its text; an operator of the definition beside it
- *     is seen).
+ *     is seen);
+ *   - `__func__` (a logging macro's), which must name the async function,
+ *     not its step function: once in the body's text, it is rewritten.
  * Such an invocation is replaced in the text by its expansion, one level
  * deep, and the file is parsed again; invocations that the expansion
  * brings into view are expanded in the next round. The expansion keeps
@@ -67,18 +69,36 @@ static bool system_macro(Source *src, size_t i)
     return clang_Cursor_isNull(def) || clang_Location_isInSystemHeader(clang_getCursorLocation(def));
 }
 
+/* Is c the literal clang shows for `__func__` (or GNU's names for it)
+ * where a macro spells it? In the step function it would name f__step. */
+static bool is_func_name_literal(Source *src, CXCursor c)
+{
+    CXToken *t = clang_getToken(src->tu, clang_getCursorLocation(c));
+    if (!t)
+        return false;
+    char *name = cx_str(clang_getTokenSpelling(src->tu, *t));
+    bool is = func_name_at(name, strlen(name), 0);
+    free(name);
+    clang_disposeTokens(src->tu, t, 1);
+    return is;
+}
+
 static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
     Scan *s = data;
     enum CXCursorKind k = clang_getCursorKind(c);
     bool stmt = k == CXCursor_ReturnStmt || k == CXCursor_ContinueStmt || k == CXCursor_DeclStmt;
-    if (!stmt && k != CXCursor_UnaryOperator)
+    bool literal = k == CXCursor_StringLiteral;
+    if (!stmt && !literal && k != CXCursor_UnaryOperator)
         return CXChildVisit_Recurse;
     unsigned off;
     clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
     long i = invocation_at(s, off);
-    if (i >= 0 && !s->expand[i] && (stmt ? !system_macro(s->src, (size_t)i) : is_prelude_token(s->src, c)))
+    if (i < 0 || s->expand[i])
+        return CXChildVisit_Recurse;
+    if (stmt || literal ? !system_macro(s->src, (size_t)i) && (stmt || is_func_name_literal(s->src, c))
+                        : is_prelude_token(s->src, c))
         s->expand[i] = true;
     return CXChildVisit_Recurse;
 }

@@ -78,15 +78,13 @@ static char *run_form_text(Lower *L, Node *form, Buf *pre);
 static char *apply_edits(Lower *L, Edits *E, unsigned b, unsigned e);
 static char *fn_ref_text(Lower *L, Node *n);
 
-static const char *const func_names[] = {"__func__", "__FUNCTION__", "__PRETTY_FUNCTION__"};
-
 /* `__func__` (or GNU's `__FUNCTION__`, `__PRETTY_FUNCTION__`) written in
  * an async body: in the step function it would name f__step. */
 static bool is_func_name(Lower *L, Node *n)
 {
     if (!L->spells_func || !clang_isExpression(n->kind) || n->nkids > 1 || !region(n)->in_main)
         return false;
-    for (size_t i = 0; i < sizeof func_names / sizeof func_names[0]; i++)
+    for (size_t i = 0; i < NFUNC_NAMES; i++)
         if (text_is(L->src, region(n)->b, region(n)->e, func_names[i]))
             return true;
     return false;
@@ -97,7 +95,7 @@ static bool is_func_name(Lower *L, Node *n)
 static bool spells_func_name(Lower *L)
 {
     const Region *r = region(L->fn->body);
-    for (size_t i = 0; i < sizeof func_names / sizeof func_names[0]; i++)
+    for (size_t i = 0; i < NFUNC_NAMES; i++)
         if (text_has_word(L->src->text, r->b, r->e, func_names[i]))
             return true;
     return false;

@@ -218,3 +218,15 @@ bool text_has_word(const char *t, size_t b, size_t e, const char *w)
             return true;
     return false;
 }
+
+const char *const func_names[NFUNC_NAMES] = {"__func__", "__FUNCTION__", "__PRETTY_FUNCTION__"};
+
+bool func_name_at(const char *t, size_t len, size_t off)
+{
+    for (size_t i = 0; i < NFUNC_NAMES; i++) {
+        size_t n = strlen(func_names[i]);
+        if (off + n <= len && memcmp(t + off, func_names[i], n) == 0 && (off + n == len || !is_ident_char(t[off + n])))
+            return true;
+    }
+    return false;
+}
