@@ -35,7 +35,6 @@
 static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
 {
     t->head.top = root;
-    t->head.stack_base = 0;
     t->head.blocked = 0;
     t->on_cancel = NULL;
     t->cancel_arg = NULL;
@@ -180,13 +179,18 @@ static void finish(acc_task *t)
         acc__list_push(&loop->zombies, &t->task_node);
 }
 
+_Thread_local uintptr_t acc__stack_base;
+
 void acc__task_run(acc_task *t)
 {
     acc__loop *loop = acc__loop_current;
     acc_task *outer = loop->current;
+    uintptr_t outer_base = acc__stack_base;
+    char base;
 
     loop->current = t;
     loop->nest++;
+    acc__stack_base = (uintptr_t)&base;
     t->started = 1;
     t->head.blocked = 0;
     for (;;) {
@@ -195,12 +199,11 @@ void acc__task_run(acc_task *t)
             finish(t);
             break;
         }
-        char base;
-        t->head.stack_base = (uintptr_t)&base;
         f->resume(f);
         if (t->head.blocked)
             break;
     }
+    acc__stack_base = outer_base;
     loop->nest--;
     loop->current = outer;
 }
