@@ -65,6 +65,7 @@ struct acc_frame {
 typedef struct acc__task_head {
     acc_frame *top;       /* innermost frame: resumed when the task runs */
     unsigned blocked;     /* set while the task waits to be woken */
+    unsigned acc_priv;    /* the runtime's own (the task's state) */
 } acc__task_head;
 
 /* Once awaits resolved on the C stack have taken this many bytes of it
