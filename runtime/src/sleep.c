@@ -26,9 +26,9 @@ static void sleep_fire(acc__timer *tm)
     acc__task_wake(f->hdr.task);
 }
 
-static void sleep_cancel(acc_task *t, void *arg)
+static void sleep_cancel(acc_task *t, acc_frame *leaf)
 {
-    sleep_frame *f = arg;
+    sleep_frame *f = (sleep_frame *)leaf;
 
     acc__timer_stop(acc__loop_current, &f->timer);
     acc__task_wake(t);
@@ -58,7 +58,7 @@ static int sleep_step(acc_frame *self)
         r = acc__timer_start(acc__loop_current, &f->timer, acc__now_ns() + ns);
         if (r < 0)
             ACC__RETURN(f, f->out, r);
-        acc__task_suspend(t, sleep_cancel, f);
+        acc__task_suspend(t, sleep_cancel);
         return ACC_PENDING;
     default: /* 1: the timer fired, or the task was cancelled */
         ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);

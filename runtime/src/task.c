@@ -36,22 +36,12 @@ static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
 {
     t->head.top = root;
     t->head.blocked = 0;
+    t->head.acc_priv = 0; /* every flag clear */
+    t->block_bytes = bytes < ACC__BIG_BLOCK ? bytes : ACC__BIG_BLOCK;
     t->on_cancel = NULL;
-    t->cancel_arg = NULL;
     t->on_done = NULL;
-    t->done_arg = NULL;
-    t->started = 0;
-    t->waiting = 0;
-    t->queued = 0;
-    t->cancelled = 0;
-    t->done = 0;
-    t->detached = 0;
-    t->spawned = 0;
-    t->attached = 0;
-    t->block_bytes = bytes;
     root->caller = NULL;
     root->task = t;
-    acc__list_init(&t->ready_node);
     acc__list_init(&t->task_node);
     return t;
 }
@@ -72,6 +62,9 @@ static void *block_of(acc_frame *root)
 {
     return (char *)root - TASK_BYTES;
 }
+
+_Static_assert(sizeof(acc_task) % ACC__FRAME_GRAIN == 0 || sizeof(void *) < 8,
+               "a task fills its 16-byte grains: a root frame follows it in the block");
 
 acc_task *acc__task_new(acc_frame *root)
 {
@@ -152,27 +145,29 @@ static void attach(acc__loop *loop, acc_task *t)
 
 static void enqueue(acc_task *t)
 {
+    acc__ready *q = &acc__loop_current->ready;
+
     t->queued = 1;
-    acc__list_push(&acc__loop_current->ready, &t->ready_node);
+    t->ready_next = NULL;
+    *q->tail = t;
+    q->tail = &t->ready_next;
 }
 
-/* The last frame returned (or the task never started): tell the owner. */
+/* The last frame returned (or the task never started): tell the owner.
+ * Never on the ready queue here: a queued task finishes only when the
+ * loop has taken it off (acc__task_cancel). */
 static void finish(acc_task *t)
 {
     acc__loop *loop = t->attached ? acc__loop_current : NULL;
 
     t->done = 1;
     t->head.top = NULL;
-    if (t->queued) {
-        t->queued = 0;
-        acc__list_remove(&t->ready_node);
-    }
     if (loop != NULL) { /* NULL: cancelled before it was ever attached */
         acc__list_remove(&t->task_node);
         loop->ntasks--;
     }
     if (t->on_done != NULL)
-        t->on_done(t, t->done_arg);
+        t->on_done->fn(t->on_done, t);
     if (t->detached)
         acc__task_free(t);
     else if (t->spawned && loop != NULL)
@@ -181,6 +176,14 @@ static void finish(acc_task *t)
 
 _Thread_local uintptr_t acc__stack_base;
 
+/* A task cancelled before it started never runs (SPEC 2): its root
+ * frame is freed and it finishes, its result lvalue untouched. */
+static void drop_unstarted(acc_task *t)
+{
+    acc__frame_discard(t->head.top); /* the root frame, never run */
+    finish(t);
+}
+
 void acc__task_run(acc_task *t)
 {
     acc__loop *loop = acc__loop_current;
@@ -188,6 +191,10 @@ void acc__task_run(acc_task *t)
     uintptr_t outer_base = acc__stack_base;
     char base;
 
+    if (!t->started && t->cancelled) { /* cancelled while queued */
+        drop_unstarted(t);
+        return;
+    }
     loop->current = t;
     loop->nest++;
     acc__stack_base = (uintptr_t)&base;
@@ -220,12 +227,11 @@ void acc__task_start_later(acc__loop *loop, acc_task *t)
     enqueue(t);
 }
 
-void acc__task_suspend(acc_task *t, acc__task_cb on_cancel, void *arg)
+void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel)
 {
     t->head.blocked = 1;
     t->waiting = 1;
     t->on_cancel = on_cancel;
-    t->cancel_arg = arg;
 }
 
 /* A suspension that ends at once (a yield): the task goes to the back of
@@ -245,9 +251,7 @@ void acc__task_wake(acc_task *t)
     if (!t->waiting)
         return;
     t->waiting = 0;
-    t->on_cancel = NULL;
-    t->cancel_arg = NULL;
-    enqueue(t);
+    enqueue(t); /* ready_next takes on_cancel's place */
 }
 
 void acc__task_cancel(acc_task *t)
@@ -256,18 +260,17 @@ void acc__task_cancel(acc_task *t)
         return;
     t->cancelled = 1;
     if (!t->started) {
-        /* SPEC 2: it does not run at all, its result lvalue is untouched. */
-        acc__frame_discard(t->head.top); /* the root frame, never run */
-        finish(t);
+        /* A queued task is dropped when the loop reaches it: a singly
+         * linked queue cannot give it up before. */
+        if (!t->queued)
+            drop_unstarted(t);
         return;
     }
     if (t->waiting) {
-        acc__task_cb undo = t->on_cancel;
-        void *arg = t->cancel_arg;
+        acc__cancel_fn undo = t->on_cancel;
         t->on_cancel = NULL;
-        t->cancel_arg = NULL;
         if (undo != NULL)
-            undo(t, arg);
+            undo(t, t->head.top);
         else
             acc__task_wake(t);
     }
