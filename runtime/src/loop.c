@@ -160,12 +160,8 @@ static void loop_turn(acc__loop *loop)
     batch = loop->ready.head;
     loop->ready.head = NULL;
     loop->ready.tail = &loop->ready.head;
-    while (batch != NULL) {
-        acc_task *t = batch;
-        batch = t->ready_next;
-        t->queued = 0;
-        acc__task_run(t);
-    }
+    if (batch != NULL)
+        acc__task_run_batch(batch);
 }
 
 int acc_run(acc_frame *coro)

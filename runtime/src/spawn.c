@@ -28,13 +28,9 @@ acc_task *acc_spawn(acc_frame *coro)
         errno = EINVAL;
         return NULL;
     }
-    t = acc__task_new(coro);
-    if (t == NULL) {
+    t = acc__task_spawn(loop, coro);
+    if (t == NULL)
         acc__frame_discard(coro);
-        return NULL;
-    }
-    t->spawned = 1;
-    acc__task_start_later(loop, t);
     return t;
 }
 

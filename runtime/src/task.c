@@ -66,7 +66,7 @@ static void *block_of(acc_frame *root)
 _Static_assert(sizeof(acc_task) % ACC__FRAME_GRAIN == 0 || sizeof(void *) < 8,
                "a task fills its 16-byte grains: a root frame follows it in the block");
 
-acc_task *acc__task_new(acc_frame *root)
+static inline acc_task *task_new(acc_frame *root)
 {
     if (acc__frame_in_block(root)) {
         /* the task is in front of the frame; the frame's size is the block's */
@@ -81,6 +81,11 @@ acc_task *acc__task_new(acc_frame *root)
         return NULL;
     }
     return task_init(t, (unsigned)TASK_BYTES, root);
+}
+
+acc_task *acc__task_new(acc_frame *root)
+{
+    return task_new(root);
 }
 
 /* A root frame and its task in one block: the frame starts TASK_BYTES in
@@ -114,14 +119,20 @@ void acc__root_discard(acc_frame *root)
     acc__frame_free(block);
 }
 
-void acc__task_free(acc_task *t)
+/* Give the task's block back; it is on no list. */
+static void release(acc_task *t)
 {
     acc_frame *f = (acc_frame *)(void *)t;
     unsigned bytes = t->block_bytes;
 
-    acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
     f->size = bytes; /* what acc__frame_free reads */
     acc__frame_free(f);
+}
+
+void acc__task_free(acc_task *t)
+{
+    acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
+    release(t);
 }
 
 acc_task *acc__task_current(void)
@@ -143,15 +154,6 @@ static void attach(acc__loop *loop, acc_task *t)
     loop->ntasks++;
 }
 
-static void enqueue(acc_task *t)
-{
-    acc__ready *q = &acc__loop_current->ready;
-
-    t->queued = 1;
-    t->ready_next = NULL;
-    *q->tail = t;
-    q->tail = &t->ready_next;
-}
 
 /* The last frame returned (or the task never started): tell the owner.
  * Never on the ready queue here: a queued task finishes only when the
@@ -169,7 +171,7 @@ static void finish(acc_task *t)
     if (t->on_done != NULL)
         t->on_done->fn(t->on_done, t);
     if (t->detached)
-        acc__task_free(t);
+        release(t); /* its node is off the lists, or was never on one */
     else if (t->spawned && loop != NULL)
         acc__list_push(&loop->zombies, &t->task_node);
 }
@@ -182,6 +184,24 @@ static void drop_unstarted(acc_task *t)
 {
     acc__frame_discard(t->head.top); /* the root frame, never run */
     finish(t);
+}
+
+/* The trampoline: resume the innermost frame until the task blocks or
+ * has no frame left. */
+static void run_frames(acc_task *t)
+{
+    t->started = 1;
+    t->head.blocked = 0;
+    for (;;) {
+        acc_frame *f = t->head.top;
+        if (f == NULL) {
+            finish(t);
+            break;
+        }
+        f->resume(f);
+        if (t->head.blocked)
+            break;
+    }
 }
 
 void acc__task_run(acc_task *t)
@@ -198,21 +218,35 @@ void acc__task_run(acc_task *t)
     loop->current = t;
     loop->nest++;
     acc__stack_base = (uintptr_t)&base;
-    t->started = 1;
-    t->head.blocked = 0;
-    for (;;) {
-        acc_frame *f = t->head.top;
-        if (f == NULL) {
-            finish(t);
-            break;
-        }
-        f->resume(f);
-        if (t->head.blocked)
-            break;
-    }
+    run_frames(t);
     acc__stack_base = outer_base;
     loop->nest--;
     loop->current = outer;
+}
+
+/* The loop's phase 3: the runner's bookkeeping (nesting, stack base) is
+ * the same for every task of the batch, so it is done once. */
+void acc__task_run_batch(acc_task *batch)
+{
+    acc__loop *loop = acc__loop_current;
+    char base;
+
+    loop->nest++;
+    acc__stack_base = (uintptr_t)&base;
+    while (batch != NULL) {
+        acc_task *t = batch;
+        batch = t->ready_next;
+        t->queued = 0;
+        if (!t->started && t->cancelled) { /* cancelled while queued */
+            loop->current = NULL;
+            drop_unstarted(t);
+            continue;
+        }
+        loop->current = t;
+        run_frames(t);
+    }
+    loop->current = NULL;
+    loop->nest--;
 }
 
 void acc__task_start(acc__loop *loop, acc_task *t)
@@ -224,7 +258,19 @@ void acc__task_start(acc__loop *loop, acc_task *t)
 void acc__task_start_later(acc__loop *loop, acc_task *t)
 {
     attach(loop, t);
-    enqueue(t);
+    acc__task_enqueue(t);
+}
+
+acc_task *acc__task_spawn(acc__loop *loop, acc_frame *root)
+{
+    acc_task *t = task_new(root);
+
+    if (t == NULL)
+        return NULL;
+    t->spawned = 1;
+    attach(loop, t);
+    acc__task_enqueue(t);
+    return t;
 }
 
 void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel)
@@ -234,14 +280,6 @@ void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel)
     t->on_cancel = on_cancel;
 }
 
-/* A suspension that ends at once (a yield): the task goes to the back of
- * the ready queue. The same as acc__task_suspend and acc__task_wake in a
- * row, without the wait in between. */
-void acc__task_yield(acc_task *t)
-{
-    t->head.blocked = 1;
-    enqueue(t);
-}
 
 /* blocked stays set: if the wake comes while the leaf is still on the C
  * stack (a yield, a waker woken inside poll), the runner must still stop,
@@ -251,7 +289,7 @@ void acc__task_wake(acc_task *t)
     if (!t->waiting)
         return;
     t->waiting = 0;
-    enqueue(t); /* ready_next takes on_cancel's place */
+    acc__task_enqueue(t); /* ready_next takes on_cancel's place */
 }
 
 void acc__task_cancel(acc_task *t)
