@@ -96,14 +96,17 @@ void acc__fail_alloc_after(long n);
 typedef struct acc__timer acc__timer;
 typedef void (*acc__timer_cb)(acc__timer *t);
 
-/* 16 bytes, embedded in the waiting frame. The timers never write to it
+/* 8 bytes, embedded in the waiting frame. The timers never write to it
  * while they reorder: a timer is found through its id in the owner
  * table, and stopping sets the id's bit in a bitmap of dead ids, O(1)
  * (the entry stays where it is, dead, and is dropped when reached or at
- * a compaction). */
+ * a compaction). The callback is named by a 4-byte kind rather than an
+ * 8-byte pointer (timer.c keeps the few callbacks there are in a table),
+ * which keeps acc_sleep's frame at 48 bytes. */
 struct acc__timer {
-    acc__timer_cb cb;  /* called once when the deadline has passed */
-    uint32_t id;       /* index in loop->timers.owner; ACC__TIMER_IDLE when not armed */
+    uint32_t id;   /* index in loop->timers.owner; ACC__TIMER_IDLE when not armed */
+    uint32_t kind; /* the callback given to acc__timer_init, called once
+                      when the deadline has passed */
 };
 
 #define ACC__TIMER_IDLE UINT32_MAX
