@@ -143,7 +143,7 @@ static inline void acc__frame_free(acc_frame *f)
         uint64_t acc_priv[words]; \
     }
 typedef ACC__SLOT(1) acc_yield__slot;
-typedef ACC__SLOT(4) acc_sleep__slot;
+typedef ACC__SLOT(2) acc_sleep__slot;
 typedef ACC__SLOT(5) acc_wait_fd__slot;
 typedef ACC__SLOT(8) acc_read__slot;
 typedef ACC__SLOT(8) acc_write__slot;
