@@ -25,8 +25,10 @@
  * mapped with mmap (aligned_alloc would waste two pages per slab), and
  * from a thread's second region on, regions ask for transparent huge
  * pages: a million new tasks then cost a few hundred page faults, not
- * tens of thousands. A slab goes back to the system only in
- * acc__frame_trim, once every block carved from it has been given back.
+ * tens of thousands. A slab goes back to the system once every block
+ * carved from it is free: in acc__frame_trim (acc_run's end), or when
+ * the frees past the cache's limit add up (sweep), so that a burst does
+ * not pin its peak until then.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -135,8 +137,89 @@ static acc_frame *carve(size_t c, size_t size)
 
 /* Frames freed while the cache is full or off (failure injection): kept
  * for the slow path only, so that with the cache off every allocation is
- * counted. */
+ * counted. When they add up to sweep_at bytes, sweep() looks for slabs to
+ * give back, so that a burst does not pin its peak until acc_run ends. */
 static _Thread_local acc_frame *slow_list[ACC__NCLASS];
+static _Thread_local size_t slow_bytes, sweep_at;
+
+/* Under slab_lock: a slab that no thread carves from any more and all of
+ * whose blocks are back (given back by trims, or counted on the lists of
+ * the thread that sweeps). */
+static int slab_free(const slab *s)
+{
+    return s->retired && s->returned == s->carved;
+}
+
+/* Under slab_lock: unmap every slab whose blocks are all back. */
+static void unmap_free_slabs(void)
+{
+    for (slab *s = all_slabs.next, *next; s != &all_slabs; s = next) {
+        next = s->next;
+        if (slab_free(s)) {
+            s->prev->next = s->next;
+            s->next->prev = s->prev;
+            munmap(s, SLAB_BYTES);
+        }
+    }
+}
+
+static void count_back(acc_frame *list, int d)
+{
+    for (; list != NULL; list = list->caller)
+        slab_of(list)->returned += (uint32_t)d;
+}
+
+/* Drop from `list` the blocks of slabs that are all back; their bytes. */
+static size_t drop_free(acc_frame **list)
+{
+    size_t bytes = 0;
+
+    while (*list != NULL) {
+        acc_frame *f = *list;
+        if (slab_free(slab_of(f))) {
+            *list = f->caller;
+            bytes += f->size;
+        } else {
+            list = &f->caller;
+        }
+    }
+    return bytes;
+}
+
+/* Give back the slabs all of whose blocks are on this thread's lists (or
+ * were given back before). The blocks on the lists are counted as back,
+ * those of such slabs leave the lists, the others are counted out again. */
+static void sweep(void)
+{
+    pthread_mutex_lock(&slab_lock);
+    for (size_t c = 0; c < ACC__NCLASS; c++) {
+        count_back(free_list[c], 1);
+        count_back(slow_list[c], 1);
+    }
+    for (size_t c = 0; c < ACC__NCLASS; c++) {
+        cached_bytes -= drop_free(&free_list[c]);
+        slow_bytes -= drop_free(&slow_list[c]);
+    }
+    for (size_t c = 0; c < ACC__NCLASS; c++) {
+        count_back(free_list[c], -1);
+        count_back(slow_list[c], -1);
+    }
+    unmap_free_slabs();
+    pthread_mutex_unlock(&slab_lock);
+}
+
+/* Sweep again once the slow lists have doubled, and at least a quarter of
+ * the cache's limit (1 to 64 MiB) later: amortized O(1) per free. */
+static void next_sweep(void)
+{
+    size_t step = acc__frame_cache_limit / 4;
+
+    if (step < ((size_t)1 << 20))
+        step = (size_t)1 << 20;
+    if (step > ((size_t)64 << 20))
+        step = (size_t)64 << 20;
+    sweep_at = slow_bytes + (slow_bytes > step ? slow_bytes : step);
+}
 
 /* Failure injection for tests: allocations left before every one fails;
  * -1 when off. While it is on, the frame cache is off too, so that every
@@ -220,9 +303,10 @@ acc_frame *acc__frame_alloc_slow(size_t size)
     }
     size = (c + 1) * ACC__GRAIN;
     f = slow_list[c];
-    if (f != NULL)
+    if (f != NULL) {
         slow_list[c] = f->caller;
-    else if ((f = carve(c, size)) == NULL) {
+        slow_bytes -= f->size;
+    } else if ((f = carve(c, size)) == NULL) {
         errno = ENOMEM;
         return NULL;
     }
@@ -265,6 +349,13 @@ void acc__frame_free_slow(acc_frame *f)
     size_t c = (f->size - 1) / ACC__GRAIN;
     f->caller = slow_list[c];
     slow_list[c] = f;
+    slow_bytes += f->size;
+    if (sweep_at == 0)
+        next_sweep();
+    if (slow_bytes >= sweep_at) {
+        sweep();
+        next_sweep();
+    }
 }
 
 static void give_back(acc_frame **list)
@@ -292,15 +383,10 @@ void acc__frame_trim(void)
         carving[c] = NULL;
         carve_next[c] = carve_end[c] = NULL;
     }
-    for (slab *s = all_slabs.next, *next; s != &all_slabs; s = next) {
-        next = s->next;
-        if (s->retired && s->returned == s->carved) {
-            s->prev->next = s->next;
-            s->next->prev = s->prev;
-            munmap(s, SLAB_BYTES);
-        }
-    }
+    unmap_free_slabs();
     pthread_mutex_unlock(&slab_lock);
+    slow_bytes = 0;
+    sweep_at = 0;
     if (region_next != region_end) /* the slabs this thread did not use */
         munmap(region_next, (size_t)(region_end - region_next));
     region_next = region_end = NULL;
