@@ -64,16 +64,21 @@ struct acc_frame {
  * runtime's task struct starts with it. */
 typedef struct acc__task_head {
     acc_frame *top;       /* innermost frame: resumed when the task runs */
-    uintptr_t stack_base; /* C stack position where the task's runner started */
     unsigned blocked;     /* set while the task waits to be woken */
+    unsigned acc_priv;    /* the runtime's own (the task's state) */
 } acc__task_head;
 
 /* Once awaits resolved on the C stack have taken this many bytes of it
  * below the runner, an await hands the callee to the task's trampoline
  * instead, so that deep recursion needs frames on the heap, never C stack.
  * (A position in the stack is read as the address of a local: one load and
- * a compare per await, where a depth counter costs two stores.) */
+ * a compare per await, where a depth counter costs two stores.)
+ * acc__stack_base is where the innermost task runner on this thread
+ * started: thread-local rather than in the task, since only the running
+ * task needs it (the runner sets it once, and restores the outer
+ * runner's when it returns). */
 #define ACC__STACK_BUDGET ((uintptr_t)64 * 1024)
+extern _Thread_local uintptr_t acc__stack_base;
 
 /* Allocate a frame of at least `size` bytes (size >= sizeof(acc_frame));
  * only `size` and `caller` (NULL) are set. NULL with errno = ENOMEM on failure. Frames come
@@ -138,7 +143,7 @@ static inline void acc__frame_free(acc_frame *f)
         uint64_t acc_priv[words]; \
     }
 typedef ACC__SLOT(1) acc_yield__slot;
-typedef ACC__SLOT(4) acc_sleep__slot;
+typedef ACC__SLOT(2) acc_sleep__slot;
 typedef ACC__SLOT(5) acc_wait_fd__slot;
 typedef ACC__SLOT(8) acc_read__slot;
 typedef ACC__SLOT(8) acc_write__slot;
@@ -165,13 +170,13 @@ static inline int acc__await_step(acc_frame *self, acc_frame *callee, acc_resume
 {
     acc__task_head *t = (acc__task_head *)self->task;
     char here;
-    uintptr_t sp = (uintptr_t)&here;
+    uintptr_t sp = (uintptr_t)&here, base = acc__stack_base;
     if (callee == NULL)
         acc__await_failed();
     callee->caller = self;
     callee->task = self->task;
     t->top = callee;
-    if ((sp < t->stack_base ? t->stack_base - sp : sp - t->stack_base) > ACC__STACK_BUDGET)
+    if ((sp < base ? base - sp : sp - base) > ACC__STACK_BUDGET)
         return ACC_PENDING; /* the trampoline resumes t->top */
     return step(callee);
 }

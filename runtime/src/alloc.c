@@ -13,12 +13,27 @@
  * loop exists (the argument of acc_run is built before acc_run runs) and
  * no lock is ever taken. A frame freed on another thread than the one
  * that allocated it simply joins that thread's lists. Each thread caches
- * at most ACC__CACHE_MAX bytes, so that a burst (a million tasks ending)
- * does not pin its peak memory forever; acc_run gives the whole cache
- * back when its loop ends.
+ * at most ACC__CACHE_MAX bytes on the lists the inline fast paths use;
+ * acc_run gives everything back when its loop ends (acc__frame_trim).
+ *
+ * The blocks of the classes are carved from slabs of SLAB_BYTES, not
+ * malloc'd one by one: no 16-byte malloc header per block, and blocks of
+ * a class that is a multiple of 64 bytes tile cache lines (a task with
+ * its root frame, 128 bytes, is two lines, where a malloc chunk of 144
+ * bytes straddles three). A slab is aligned to its size, so a block finds
+ * its slab by masking its address. Slabs come from regions of 2 MiB
+ * mapped with mmap (aligned_alloc would waste two pages per slab), and
+ * from a thread's second region on, regions ask for transparent huge
+ * pages: a million new tasks then cost a few hundred page faults, not
+ * tens of thousands. A slab goes back to the system once every block
+ * carved from it is free: in acc__frame_trim (acc_run's end), or when
+ * the frees past the cache's limit add up (sweep), so that a burst does
+ * not pin its peak until then.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -35,6 +50,176 @@ _Thread_local size_t acc__frame_cached;
 _Thread_local size_t acc__frame_cache_limit = ACC__CACHE_MAX;
 #define free_list acc__frame_cache
 #define cached_bytes acc__frame_cached
+
+/* ---- slabs ---------------------------------------------------------- */
+
+#define SLAB_BYTES ((size_t)64 << 10)
+#define SLAB_FIRST 64 /* blocks start one cache line in, after the header */
+
+typedef struct slab {
+    struct slab *next, *prev; /* every slab of the process, under slab_lock */
+    uint32_t carved;          /* blocks handed out; final once retired */
+    uint32_t returned;        /* blocks given back by trims (under slab_lock) */
+    int retired;              /* its thread carves no more from it (under slab_lock) */
+} slab;
+
+_Static_assert(sizeof(slab) <= SLAB_FIRST, "a slab's header fits before its first block");
+
+static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
+static slab all_slabs = {&all_slabs, &all_slabs, 0, 0, 0};
+
+/* Slabs not yet used of this thread's current region. */
+#define REGION_BYTES ((size_t)2 << 20)
+static _Thread_local char *region_next, *region_end;
+static _Thread_local unsigned regions_made;
+
+static slab *new_slab(void)
+{
+    if (region_next == region_end) {
+        /* twice the size, to cut an aligned region out of it */
+        char *p = mmap(NULL, 2 * REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        char *a;
+        if (p == MAP_FAILED)
+            return NULL;
+        a = (char *)(((uintptr_t)p + REGION_BYTES - 1) & ~(uintptr_t)(REGION_BYTES - 1));
+        if (a > p)
+            munmap(p, (size_t)(a - p));
+        munmap(a + REGION_BYTES, (size_t)(p + REGION_BYTES - a));
+#ifdef MADV_HUGEPAGE
+        if (regions_made > 0) /* a small program never gets a 2 MiB page */
+            (void)madvise(a, REGION_BYTES, MADV_HUGEPAGE);
+#endif
+        regions_made++;
+        region_next = a;
+        region_end = a + REGION_BYTES;
+    }
+    region_next += SLAB_BYTES;
+    return (slab *)(void *)(region_next - SLAB_BYTES);
+}
+
+/* Where this thread carves blocks of each class from. */
+static _Thread_local slab *carving[ACC__NCLASS];
+static _Thread_local char *carve_next[ACC__NCLASS], *carve_end[ACC__NCLASS];
+
+static slab *slab_of(const void *block)
+{
+    return (slab *)((uintptr_t)block & ~(uintptr_t)(SLAB_BYTES - 1));
+}
+
+/* A fresh block of class c (size bytes), or NULL without memory. */
+static acc_frame *carve(size_t c, size_t size)
+{
+    char *b = carve_next[c];
+
+    if (b == NULL || (size_t)(carve_end[c] - b) < size) {
+        slab *s = new_slab();
+        if (s == NULL)
+            return NULL;
+        s->carved = 0;
+        s->returned = 0;
+        pthread_mutex_lock(&slab_lock);
+        if (carving[c] != NULL)
+            carving[c]->retired = 1; /* full: its `carved` is final */
+        s->retired = 0;
+        s->next = all_slabs.next;
+        s->prev = &all_slabs;
+        all_slabs.next->prev = s;
+        all_slabs.next = s;
+        pthread_mutex_unlock(&slab_lock);
+        carving[c] = s;
+        b = (char *)s + SLAB_FIRST;
+        carve_end[c] = (char *)s + SLAB_BYTES;
+    }
+    carve_next[c] = b + size;
+    carving[c]->carved++;
+    return (acc_frame *)(void *)b;
+}
+
+/* Frames freed while the cache is full or off (failure injection): kept
+ * for the slow path only, so that with the cache off every allocation is
+ * counted. When they add up to sweep_at bytes, sweep() looks for slabs to
+ * give back, so that a burst does not pin its peak until acc_run ends. */
+static _Thread_local acc_frame *slow_list[ACC__NCLASS];
+static _Thread_local size_t slow_bytes, sweep_at;
+
+/* Under slab_lock: a slab that no thread carves from any more and all of
+ * whose blocks are back (given back by trims, or counted on the lists of
+ * the thread that sweeps). */
+static int slab_free(const slab *s)
+{
+    return s->retired && s->returned == s->carved;
+}
+
+/* Under slab_lock: unmap every slab whose blocks are all back. */
+static void unmap_free_slabs(void)
+{
+    for (slab *s = all_slabs.next, *next; s != &all_slabs; s = next) {
+        next = s->next;
+        if (slab_free(s)) {
+            s->prev->next = s->next;
+            s->next->prev = s->prev;
+            munmap(s, SLAB_BYTES);
+        }
+    }
+}
+
+static void count_back(acc_frame *list, int d)
+{
+    for (; list != NULL; list = list->caller)
+        slab_of(list)->returned += (uint32_t)d;
+}
+
+/* Drop from `list` the blocks of slabs that are all back; their bytes. */
+static size_t drop_free(acc_frame **list)
+{
+    size_t bytes = 0;
+
+    while (*list != NULL) {
+        acc_frame *f = *list;
+        if (slab_free(slab_of(f))) {
+            *list = f->caller;
+            bytes += f->size;
+        } else {
+            list = &f->caller;
+        }
+    }
+    return bytes;
+}
+
+/* Give back the slabs all of whose blocks are on this thread's lists (or
+ * were given back before). The blocks on the lists are counted as back,
+ * those of such slabs leave the lists, the others are counted out again. */
+static void sweep(void)
+{
+    pthread_mutex_lock(&slab_lock);
+    for (size_t c = 0; c < ACC__NCLASS; c++) {
+        count_back(free_list[c], 1);
+        count_back(slow_list[c], 1);
+    }
+    for (size_t c = 0; c < ACC__NCLASS; c++) {
+        cached_bytes -= drop_free(&free_list[c]);
+        slow_bytes -= drop_free(&slow_list[c]);
+    }
+    for (size_t c = 0; c < ACC__NCLASS; c++) {
+        count_back(free_list[c], -1);
+        count_back(slow_list[c], -1);
+    }
+    unmap_free_slabs();
+    pthread_mutex_unlock(&slab_lock);
+}
+
+/* Sweep again once the slow lists have doubled, and at least a quarter of
+ * the cache's limit (1 to 64 MiB) later: amortized O(1) per free. */
+static void next_sweep(void)
+{
+    size_t step = acc__frame_cache_limit / 4;
+
+    if (step < ((size_t)1 << 20))
+        step = (size_t)1 << 20;
+    if (step > ((size_t)64 << 20))
+        step = (size_t)64 << 20;
+    sweep_at = slow_bytes + (slow_bytes > step ? slow_bytes : step);
+}
 
 /* Failure injection for tests: allocations left before every one fails;
  * -1 when off. While it is on, the frame cache is off too, so that every
@@ -117,8 +302,11 @@ acc_frame *acc__frame_alloc_slow(size_t size)
         return f;
     }
     size = (c + 1) * ACC__GRAIN;
-    f = malloc(size);
-    if (f == NULL) {
+    f = slow_list[c];
+    if (f != NULL) {
+        slow_list[c] = f->caller;
+        slow_bytes -= f->size;
+    } else if ((f = carve(c, size)) == NULL) {
         errno = ENOMEM;
         return NULL;
     }
@@ -150,21 +338,58 @@ acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
     return f;
 }
 
-/* The cache is full, or the frame is too big for it. */
+/* The cache is full (or off), or the frame is too big for it. Blocks of
+ * the classes belong to slabs: they wait on slow_list. */
 void acc__frame_free_slow(acc_frame *f)
 {
-    free(f);
+    if (f->size > ACC__CLASS_MAX) {
+        free(f);
+        return;
+    }
+    size_t c = (f->size - 1) / ACC__GRAIN;
+    f->caller = slow_list[c];
+    slow_list[c] = f;
+    slow_bytes += f->size;
+    if (sweep_at == 0)
+        next_sweep();
+    if (slow_bytes >= sweep_at) {
+        sweep();
+        next_sweep();
+    }
 }
 
+static void give_back(acc_frame **list)
+{
+    while (*list != NULL) {
+        acc_frame *f = *list;
+        *list = f->caller;
+        slab_of(f)->returned++;
+    }
+}
+
+/* Every block on this thread's lists goes back to its slab, this thread's
+ * slabs are retired (a later allocation starts a new one), and the slabs
+ * all of whose blocks are back go to free(). A block still in use (a
+ * frame made and never run, or one now on another thread's lists) keeps
+ * its slab until a later trim. */
 void acc__frame_trim(void)
 {
+    pthread_mutex_lock(&slab_lock);
     for (size_t c = 0; c < ACC__NCLASS; c++) {
-        while (free_list[c] != NULL) {
-            acc_frame *f = free_list[c];
-            free_list[c] = f->caller;
-            free(f);
-        }
+        give_back(&free_list[c]);
+        give_back(&slow_list[c]);
+        if (carving[c] != NULL)
+            carving[c]->retired = 1;
+        carving[c] = NULL;
+        carve_next[c] = carve_end[c] = NULL;
     }
+    unmap_free_slabs();
+    pthread_mutex_unlock(&slab_lock);
+    slow_bytes = 0;
+    sweep_at = 0;
+    if (region_next != region_end) /* the slabs this thread did not use */
+        munmap(region_next, (size_t)(region_end - region_next));
+    region_next = region_end = NULL;
     cached_bytes = 0;
 }
 

@@ -203,9 +203,9 @@ void acc__waker_end(acc_waker *w)
     waker_release(w);
 }
 
-static void awaitable_cancel(acc_task *t, void *arg)
+static void awaitable_cancel(acc_task *t, acc_frame *leaf)
 {
-    awaitable_frame *f = arg;
+    awaitable_frame *f = (awaitable_frame *)leaf;
 
     end_wait(&f->w);
     f->cancel_called = 1;
@@ -247,7 +247,7 @@ int acc__awaitable_step(acc_frame *self)
     if (f->aw->poll(f->aw, &f->w))
         return awaitable_return(f, 0);
     self->state = 1;
-    acc__task_suspend(t, awaitable_cancel, f);
+    acc__task_suspend(t, awaitable_cancel, self);
     f->w.waiting = 1;
     acc__loop_current->nexternal++;
     if (f->w.woken) /* woken during poll: poll again next turn */

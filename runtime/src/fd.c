@@ -44,9 +44,9 @@ static void fdwait_fired(acc__loop *loop, int fd, int events, void *arg)
     acc__task_wake(w->task);
 }
 
-static void fdwait_cancel(acc_task *t, void *arg)
+static void fdwait_cancel(acc_task *t, acc_frame *leaf)
 {
-    acc__fdwait *w = arg;
+    acc__fdwait *w = ACC__AFTER_HEADER(leaf, acc__fdwait);
 
     if (w->want)
         acc__io_stop(acc__loop_current, w->fd, w->want);
@@ -70,7 +70,7 @@ int acc__fdwait_start(acc__fdwait *w, acc_task *t, int fd, int events)
     w->fd = fd;
     w->want = events;
     w->got = 0;
-    acc__task_suspend(t, fdwait_cancel, w);
+    acc__task_suspend(t, fdwait_cancel, ACC__HEADER_BEFORE(w));
     return 0;
 }
 
@@ -88,10 +88,11 @@ int acc__fdwait_end(acc__fdwait *w)
 
 typedef struct wait_fd_frame {
     acc_frame hdr;
+    acc__fdwait w; /* first: fdwait_cancel finds it there */
     int *out;
     int fd, events;
-    acc__fdwait w;
 } wait_fd_frame;
+ACC__WAIT_AFTER_HEADER(wait_fd_frame, w);
 
 int acc_wait_fd__step(acc_frame *self)
 {
@@ -142,14 +143,15 @@ acc_frame *acc_wait_fd__coro(int *acc_out, int fd, int events)
 
 typedef struct rw_frame {
     acc_frame hdr;
+    acc__fdwait w; /* first: fdwait_cancel finds it there */
     ssize_t *out;
     int fd;
     int not_socket; /* acc_write: send() said ENOTSOCK, use write() */
     char *buf;
     size_t n;
     size_t done;    /* acc_write: bytes written so far */
-    acc__fdwait w;
 } rw_frame;
+ACC__WAIT_AFTER_HEADER(rw_frame, w);
 
 #define RW_RETURN(f, value)                    \
     do {                                       \

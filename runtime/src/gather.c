@@ -23,6 +23,7 @@ typedef struct gather_frame {
     int *out;
     size_t n;        /* children */
     size_t left;     /* children not finished */
+    acc__done_hook kid_done; /* every child's on_done */
     acc_task *kid[]; /* in argument order */
 } gather_frame;
 
@@ -42,9 +43,9 @@ void acc__gather_discard(acc_frame *self)
     acc__frame_free(self);
 }
 
-static void kid_done(acc_task *kid, void *arg)
+static void kid_done(acc__done_hook *h, acc_task *kid)
 {
-    gather_frame *f = arg;
+    gather_frame *f = acc__container_of(h, gather_frame, kid_done);
 
     (void)kid;
     if (--f->left == 0)
@@ -57,10 +58,10 @@ static void cancel_kids(gather_frame *f)
         acc__task_cancel(f->kid[i]);
 }
 
-static void gather_cancel(acc_task *t, void *arg)
+static void gather_cancel(acc_task *t, acc_frame *leaf)
 {
     (void)t;
-    cancel_kids(arg); /* the last child to finish wakes the gather */
+    cancel_kids((gather_frame *)leaf); /* the last child to finish wakes the gather */
 }
 
 int acc__gather_step(acc_frame *self)
@@ -81,8 +82,7 @@ int acc__gather_step(acc_frame *self)
         f->left = f->n;
         for (size_t i = 0; i < f->n; i++) {
             acc_task *kid = f->kid[i];
-            kid->on_done = kid_done;
-            kid->done_arg = f;
+            kid->on_done = &f->kid_done;
             if (t->cancelled) /* by an earlier child: this one never runs */
                 acc__task_cancel(kid);
             else if (loop->nest < ACC__MAX_NEST)
@@ -94,7 +94,7 @@ int acc__gather_step(acc_frame *self)
             cancel_kids(f);
         self->state = 1;
         if (f->left > 0) {
-            acc__task_suspend(t, gather_cancel, f);
+            acc__task_suspend(t, gather_cancel, self);
             return ACC_PENDING;
         }
         goto finished; /* every child finished without suspending */
@@ -129,6 +129,7 @@ acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros)
     f->out = acc_out;
     f->n = n;
     f->left = n;
+    f->kid_done.fn = kid_done;
     return &f->hdr;
 
 fail:

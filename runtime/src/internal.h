@@ -96,14 +96,17 @@ void acc__fail_alloc_after(long n);
 typedef struct acc__timer acc__timer;
 typedef void (*acc__timer_cb)(acc__timer *t);
 
-/* 16 bytes, embedded in the waiting frame. The timers never write to it
+/* 8 bytes, embedded in the waiting frame. The timers never write to it
  * while they reorder: a timer is found through its id in the owner
  * table, and stopping sets the id's bit in a bitmap of dead ids, O(1)
  * (the entry stays where it is, dead, and is dropped when reached or at
- * a compaction). */
+ * a compaction). The callback is named by a 4-byte kind rather than an
+ * 8-byte pointer (timer.c keeps the few callbacks there are in a table),
+ * which keeps acc_sleep's frame at 48 bytes. */
 struct acc__timer {
-    acc__timer_cb cb;  /* called once when the deadline has passed */
-    uint32_t id;       /* index in loop->timers.owner; ACC__TIMER_IDLE when not armed */
+    uint32_t id;   /* index in loop->timers.owner; ACC__TIMER_IDLE when not armed */
+    uint32_t kind; /* the callback given to acc__timer_init, called once
+                      when the deadline has passed */
 };
 
 #define ACC__TIMER_IDLE UINT32_MAX
@@ -181,31 +184,71 @@ void acc__heap_free(acc__heap *h);
  * task.c: tasks, their runner and cancellation.
  * ---------------------------------------------------------------------- */
 
-typedef void (*acc__task_cb)(acc_task *t, void *arg);
+/* Undoes a task's wait when the task is cancelled. `leaf` is the frame
+ * that suspended it, where the wait's state lives: the task's top frame,
+ * or, for a leaf built in place by generated code, a frame inside the top
+ * one (the awaiting frame stays the top, docs/abi.md), so the task keeps
+ * it (wait_leaf) while it waits. */
+typedef void (*acc__cancel_fn)(acc_task *t, acc_frame *leaf);
 
-struct acc_task {
-    /* first: generated code casts frame->task to it. Before the task
-     * starts, head.top is its root frame. */
-    acc__task_head head;
-    acc__list ready_node;   /* in loop->ready while queued */
-    acc__list task_node;    /* in loop->tasks from start to finish */
-    acc__task_cb on_cancel; /* undoes the current wait; NULL: just wake */
-    void *cancel_arg;
-    acc__task_cb on_done;   /* called once when the task finishes */
-    void *done_arg;
-    unsigned started : 1;   /* its root frame has been resumed */
-    unsigned waiting : 1;   /* suspended, not yet woken */
-    unsigned queued : 1;    /* on the ready queue */
-    unsigned cancelled : 1; /* cancellation requested */
-    unsigned done : 1;      /* finished: its frames are all gone */
-    unsigned detached : 1;  /* free it when done; else its owner does */
-    unsigned spawned : 1;   /* made by acc_spawn: a zombie until released */
-    unsigned attached : 1;  /* on its loop's task list (the loop of this
-                               thread, acc__loop_current: tasks never
-                               move between threads) */
-    unsigned block_bytes;   /* what acc__task_free gives back: the task, and
-                               the root frame when it lives in the block */
+/* Tells whoever waits for a task (a joiner, a gather) that it finished.
+ * Embedded in the waiting frame, found back with acc__container_of: the
+ * task holds one pointer, not a function and its argument. */
+typedef struct acc__done_hook acc__done_hook;
+struct acc__done_hook {
+    void (*fn)(acc__done_hook *h, acc_task *t);
 };
+
+/* 48 bytes on LP64, so that a task and a root frame of up to 80 bytes
+ * share a 128-byte block (bench/README.md, 4a and 4b). */
+struct acc_task {
+    union {
+        /* first: generated code casts frame->task to it. Before the task
+         * starts, head.top is its root frame. */
+        acc__task_head head;
+        struct { /* the same bytes: the state lives in head.acc_priv */
+            acc_frame *head_top_;
+            unsigned head_blocked_;
+            unsigned started : 1;   /* its root frame has been resumed */
+            unsigned waiting : 1;   /* suspended, not yet woken */
+            unsigned queued : 1;    /* on the ready queue */
+            unsigned cancelled : 1; /* cancellation requested */
+            unsigned done : 1;      /* finished: its frames are all gone */
+            unsigned detached : 1;  /* free it when done; else its owner does */
+            unsigned spawned : 1;   /* made by acc_spawn: a zombie until released */
+            unsigned attached : 1;  /* on its loop's task list (the loop of
+                                       this thread, acc__loop_current: tasks
+                                       never move between threads) */
+            /* A field of its own, not more bits of the flags' word: a
+             * byte store to a flag followed by a wider load of the word
+             * stalls store forwarding (measured: 4a 10% slower). */
+            uint16_t block_bytes;   /* what acc__task_free gives back: the
+                                       task, and the root frame when it is
+                                       in the block; ACC__BIG_BLOCK if more */
+        };
+    };
+    /* A task is never queued and waiting at once (acc__task_wake ends the
+     * wait before it queues), so the link and the hook share a word. */
+    union {
+        acc_task *ready_next;     /* in loop->ready while queued */
+        struct {
+            acc__cancel_fn on_cancel; /* while waiting: undoes the wait; NULL: just wake */
+            acc_frame *wait_leaf;     /* while waiting: the frame that suspended */
+        };
+    };
+    acc__list task_node;      /* in loop->tasks from start to finish */
+    acc__done_hook *on_done;  /* called once when the task finishes */
+};
+
+/* block_bytes of a block above the frame cache's classes: any value that
+ * large makes acc__frame_free hand it to free(). */
+#define ACC__BIG_BLOCK UINT16_MAX
+
+/* The ready queue: FIFO, singly linked through ready_next. */
+typedef struct acc__ready {
+    acc_task *head;
+    acc_task **tail; /* &head when empty, else &last->ready_next */
+} acc__ready;
 
 /* A new task that will run `root` (not started, on no loop). When root
  * comes from acc__root_alloc (acc.h), the task is the one in its block. */
@@ -220,15 +263,19 @@ void acc__root_discard(acc_frame *root);
 void acc__task_start(acc__loop *loop, acc_task *t);
 /* Attach `t` to `loop` and queue it to start at the loop's next turn. */
 void acc__task_start_later(acc__loop *loop, acc_task *t);
+/* acc_spawn's: acc__task_new and acc__task_start_later in one call, the
+ * task marked spawned. NULL (errno ENOMEM) when the task cannot be made. */
+acc_task *acc__task_spawn(acc__loop *loop, acc_frame *root);
 /* Run a started or queued task until it blocks or finishes. */
 void acc__task_run(acc_task *t);
+/* Run, in order, the tasks linked through ready_next from `batch`, taken
+ * off the ready queue (the loop's phase 3; no task runs outside). */
+void acc__task_run_batch(acc_task *batch);
 /* A leaf suspends its task: the runner stops, the task waits for
  * acc__task_wake. on_cancel (may be NULL) undoes the wait if the task is
- * cancelled meanwhile; it must wake the task then, at once or later. */
-void acc__task_suspend(acc_task *t, acc__task_cb on_cancel, void *arg);
-/* Suspend and queue at once: the runner stops, the task runs again after
- * every task that is ready now. */
-void acc__task_yield(acc_task *t);
+ * cancelled meanwhile, given `leaf`, the suspending frame; it must
+ * wake the task then, at once or later. */
+void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, acc_frame *leaf);
 /* End a wait: queue the task to run. Does nothing unless it waits. */
 void acc__task_wake(acc_task *t);
 void acc__task_cancel(acc_task *t);
@@ -285,6 +332,16 @@ typedef struct acc__fdwait {
     int want; /* directions still watched */
     int got;  /* directions that fired, or a negative errno (-EBADF: closed) */
 } acc__fdwait;
+
+/* A wait that a leaf keeps in its frame right after the header (an
+ * acc__fdwait, sync.c's waiter), so that its cancel hook finds it from
+ * the leaf alone. */
+#define ACC__AFTER_HEADER(leaf, type) ((type *)(void *)((char *)(leaf) + sizeof(acc_frame)))
+/* ... and back: the frame whose wait is w. */
+#define ACC__HEADER_BEFORE(w) ((acc_frame *)(void *)((char *)(w) - sizeof(acc_frame)))
+#define ACC__WAIT_AFTER_HEADER(frame, member)                                  \
+    _Static_assert(offsetof(frame, member) == sizeof(acc_frame),              \
+                   #frame "." #member " must follow the header (ACC__AFTER_HEADER)")
 
 /* Watch fd for events and suspend t: 0 (then return ACC_PENDING), or a
  * negative errno (-EBUSY: another task waits for one of these directions). */
@@ -367,7 +424,7 @@ void acc__gather_discard(acc_frame *self);
 typedef struct acc__backend acc__backend;
 
 struct acc__loop {
-    acc__list ready;         /* tasks to run, FIFO */
+    acc__ready ready;        /* tasks to run, FIFO */
     acc__list tasks;         /* every started, unfinished task, oldest first */
     acc__list zombies;       /* spawned tasks finished, not yet joined or detached */
     size_t ntasks;           /* length of `tasks` */
@@ -410,5 +467,28 @@ extern _Thread_local acc__loop *acc__loop_current;
             *(out) = (value);                  \
         return acc__return(&(frame)->hdr);     \
     } while (0)
+
+/* ---- task.c's inline part: the ready queue ---------------------------- */
+
+/* Append t to the loop's ready queue (FIFO). */
+static inline void acc__task_enqueue(acc_task *t)
+{
+    acc__ready *q = &acc__loop_current->ready;
+
+    t->queued = 1;
+    t->ready_next = NULL;
+    *q->tail = t;
+    q->tail = &t->ready_next;
+}
+
+/* A suspension that ends at once (a yield): the runner stops, the task
+ * goes to the back of the ready queue and runs again after every task
+ * that is ready now. acc__task_suspend and acc__task_wake in a row,
+ * without the wait in between. */
+static inline void acc__task_yield(acc_task *t)
+{
+    t->head.blocked = 1;
+    acc__task_enqueue(t);
+}
 
 #endif /* ACC_INTERNAL_H */

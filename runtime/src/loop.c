@@ -67,7 +67,8 @@ static int loop_new(acc__loop **out)
 
     if (loop == NULL)
         return -ENOMEM;
-    acc__list_init(&loop->ready);
+    loop->ready.head = NULL;
+    loop->ready.tail = &loop->ready.head;
     acc__list_init(&loop->tasks);
     acc__list_init(&loop->zombies);
     loop->wake_fd = loop->wake_wfd = -1;
@@ -109,7 +110,7 @@ static int poll_timeout(acc__loop *loop)
 {
     uint64_t next, now;
 
-    if (!acc__list_empty(&loop->ready))
+    if (loop->ready.head != NULL)
         return 0;
     next = acc__timer_next(loop);
     if (next == UINT64_MAX)
@@ -128,13 +129,13 @@ static int poll_timeout(acc__loop *loop)
  * waits return -ECANCELED and the program gets to clean up and finish. */
 static int deadlocked(acc__loop *loop)
 {
-    return loop->ntasks > 0 && acc__list_empty(&loop->ready) &&
+    return loop->ntasks > 0 && loop->ready.head == NULL &&
            acc__timer_count(&loop->timers) == 0 && loop->nio <= 1 && loop->nexternal == 0;
 }
 
 static void loop_turn(acc__loop *loop)
 {
-    acc__list batch;
+    acc_task *batch;
     int timeout;
 
     if (deadlocked(loop))
@@ -156,14 +157,11 @@ static void loop_turn(acc__loop *loop)
         acc__timer_run(loop, acc__now_ns());
 
     /* 3. ready tasks, as of now */
-    acc__list_init(&batch);
-    acc__list_splice(&loop->ready, &batch);
-    while (!acc__list_empty(&batch)) {
-        acc_task *t = acc__container_of(batch.next, acc_task, ready_node);
-        acc__list_remove(&t->ready_node);
-        t->queued = 0;
-        acc__task_run(t);
-    }
+    batch = loop->ready.head;
+    loop->ready.head = NULL;
+    loop->ready.tail = &loop->ready.head;
+    if (batch != NULL)
+        acc__task_run_batch(batch);
 }
 
 int acc_run(acc_frame *coro)

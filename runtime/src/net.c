@@ -116,10 +116,11 @@ int acc_local_port(int fd)
 
 typedef struct accept_frame {
     acc_frame hdr;
+    acc__fdwait w; /* first: fdwait_cancel finds it there */
     int *out;
     int fd;
-    acc__fdwait w;
 } accept_frame;
+ACC__WAIT_AFTER_HEADER(accept_frame, w);
 
 /* Out of descriptors: drop what is queued on fd so it stops being
  * readable (see the top of the file). */
@@ -250,6 +251,7 @@ static void lookup_free(void *arg, void *result)
 
 typedef struct connect_frame {
     acc_frame hdr;
+    acc__fdwait w;              /* first: fdwait_cancel finds it there */
     int *out;
     const char *host;
     int port;
@@ -261,8 +263,8 @@ typedef struct connect_frame {
     struct sockaddr_storage addr; /* a numeric address */
     socklen_t addrlen;
     acc_waker waker;            /* woken by the look-up */
-    acc__fdwait w;
 } connect_frame;
+ACC__WAIT_AFTER_HEADER(connect_frame, w);
 
 static void connect_cleanup(connect_frame *f)
 {
@@ -274,9 +276,9 @@ static void connect_cleanup(connect_frame *f)
     f->look = NULL;
 }
 
-static void lookup_cancel(acc_task *t, void *arg)
+static void lookup_cancel(acc_task *t, acc_frame *leaf)
 {
-    connect_frame *f = arg;
+    connect_frame *f = (connect_frame *)leaf;
     void *result;
 
     acc__waker_end(&f->waker);
@@ -351,7 +353,7 @@ static int connect_step(acc_frame *self)
             }
         }
         self->state = 1;
-        acc__task_suspend(t, lookup_cancel, f);
+        acc__task_suspend(t, lookup_cancel, self);
         acc__waker_wait(&f->waker);
         return ACC_PENDING;
 

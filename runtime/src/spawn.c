@@ -28,13 +28,9 @@ acc_task *acc_spawn(acc_frame *coro)
         errno = EINVAL;
         return NULL;
     }
-    t = acc__task_new(coro);
-    if (t == NULL) {
+    t = acc__task_spawn(loop, coro);
+    if (t == NULL)
         acc__frame_discard(coro);
-        return NULL;
-    }
-    t->spawned = 1;
-    acc__task_start_later(loop, t);
     return t;
 }
 
@@ -75,11 +71,12 @@ typedef struct join_frame {
     acc_frame hdr;
     int *out;
     acc_task *target;
+    acc__done_hook done; /* the target's on_done */
 } join_frame;
 
-static void join_done(acc_task *target, void *arg)
+static void join_done(acc__done_hook *h, acc_task *target)
 {
-    join_frame *f = arg;
+    join_frame *f = acc__container_of(h, join_frame, done);
 
     (void)target;
     acc__task_wake(f->hdr.task);
@@ -87,9 +84,9 @@ static void join_done(acc_task *target, void *arg)
 
 /* The joiner is cancelled: it returns at once and the target runs on,
  * detached (SPEC 2). */
-static void join_cancel(acc_task *t, void *arg)
+static void join_cancel(acc_task *t, acc_frame *leaf)
 {
-    join_frame *f = arg;
+    join_frame *f = (join_frame *)leaf;
 
     acc_detach(f->target);
     f->target = NULL;
@@ -111,10 +108,10 @@ static int join_step(acc_frame *self)
             acc_detach(f->target);
             ACC__RETURN(f, f->out, -ECANCELED);
         }
-        f->target->on_done = join_done;
-        f->target->done_arg = f;
+        f->done.fn = join_done;
+        f->target->on_done = &f->done;
         self->state = 1;
-        acc__task_suspend(t, join_cancel, f);
+        acc__task_suspend(t, join_cancel, self);
         return ACC_PENDING;
     default:
         if (f->target == NULL) /* join_cancel detached it */
@@ -144,20 +141,21 @@ typedef struct join_all_frame {
     acc_task **ts;
     size_t n;
     size_t left; /* tasks not finished */
+    acc__done_hook done; /* every target's on_done */
 } join_all_frame;
 
-static void join_all_done(acc_task *target, void *arg)
+static void join_all_done(acc__done_hook *h, acc_task *target)
 {
-    join_all_frame *f = arg;
+    join_all_frame *f = acc__container_of(h, join_all_frame, done);
 
     (void)target;
     if (--f->left == 0)
         acc__task_wake(f->hdr.task);
 }
 
-static void join_all_cancel(acc_task *t, void *arg)
+static void join_all_cancel(acc_task *t, acc_frame *leaf)
 {
-    join_all_frame *f = arg;
+    join_all_frame *f = (join_all_frame *)leaf;
 
     (void)t;
     for (size_t i = 0; i < f->n; i++)
@@ -174,18 +172,18 @@ static int join_all_step(acc_frame *self)
     switch (self->state) {
     case 0:
         f->left = 0;
+        f->done.fn = join_all_done;
         for (size_t i = 0; i < f->n; i++) {
             if (f->ts[i] == NULL || f->ts[i]->done)
                 continue;
-            f->ts[i]->on_done = join_all_done;
-            f->ts[i]->done_arg = f;
+            f->ts[i]->on_done = &f->done;
             f->left++;
         }
         if (t->cancelled)
-            join_all_cancel(t, f);
+            join_all_cancel(t, &f->hdr);
         self->state = 1;
         if (f->left > 0) {
-            acc__task_suspend(t, join_all_cancel, f);
+            acc__task_suspend(t, join_all_cancel, self);
             return ACC_PENDING;
         }
         goto finished; /* all finished already */

@@ -41,9 +41,9 @@ typedef struct waiter {
     int orphaned; /* granted, and then its queue was freed */
 } waiter;
 
-static void waiter_cancel(acc_task *t, void *arg)
+static void waiter_cancel(acc_task *t, acc_frame *leaf)
 {
-    waiter *w = arg;
+    waiter *w = ACC__AFTER_HEADER(leaf, waiter);
 
     acc__list_remove(&w->node);
     acc__task_wake(t);
@@ -57,7 +57,7 @@ static void wait_on(acc__list *list, waiter *w, acc_task *t)
     w->item = NULL;
     w->orphaned = 0;
     acc__list_push(list, &w->node);
-    acc__task_suspend(t, waiter_cancel, w);
+    acc__task_suspend(t, waiter_cancel, ACC__HEADER_BEFORE(w));
 }
 
 /* Take the first waiter off the list and wake it with `result`; it goes
@@ -103,10 +103,11 @@ bool acc_event_is_set(const acc_event *ev)
 
 typedef struct event_frame {
     acc_frame hdr;
+    waiter w; /* first: waiter_cancel finds it there */
     int *out;
     acc_event *ev;
-    waiter w;
 } event_frame;
+ACC__WAIT_AFTER_HEADER(event_frame, w);
 
 static int event_step(acc_frame *self)
 {
@@ -160,10 +161,11 @@ void acc_sem_release(acc_sem *s)
 
 typedef struct sem_frame {
     acc_frame hdr;
+    waiter w; /* first: waiter_cancel finds it there */
     int *out;
     acc_sem *s;
-    waiter w;
 } sem_frame;
+ACC__WAIT_AFTER_HEADER(sem_frame, w);
 
 static int sem_step(acc_frame *self)
 {
@@ -220,12 +222,13 @@ struct acc_queue {
 
 typedef struct queue_frame {
     acc_frame hdr;
+    waiter w; /* first: waiter_cancel finds it there */
     int *out;
     acc_queue *q;
     void *item;         /* put: the item */
     void **dst;         /* get: where the item goes */
-    waiter w;
 } queue_frame;
+ACC__WAIT_AFTER_HEADER(queue_frame, w);
 
 acc_queue *acc_queue_new(size_t capacity)
 {

@@ -27,7 +27,9 @@
 #include "internal.h"
 
 /* Tasks come from the frame allocator's size classes (alloc.c), like
- * frames: no calloc, and a task freed is the next one made. */
+ * frames: no calloc, and a task freed is the next one made. A root frame
+ * in the task's block starts at the next 16-byte grain (on 64-bit: a task
+ * is 56 bytes, so 8 bytes of padding). */
 #define TASK_BYTES ((sizeof(acc_task) + ACC__FRAME_GRAIN - 1) / ACC__FRAME_GRAIN * ACC__FRAME_GRAIN)
 
 /* Fill a task of `bytes` bytes (its block, with the root frame when that
@@ -35,24 +37,13 @@
 static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
 {
     t->head.top = root;
-    t->head.stack_base = 0;
     t->head.blocked = 0;
+    t->head.acc_priv = 0; /* every flag clear */
+    t->block_bytes = bytes < ACC__BIG_BLOCK ? bytes : ACC__BIG_BLOCK;
     t->on_cancel = NULL;
-    t->cancel_arg = NULL;
     t->on_done = NULL;
-    t->done_arg = NULL;
-    t->started = 0;
-    t->waiting = 0;
-    t->queued = 0;
-    t->cancelled = 0;
-    t->done = 0;
-    t->detached = 0;
-    t->spawned = 0;
-    t->attached = 0;
-    t->block_bytes = bytes;
     root->caller = NULL;
     root->task = t;
-    acc__list_init(&t->ready_node);
     acc__list_init(&t->task_node);
     return t;
 }
@@ -74,7 +65,8 @@ static void *block_of(acc_frame *root)
     return (char *)root - TASK_BYTES;
 }
 
-acc_task *acc__task_new(acc_frame *root)
+
+static inline acc_task *task_new(acc_frame *root)
 {
     if (acc__frame_in_block(root)) {
         /* the task is in front of the frame; the frame's size is the block's */
@@ -89,6 +81,11 @@ acc_task *acc__task_new(acc_frame *root)
         return NULL;
     }
     return task_init(t, (unsigned)TASK_BYTES, root);
+}
+
+acc_task *acc__task_new(acc_frame *root)
+{
+    return task_new(root);
 }
 
 /* A root frame and its task in one block: the frame starts TASK_BYTES in
@@ -122,14 +119,20 @@ void acc__root_discard(acc_frame *root)
     acc__frame_free(block);
 }
 
-void acc__task_free(acc_task *t)
+/* Give the task's block back; it is on no list. */
+static void release(acc_task *t)
 {
     acc_frame *f = (acc_frame *)(void *)t;
     unsigned bytes = t->block_bytes;
 
-    acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
     f->size = bytes; /* what acc__frame_free reads */
     acc__frame_free(f);
+}
+
+void acc__task_free(acc_task *t)
+{
+    acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
+    release(t);
 }
 
 acc_task *acc__task_current(void)
@@ -151,46 +154,44 @@ static void attach(acc__loop *loop, acc_task *t)
     loop->ntasks++;
 }
 
-static void enqueue(acc_task *t)
-{
-    t->queued = 1;
-    acc__list_push(&acc__loop_current->ready, &t->ready_node);
-}
 
-/* The last frame returned (or the task never started): tell the owner. */
+/* The last frame returned (or the task never started): tell the owner.
+ * Never on the ready queue here: a queued task finishes only when the
+ * loop has taken it off (acc__task_cancel). */
 static void finish(acc_task *t)
 {
     acc__loop *loop = t->attached ? acc__loop_current : NULL;
 
     t->done = 1;
     t->head.top = NULL;
-    if (t->queued) {
-        t->queued = 0;
-        acc__list_remove(&t->ready_node);
-    }
     if (loop != NULL) { /* NULL: cancelled before it was ever attached */
         acc__list_remove(&t->task_node);
         loop->ntasks--;
     }
     if (t->on_done != NULL)
-        t->on_done(t, t->done_arg);
+        t->on_done->fn(t->on_done, t);
     if (t->detached)
-        acc__task_free(t);
+        release(t); /* its node is off the lists, or was never on one */
     else if (t->spawned && loop != NULL)
         acc__list_push(&loop->zombies, &t->task_node);
 }
 
-void acc__task_run(acc_task *t)
-{
-    acc__loop *loop = acc__loop_current;
-    acc_task *outer = loop->current;
+_Thread_local uintptr_t acc__stack_base;
 
-    loop->current = t;
-    loop->nest++;
+/* A task cancelled before it started never runs (SPEC 2): its root
+ * frame is freed and it finishes, its result lvalue untouched. */
+static void drop_unstarted(acc_task *t)
+{
+    acc__frame_discard(t->head.top); /* the root frame, never run */
+    finish(t);
+}
+
+/* The trampoline: resume the innermost frame until the task blocks or
+ * has no frame left. */
+static void run_frames(acc_task *t)
+{
     t->started = 1;
     t->head.blocked = 0;
-    char base;
-    t->head.stack_base = (uintptr_t)&base;
     for (;;) {
         acc_frame *f = t->head.top;
         if (f == NULL) {
@@ -201,8 +202,51 @@ void acc__task_run(acc_task *t)
         if (t->head.blocked)
             break;
     }
+}
+
+void acc__task_run(acc_task *t)
+{
+    acc__loop *loop = acc__loop_current;
+    acc_task *outer = loop->current;
+    uintptr_t outer_base = acc__stack_base;
+    char base;
+
+    if (!t->started && t->cancelled) { /* cancelled while queued */
+        drop_unstarted(t);
+        return;
+    }
+    loop->current = t;
+    loop->nest++;
+    acc__stack_base = (uintptr_t)&base;
+    run_frames(t);
+    acc__stack_base = outer_base;
     loop->nest--;
     loop->current = outer;
+}
+
+/* The loop's phase 3: the runner's bookkeeping (nesting, stack base) is
+ * the same for every task of the batch, so it is done once. */
+void acc__task_run_batch(acc_task *batch)
+{
+    acc__loop *loop = acc__loop_current;
+    char base;
+
+    loop->nest++;
+    acc__stack_base = (uintptr_t)&base;
+    while (batch != NULL) {
+        acc_task *t = batch;
+        batch = t->ready_next;
+        t->queued = 0;
+        if (!t->started && t->cancelled) { /* cancelled while queued */
+            loop->current = NULL;
+            drop_unstarted(t);
+            continue;
+        }
+        loop->current = t;
+        run_frames(t);
+    }
+    loop->current = NULL;
+    loop->nest--;
 }
 
 void acc__task_start(acc__loop *loop, acc_task *t)
@@ -214,25 +258,29 @@ void acc__task_start(acc__loop *loop, acc_task *t)
 void acc__task_start_later(acc__loop *loop, acc_task *t)
 {
     attach(loop, t);
-    enqueue(t);
+    acc__task_enqueue(t);
 }
 
-void acc__task_suspend(acc_task *t, acc__task_cb on_cancel, void *arg)
+acc_task *acc__task_spawn(acc__loop *loop, acc_frame *root)
+{
+    acc_task *t = task_new(root);
+
+    if (t == NULL)
+        return NULL;
+    t->spawned = 1;
+    attach(loop, t);
+    acc__task_enqueue(t);
+    return t;
+}
+
+void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, acc_frame *leaf)
 {
     t->head.blocked = 1;
     t->waiting = 1;
     t->on_cancel = on_cancel;
-    t->cancel_arg = arg;
+    t->wait_leaf = leaf;
 }
 
-/* A suspension that ends at once (a yield): the task goes to the back of
- * the ready queue. The same as acc__task_suspend and acc__task_wake in a
- * row, without the wait in between. */
-void acc__task_yield(acc_task *t)
-{
-    t->head.blocked = 1;
-    enqueue(t);
-}
 
 /* blocked stays set: if the wake comes while the leaf is still on the C
  * stack (a yield, a waker woken inside poll), the runner must still stop,
@@ -242,9 +290,7 @@ void acc__task_wake(acc_task *t)
     if (!t->waiting)
         return;
     t->waiting = 0;
-    t->on_cancel = NULL;
-    t->cancel_arg = NULL;
-    enqueue(t);
+    acc__task_enqueue(t); /* ready_next takes on_cancel's place */
 }
 
 void acc__task_cancel(acc_task *t)
@@ -253,18 +299,17 @@ void acc__task_cancel(acc_task *t)
         return;
     t->cancelled = 1;
     if (!t->started) {
-        /* SPEC 2: it does not run at all, its result lvalue is untouched. */
-        acc__frame_discard(t->head.top); /* the root frame, never run */
-        finish(t);
+        /* A queued task is dropped when the loop reaches it: a singly
+         * linked queue cannot give it up before. */
+        if (!t->queued)
+            drop_unstarted(t);
         return;
     }
     if (t->waiting) {
-        acc__task_cb undo = t->on_cancel;
-        void *arg = t->cancel_arg;
+        acc__cancel_fn undo = t->on_cancel;
         t->on_cancel = NULL;
-        t->cancel_arg = NULL;
         if (undo != NULL)
-            undo(t, arg);
+            undo(t, t->wait_leaf);
         else
             acc__task_wake(t);
     }

@@ -263,9 +263,9 @@ typedef struct to_thread_frame {
     acc_waker w;
 } to_thread_frame;
 
-static void to_thread_cancel(acc_task *t, void *arg)
+static void to_thread_cancel(acc_task *t, acc_frame *leaf)
 {
-    to_thread_frame *f = arg;
+    to_thread_frame *f = (to_thread_frame *)leaf;
 
     acc__waker_end(&f->w);
     f->done = acc__job_abandon(f->job, &f->result);
@@ -297,7 +297,7 @@ static int to_thread_step(acc_frame *self)
         if (f->job == NULL)
             TT_FAIL(f, errno);
         self->state = 1;
-        acc__task_suspend(t, to_thread_cancel, f);
+        acc__task_suspend(t, to_thread_cancel, self);
         acc__waker_wait(&f->w);
         return ACC_PENDING;
     default:

@@ -40,7 +40,10 @@
  * small bucket, else the start of the earliest bucket: never late, at
  * worst a few early wakes while a far bucket is spread level by level.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,10 +66,48 @@ double acc_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The callbacks of timers, by kind. There are a few (acc_sleep's,
+ * acc_wait_for's, the tests'); each gets its kind the first time a timer
+ * is set up with it. Shared by every thread: appended under a lock, read
+ * without one. */
+#define MAX_KINDS 16
+static _Atomic(acc__timer_cb) kinds[MAX_KINDS];
+static pthread_mutex_t kinds_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint32_t find_kind(acc__timer_cb cb)
+{
+    uint32_t k;
+
+    for (k = 0; k < MAX_KINDS; k++) {
+        acc__timer_cb c = atomic_load_explicit(&kinds[k], memory_order_acquire);
+        if (c == cb || c == NULL)
+            return k;
+    }
+    return MAX_KINDS;
+}
+
+static uint32_t kind_of(acc__timer_cb cb)
+{
+    uint32_t k = find_kind(cb);
+
+    if (k < MAX_KINDS && atomic_load_explicit(&kinds[k], memory_order_acquire) == cb)
+        return k;
+    pthread_mutex_lock(&kinds_lock);
+    k = find_kind(cb);
+    if (k < MAX_KINDS && atomic_load_explicit(&kinds[k], memory_order_relaxed) == NULL)
+        atomic_store_explicit(&kinds[k], cb, memory_order_release);
+    pthread_mutex_unlock(&kinds_lock);
+    if (k == MAX_KINDS) { /* the runtime has two callbacks: a bug */
+        fputs("acc: too many kinds of timers\n", stderr);
+        abort();
+    }
+    return k;
+}
+
 void acc__timer_init(acc__timer *t, acc__timer_cb cb)
 {
-    t->cb = cb;
     t->id = ACC__TIMER_IDLE;
+    t->kind = kind_of(cb);
 }
 
 #define CHUNK ACC__TIMER_CHUNK
@@ -782,7 +823,7 @@ size_t acc__timer_run(acc__loop *loop, uint64_t now)
             if (e->deadline > now)
                 break;
             t = take(h, from_run);
-            t->cb(t);
+            atomic_load_explicit(&kinds[t->kind], memory_order_relaxed)(t);
             n++;
         } else {
             unsigned k, j;

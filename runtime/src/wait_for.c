@@ -23,6 +23,7 @@ typedef struct wait_for_frame {
     int err;           /* arming the timer failed */
     int timed_out;
     acc__timer timer;
+    acc__done_hook kid_done; /* the child's on_done */
 } wait_for_frame;
 
 void acc__wait_for_discard(acc_frame *self)
@@ -34,9 +35,9 @@ void acc__wait_for_discard(acc_frame *self)
     acc__frame_free(self);
 }
 
-static void kid_done(acc_task *kid, void *arg)
+static void kid_done(acc__done_hook *h, acc_task *kid)
 {
-    wait_for_frame *f = arg;
+    wait_for_frame *f = acc__container_of(h, wait_for_frame, kid_done);
 
     (void)kid;
     acc__timer_stop(acc__loop_current, &f->timer);
@@ -51,9 +52,9 @@ static void timeout(acc__timer *tm)
     acc__task_cancel(f->kid); /* its end wakes us */
 }
 
-static void wait_for_cancel(acc_task *t, void *arg)
+static void wait_for_cancel(acc_task *t, acc_frame *leaf)
 {
-    wait_for_frame *f = arg;
+    wait_for_frame *f = (wait_for_frame *)leaf;
 
     (void)t;
     acc__timer_stop(acc__loop_current, &f->timer);
@@ -77,8 +78,7 @@ int acc__wait_for_step(acc_frame *self)
             acc__task_free(f->kid);
             ACC__RETURN(f, f->out, -ECANCELED);
         }
-        f->kid->on_done = kid_done;
-        f->kid->done_arg = f;
+        f->kid->on_done = &f->kid_done;
         if (loop->nest < ACC__MAX_NEST)
             acc__task_start(loop, f->kid);
         else
@@ -104,7 +104,7 @@ int acc__wait_for_step(acc_frame *self)
         }
         if (f->kid->done) /* cancelled before it started */
             goto finished;
-        acc__task_suspend(t, wait_for_cancel, f);
+        acc__task_suspend(t, wait_for_cancel, self);
         return ACC_PENDING;
     default:
     finished:
@@ -145,5 +145,6 @@ acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds)
     f->err = 0;
     f->timed_out = 0;
     acc__timer_init(&f->timer, timeout);
+    f->kid_done.fn = kid_done;
     return &f->hdr;
 }
