@@ -65,9 +65,12 @@ static int main_step(acc_frame *self)
     printf("join_all: %d\n", f->r);
 
     puts("-- timers");
+    /* timer 3 is armed after 0 to 2 yet due first: 0.19 s apart, so that
+     * a loaded machine stalling the gather between them keeps that order
+     * (0.02 s did not) */
     AWAIT(3, acc_gather__coro(&f->g, 6, (acc_frame *[]){
-        timed(NULL, 0, 0.03), timed(NULL, 1, 0.03), timed(NULL, 2, 0.03),
-        timed(NULL, 3, 0.01), timed(NULL, 4, 0.03), timed(NULL, 5, 0)}))
+        timed(NULL, 0, 0.2), timed(NULL, 1, 0.2), timed(NULL, 2, 0.2),
+        timed(NULL, 3, 0.01), timed(NULL, 4, 0.2), timed(NULL, 5, 0)}))
     END(0)
 }
 TEST_MAIN(main_frame, main_step)

@@ -4,6 +4,9 @@
 // acc_gather: children start in argument order, each running up to its
 // first suspension before the next starts; results land in their lvalues;
 // children that never suspend, an empty gather and nested gathers work.
+// A child armed later that must end sooner sleeps 0.19 s less, so that a
+// loaded machine stalling the gather between the two keeps the order
+// (10 or 20 ms did not).
 #include <acc.h>
 #include <stdio.h>
 
@@ -37,7 +40,7 @@ static int pair_step(acc_frame *self)
     pair_frame *f = (pair_frame *)self;
     BEGIN
     AWAIT(1, acc_gather__coro(&f->g, 2, (acc_frame *[]){
-        child(&f->a, f->base + 1, 0.02), child(&f->b, f->base + 2, 0.01)}))
+        child(&f->a, f->base + 1, 0.2), child(&f->b, f->base + 2, 0.01)}))
     END(f->a + f->b)
 }
 static acc_frame *pair(int *acc_out, int base)
@@ -55,7 +58,7 @@ static int main_step(acc_frame *self)
     puts("-- order");
     f->r[0] = f->r[1] = f->r[2] = f->r[3] = -1;
     AWAIT(1, acc_gather__coro(&f->g, 4, (acc_frame *[]){
-        child(&f->r[0], 1, 0.03), child(&f->r[1], 2, -1),
+        child(&f->r[0], 1, 0.2), child(&f->r[1], 2, -1),
         child(&f->r[2], 3, 0.01), child(&f->r[3], 4, 0)}))
     printf("gather %d: %d %d %d %d\n", f->g, f->r[0], f->r[1], f->r[2], f->r[3]);
 

@@ -1,9 +1,10 @@
 // RUN: %crun %s | FileCheck %s
 // RUN: env ACC_BACKEND=poll %crun %s | FileCheck %s
 //
-// acc_wake_threadsafe from other threads: one pthread opens a gate after
-// a delay while the loop keeps running other tasks; then four threads
-// hammer one waker with 4 x 2000 wakes until a shared count is reached.
+// acc_wake_threadsafe from other threads: one pthread opens a gate once
+// the loop has run another task for a few turns meanwhile; then four
+// threads hammer one waker with 4 x 2000 wakes until a shared count is
+// reached.
 #define _POSIX_C_SOURCE 200809L
 #include <acc.h>
 #include <pthread.h>
@@ -26,12 +27,18 @@ typedef struct xgate {
     int wakes;            /* per thread */
 } xgate;
 
+static atomic_int ticked; /* the ticker's turns, for the opener */
+
+/* Opens once the ticker has ticked 6 times, not after a fixed delay: on a
+ * loaded machine 30 ms could pass with fewer ticks. Gives up after 10 s,
+ * so a loop that stops while the gated task waits fails the check. */
 static void *opener(void *arg)
 {
     xgate *g = arg;
-    struct timespec ts = {0, 30 * 1000000};
+    struct timespec ts = {0, 1000000};
 
-    nanosleep(&ts, NULL);
+    for (int i = 0; i < 10000 && atomic_load(&ticked) <= 5; i++)
+        nanosleep(&ts, NULL);
     atomic_fetch_add(&g->count, 1);
     acc_wake_threadsafe((acc_waker *)atomic_load(&g->w));
     return NULL;
@@ -75,6 +82,7 @@ static int ticker_step(acc_frame *self)
     BEGIN
     for (f->n = 0; !*f->stop; f->n++) {
         AWAIT(1, acc_sleep__coro(&f->r, 0.001))
+        atomic_fetch_add(&ticked, 1);
     }
     END(f->n)
 }
