@@ -10,6 +10,9 @@
  *         switch (state) { case 0: break; case K: goto acc_resume_K; ... }
  *         <body, locals read and written through acc_self->>
  *
+ * (An await of a frame built in place gets cases that step that frame
+ * again before jumping: docs/design.md, "Resuming".)
+ *
  * Every local lives in the frame, so nothing needs saving at an await, and
  * a resume is a jump to the label after the await it left. Statements keep
  * their shape; only expressions holding an await are split, the awaits
