@@ -135,8 +135,9 @@ static inline void acc__frame_free(acc_frame *f)
 /* Storage for the frames of the runtime's leaves, so that an await of one
  * builds its frame in the awaiting frame (acc_sleep__init(acc__embed(&slot),
  * ...)). Only the size and alignment are public; libacc checks at compile
- * time that its frames fit. Part of the ABI: they never shrink within a
- * major version. */
+ * time that its frames fit. Part of the ABI: from 1.0 on they do not
+ * change within a major version (before 1.0, code generated against
+ * another minor version's acc.h must be translated again). */
 #define ACC__SLOT(words)        \
     struct {                    \
         acc_frame acc_hdr;      \
