@@ -6,6 +6,7 @@
 // sweeps the slabs whose blocks are all free. Also: blocks of a class are
 // distinct, 16-byte aligned, and a block freed and allocated again is
 // reused.
+#define _POSIX_C_SOURCE 200809L // bench.h: clock_gettime, sysconf
 #include <acc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,16 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../bench/lib/bench.h" /* bench_rss: the resident set, as the benchmarks read it */
+
 static long rss_kib(void)
 {
-    long size = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f == NULL)
-        return -1;
-    if (fscanf(f, "%ld %ld", &size, &resident) != 2)
-        resident = -1;
-    fclose(f);
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+    long rss = bench_rss();
+    return rss < 0 ? -1 : rss / 1024;
 }
 
 enum { N = 400000, SIZE = 128 }; // 51 MB of frames
