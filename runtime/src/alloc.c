@@ -33,6 +33,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -268,6 +269,25 @@ void *acc__realloc(void *old, size_t size)
 }
 
 /* The cache had no frame of this class: ask malloc for one. */
+/* ACC_FRAME_MALLOC=1: every frame from malloc and back to free at once,
+ * with no cache and no slabs, so that valgrind and LeakSanitizer see each
+ * frame, its leaks and its uses after free (test/tools/run.sh --valgrind
+ * sets it). Read at a thread's first slow allocation; its frames are then
+ * marked as larger than the classes, as big ones are, so that frees go
+ * to free(). */
+static _Thread_local int malloc_mode = -1;
+
+static int frames_from_malloc(void)
+{
+    if (malloc_mode < 0) {
+        const char *e = getenv("ACC_FRAME_MALLOC");
+        malloc_mode = e != NULL && strcmp(e, "1") == 0;
+        if (malloc_mode)
+            acc__frame_cache_limit = 0;
+    }
+    return malloc_mode;
+}
+
 acc_frame *acc__frame_alloc_slow(size_t size)
 {
     acc_frame *f;
@@ -279,7 +299,7 @@ acc_frame *acc__frame_alloc_slow(size_t size)
     }
     if (size < sizeof(acc_frame))
         size = sizeof(acc_frame);
-    if (size > ACC__CLASS_MAX) {
+    if (size > ACC__CLASS_MAX || frames_from_malloc()) {
         if (size > (unsigned)-1) {
             errno = ENOMEM;
             return NULL;
@@ -289,7 +309,7 @@ acc_frame *acc__frame_alloc_slow(size_t size)
             errno = ENOMEM;
             return NULL;
         }
-        f->size = (unsigned)size;
+        f->size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
         f->caller = NULL;
         return f;
     }

@@ -75,12 +75,14 @@ static inline acc_task *task_new(acc_frame *root)
         root->size = 0; /* its return does not free it: the task does */
         return task_init(t, bytes, root);
     }
-    acc_task *t = (acc_task *)(void *)acc__frame_alloc(TASK_BYTES);
-    if (t == NULL) {
+    acc_frame *block = acc__frame_alloc(TASK_BYTES);
+    if (block == NULL) {
         errno = ENOMEM;
         return NULL;
     }
-    return task_init(t, (unsigned)TASK_BYTES, root);
+    /* the size the allocator recorded, which its free reads back (not
+     * TASK_BYTES: with ACC_FRAME_MALLOC it marks malloc's blocks) */
+    return task_init((acc_task *)(void *)block, block->size, root);
 }
 
 acc_task *acc__task_new(acc_frame *root)

@@ -44,6 +44,7 @@ while [ $# -gt 0 ]; do
                      --show-leak-kinds=definite,indirect
                      --errors-for-leak-kinds=definite,indirect)
             timeout_s=${ACC_RUN_TIMEOUT:-300}
+            export ACC_FRAME_MALLOC=1 # frames from malloc: memcheck sees each (alloc.c)
             shift ;;
         *) break ;;
     esac
