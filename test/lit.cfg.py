@@ -87,6 +87,9 @@ sanitize = getattr(config, "acc_sanitize_cflags", "")
 if sanitize:
     config.environment["ACC_SANITIZE_CFLAGS"] = sanitize
     config.available_features.add("sanitize")
+    # frames from malloc, so that ASan sees a frame used after its return
+    # or leaked (runtime/src/alloc.c; slab blocks are invisible to it)
+    config.environment["ACC_FRAME_MALLOC"] = "1"
 
 for prog in ("gcc", "clang", "valgrind"):
     if shutil.which(prog) and not (prog == "valgrind" and sanitize):
