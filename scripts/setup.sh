@@ -13,9 +13,10 @@ build=${ACC_BUILD_DIR:-$root/build}
 # What building and testing acc needs: the C toolchains (tests compile with
 # both gcc and clang), libclang for the translator, LLVM's lit and FileCheck
 # for the tests, tree-sitter for the grammar, valgrind for the leak tests,
-# pkg-config and groff for the build-integration tests (test/build).
+# pkg-config and groff for the build-integration tests (test/build), g++
+# for acc.h's C++ test (runtime/cxx_header.test).
 packages=(
-    cmake make ninja-build gcc libc6-dev clang libclang-dev llvm-14-tools python3
+    cmake make ninja-build gcc g++ libc6-dev clang libclang-dev llvm-14-tools python3
     libtree-sitter-dev valgrind pkgconf groff-base
 )
 

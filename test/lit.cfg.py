@@ -18,8 +18,8 @@
 #   %build         the build tree; %python the Python running lit
 #
 # Features: `gcc`, `clang` and `valgrind` when those programs exist
-# (valgrind not in a sanitized build); `sanitize` in a build configured
-# with -DACC_SANITIZE=ON.
+# (valgrind not in a sanitized build), `gxx` and `clangxx` for g++ and
+# clang++; `sanitize` in a build configured with -DACC_SANITIZE=ON.
 #
 # The paths of a build tree come from its lit.site.cfg.py, which CMake
 # writes; pass `--param acc_site=FILE` to pick one, else <src>/build is used.
@@ -94,3 +94,6 @@ if sanitize:
 for prog in ("gcc", "clang", "valgrind"):
     if shutil.which(prog) and not (prog == "valgrind" and sanitize):
         config.available_features.add(prog)
+for prog, feature in (("g++", "gxx"), ("clang++", "clangxx")):
+    if shutil.which(prog):
+        config.available_features.add(feature)

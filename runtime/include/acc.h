@@ -26,6 +26,9 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define ACC__THREAD_LOCAL thread_local /* C++ has no _Thread_local */
+#else
+#define ACC__THREAD_LOCAL _Thread_local
 #endif
 
 #define ACC_VERSION_MAJOR 0
@@ -78,7 +81,7 @@ typedef struct acc__task_head {
  * task needs it (the runner sets it once, and restores the outer
  * runner's when it returns). */
 #define ACC__STACK_BUDGET ((uintptr_t)64 * 1024)
-extern _Thread_local uintptr_t acc__stack_base;
+extern ACC__THREAD_LOCAL uintptr_t acc__stack_base;
 
 /* Allocate a frame of at least `size` bytes (size >= sizeof(acc_frame));
  * only `size` and `caller` (NULL) are set. NULL with errno = ENOMEM on failure. Frames come
@@ -86,9 +89,9 @@ extern _Thread_local uintptr_t acc__stack_base;
  * paths below pop and push them, the _slow functions call malloc/free. */
 #define ACC__FRAME_GRAIN 16
 #define ACC__FRAME_CLASSES 32
-extern _Thread_local acc_frame *acc__frame_cache[ACC__FRAME_CLASSES];
-extern _Thread_local size_t acc__frame_cached;      /* bytes on the free lists */
-extern _Thread_local size_t acc__frame_cache_limit; /* most bytes they may hold */
+extern ACC__THREAD_LOCAL acc_frame *acc__frame_cache[ACC__FRAME_CLASSES];
+extern ACC__THREAD_LOCAL size_t acc__frame_cached;      /* bytes on the free lists */
+extern ACC__THREAD_LOCAL size_t acc__frame_cache_limit; /* most bytes they may hold */
 acc_frame *acc__frame_alloc_slow(size_t size);
 void acc__frame_free_slow(acc_frame *f);
 /* The same for a frame that needs `align` (> 16) bytes of alignment. */
