@@ -409,7 +409,8 @@ void mark_frames_built(Node *n)
 }
 
 /* A temporary to hold the frame of an await of `callee` (frame_in_place),
- * as the argument its f__init takes: acc__embed(&acc_self->acc_tN).
+ * as the argument its f__init takes: acc__embed(&acc_self->acc_tN), or
+ * for a leaf (callee NULL: an awaitable's) its slot, &acc_self->acc_tN.
  * *slot is N. */
 static char *in_place_frame(AsyncFn *fn, AsyncFn *callee, int *slot)
 {
@@ -423,13 +424,17 @@ static char *in_place_frame(AsyncFn *fn, AsyncFn *callee, int *slot)
     CXType none = {.kind = CXType_Invalid};
     int k = add_temp(fn, none, type.s);
     free(type.s);
-    buf_printf(&arg, "acc__embed(&acc_self->acc_t%d)", k);
+    if (callee == NULL || callee->slot_leaf)
+        buf_printf(&arg, "&acc_self->acc_t%d", k);
+    else
+        buf_printf(&arg, "acc__embed(&acc_self->acc_t%d)", k);
     *slot = k;
     return arg.s;
 }
 
 /* `f(args)` as the expression that makes its frame: f__coro(dest, args),
- * or f__init(frame, dest, args) to build it in `frame`. */
+ * or f__init(frame, dest, args) to build it in `frame`, or for a leaf
+ * f__init(slot, args) (its step takes dest). */
 static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const char *frame)
 {
     AsyncFn *callee = call->callee;
@@ -452,7 +457,7 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
         returns_void = clang_getCanonicalType(clang_getCursorType(call->cur)).kind == CXType_Void;
     }
     bool first = !(callee && frame);
-    if (!returns_void) {
+    if (!returns_void && !(callee && frame && callee->slot_leaf)) {
         buf_printf(&b, "%s%s", first ? "" : ", ", dest ? dest : "NULL");
         first = false;
     }
@@ -617,7 +622,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
         char *ptr = lower_expr(L, n->kids[0], pre);
         Buf c = {0};
         char *frame = in_place_frame(fn, NULL, &slot);
-        buf_printf(&c, "acc__awaitable_init(%s, %s, (acc_awaitable *)(%s))", frame, dest, ptr);
+        buf_printf(&c, "acc__awaitable_init(%s, (acc_awaitable *)(%s))", frame, ptr);
         free(ptr), free(frame);
         in_place = true;
         coro = c.s;
@@ -627,21 +632,24 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     bool here = op->role == ROLE_CORO_CALL && op->callee && op->callee->defined_here;
     Buf call = {0};
     if (in_place && !here) {
-        /* a leaf (ACC__LEAF, or the frame of an awaitable) waits only by
-         * itself: resuming this frame in state k resumes the leaf first */
-        Buf step = {0};
+        /* a leaf (ACC__LEAF, or an awaitable's) waits only by itself:
+         * this frame stays the task's top, and resuming it in state k
+         * steps the leaf in its slot first; the step stores the result */
+        Buf step = {0}, out = {0};
         if (op->role == ROLE_CORO_CALL)
             buf_printf(&step, "%s__step", op->callee->name);
         else
             buf_puts(&step, "acc__awaitable_step");
-        buf_printf(&call, "acc__await_leaf(&acc_self->acc_hdr, %s, %s)", coro, step.s);
+        if (op->role != ROLE_CORO_CALL || !op->callee->returns_void)
+            buf_printf(&out, ", %s", dest ? dest : "NULL");
+        buf_printf(&call, "%s(%s%s)", step.s, coro, out.s ? out.s : "");
         buf_printf(&L->dispatch,
                    "    case %d:\n"
-                   "        if (acc__resume_leaf(&acc_self->acc_t%d.acc_hdr, %s) == ACC_PENDING)\n"
+                   "        if (%s(&acc_self->acc_t%d%s) == ACC_PENDING)\n"
                    "            return ACC_PENDING;\n"
                    "        goto acc_resume_%d;\n",
-                   k, slot, step.s, k);
-        free(step.s);
+                   k, step.s, slot, out.s ? out.s : "", k);
+        free(step.s), free(out.s);
     } else if (in_place) {
         buf_printf(&call, "acc__await_in_place(&acc_self->acc_hdr, %s, %s__step)", coro, op->callee->name);
         /* resumed while the callee waits by itself: resume the callee first */
@@ -2082,7 +2090,9 @@ static void emit_temp(AsyncFn *fn, int i, Out *o, int depth)
     buf_printf(&name, "acc_t%d", i + 1);
     char *d = fn->temps[i].kind == CXType_Invalid ? NULL : declare_member(fn->temps[i], name.s);
     emit_indent(o, depth);
-    if (fn->temp_frame[i])
+    if (fn->temp_frame[i] && strncmp(fn->temp_frame[i], "struct ", 7) != 0)
+        out_printf(o, "%s %s; /* the state of an awaited leaf */\n", fn->temp_frame[i], name.s);
+    else if (fn->temp_frame[i])
         out_printf(o, "%s %s; /* the frame of an await, built in place */\n", fn->temp_frame[i], name.s);
     else if (d)
         out_printf(o, "%s;\n", d);

@@ -58,18 +58,20 @@ enum { ACC_DONE = 0, ACC_PENDING = 1 };
 struct acc_frame {
     acc_resume_fn resume; /* step function, resumes at `state` */
     acc_frame *caller;    /* frame awaiting this one; NULL for a task's root */
-    acc_task *task;       /* task this frame runs in (set when it starts) */
     unsigned state;       /* resume point; 0 before the first step */
     unsigned size;        /* bytes allocated, set by acc__frame_alloc */
 };
 
 /* The head of every task, seen by the inline await path below. The
- * runtime's task struct starts with it. */
+ * runtime's task struct starts with it; the rest is private. */
 typedef struct acc__task_head {
     acc_frame *top;       /* innermost frame: resumed when the task runs */
-    unsigned blocked;     /* set while the task waits to be woken */
-    unsigned acc_priv;    /* the runtime's own (the task's state) */
 } acc__task_head;
+
+/* The task whose frames run now on this thread (set by its runner): a
+ * frame does not record its task, so that a frame header is three words
+ * and a leaf's is one (below). */
+extern ACC__THREAD_LOCAL acc__task_head *acc__running;
 
 /* Once awaits resolved on the C stack have taken this many bytes of it
  * below the runner, an await hands the callee to the task's trampoline
@@ -128,37 +130,54 @@ static inline void acc__frame_free(acc_frame *f)
 
 /* Frames built in place. An await whose callee's frame type is known
  * where it is translated (an async function defined earlier in the same
- * file, or one of the runtime's leaves below) keeps the callee's frame in
- * the awaiting frame, among its await temporaries, instead of allocating
- * one: `g__init(acc__embed(&acc_self->acc_t2), ...)`. acc__embed marks
+ * file) keeps the callee's frame in the awaiting frame, among its await
+ * temporaries, instead of allocating one:
+ * `g__init(acc__embed(&acc_self->acc_t2), ...)`. acc__embed marks
  * the storage as such (size 0), so that the callee's return does not
  * free it. */
 #define acc__embed(slot) ((slot)->acc_hdr.size = 0, (slot))
 
-/* Storage for the frames of the runtime's leaves, so that an await of one
- * builds its frame in the awaiting frame (acc_sleep__init(acc__embed(&slot),
- * ...)). Only the size and alignment are public; libacc checks at compile
- * time that its frames fit. Part of the ABI: from 1.0 on they do not
- * change within a major version (before 1.0, code generated against
+/* Leaves built in place. A leaf is a coroutine that awaits nothing: it
+ * suspends only by itself. An await of one keeps its state in a slot of
+ * the awaiting frame, which stays the task's top frame while the leaf
+ * waits and steps the leaf by name when the task runs again:
+ *
+ *     acc_self->acc_hdr.state = K;
+ *     if (acc_sleep__step(acc_sleep__init(&acc_self->acc_tN, s), dest) == ACC_PENDING)
+ *         return ACC_PENDING;
+ *     ...
+ *     case K: if (acc_sleep__step(&acc_self->acc_tN, dest) == ACC_PENDING) return ACC_PENDING;
+ *
+ * So a slot has no frame header: f__init stores the arguments and the
+ * leaf's start state, f__step(slot, dest) returns ACC_PENDING or, once,
+ * stores the result through dest (when not NULL) and returns ACC_DONE.
+ * Only the slots' sizes and alignment are public; libacc checks at
+ * compile time that its leaves fit. Part of the ABI: from 1.0 on they do
+ * not change within a major version (before 1.0, code generated against
  * another minor version's acc.h must be translated again). */
-#define ACC__SLOT(words)        \
-    struct {                    \
-        acc_frame acc_hdr;      \
+#define ACC__SLOT(words)          \
+    struct {                      \
         uint64_t acc_priv[words]; \
     }
 typedef ACC__SLOT(1) acc_yield__slot;
-typedef ACC__SLOT(2) acc_sleep__slot;
-typedef ACC__SLOT(5) acc_wait_fd__slot;
-typedef ACC__SLOT(8) acc_read__slot;
-typedef ACC__SLOT(8) acc_write__slot;
-typedef ACC__SLOT(8) acc__awaitable_slot;
-/* Their step functions, which generated code calls directly. */
-int acc_yield__step(acc_frame *self);
-int acc_sleep__step(acc_frame *self);
-int acc_wait_fd__step(acc_frame *self);
-int acc_read__step(acc_frame *self);
-int acc_write__step(acc_frame *self);
-int acc__awaitable_step(acc_frame *self);
+typedef ACC__SLOT(3) acc_sleep__slot;
+typedef ACC__SLOT(4) acc_wait_fd__slot;
+typedef ACC__SLOT(7) acc_read__slot;
+typedef ACC__SLOT(7) acc_write__slot;
+typedef ACC__SLOT(7) acc__awaitable_slot;
+typedef struct acc_awaitable acc_awaitable;
+acc_yield__slot *acc_yield__init(acc_yield__slot *slot);
+acc_sleep__slot *acc_sleep__init(acc_sleep__slot *slot, double seconds);
+acc_wait_fd__slot *acc_wait_fd__init(acc_wait_fd__slot *slot, int fd, int events);
+acc_read__slot *acc_read__init(acc_read__slot *slot, int fd, void *buf, size_t n);
+acc_write__slot *acc_write__init(acc_write__slot *slot, int fd, const void *buf, size_t n);
+acc__awaitable_slot *acc__awaitable_init(acc__awaitable_slot *slot, acc_awaitable *aw);
+int acc_yield__step(acc_yield__slot *slot, int *acc_out);
+int acc_sleep__step(acc_sleep__slot *slot, int *acc_out);
+int acc_wait_fd__step(acc_wait_fd__slot *slot, int *acc_out);
+int acc_read__step(acc_read__slot *slot, ssize_t *acc_out);
+int acc_write__step(acc_write__slot *slot, ssize_t *acc_out);
+int acc__awaitable_step(acc__awaitable_slot *slot, int *acc_out);
 
 /* An await whose callee could not be created (out of memory): prints a
  * message and aborts, like a C stack overflow would. */
@@ -172,16 +191,14 @@ void acc__await_failed(void);
  * inline. */
 static inline int acc__await_step(acc_frame *self, acc_frame *callee, acc_resume_fn step)
 {
-    acc__task_head *t = (acc__task_head *)self->task;
     char here;
     uintptr_t sp = (uintptr_t)&here, base = acc__stack_base;
     if (callee == NULL)
         acc__await_failed();
     callee->caller = self;
-    callee->task = self->task;
-    t->top = callee;
+    acc__running->top = callee;
     if ((sp < base ? base - sp : sp - base) > ACC__STACK_BUDGET)
-        return ACC_PENDING; /* the trampoline resumes t->top */
+        return ACC_PENDING; /* the trampoline resumes the top */
     return step(callee);
 }
 
@@ -207,7 +224,7 @@ static inline int acc__await(acc_frame *self, acc_frame *callee)
 
 static inline int acc__suspended_in_place(acc_frame *self, acc_frame *callee)
 {
-    acc__task_head *t = (acc__task_head *)self->task;
+    acc__task_head *t = acc__running;
     if (t->top == callee) {
         t->top = self;
         self->state |= ACC__REPOLL;
@@ -220,8 +237,7 @@ static inline int acc__suspended_in_place(acc_frame *self, acc_frame *callee)
 static inline int acc__await_in_place(acc_frame *self, acc_frame *callee, acc_resume_fn step)
 {
     callee->caller = self;
-    callee->task = self->task;
-    ((acc__task_head *)self->task)->top = callee;
+    acc__running->top = callee;
     if (step(callee) == ACC_DONE)
         return ACC_DONE;
     return acc__suspended_in_place(self, callee);
@@ -229,35 +245,16 @@ static inline int acc__await_in_place(acc_frame *self, acc_frame *callee, acc_re
 
 static inline int acc__repoll(acc_frame *self, acc_frame *callee, acc_resume_fn step)
 {
-    ((acc__task_head *)self->task)->top = callee;
+    acc__running->top = callee;
     if (step(callee) == ACC_DONE)
         return ACC_DONE;
     return acc__suspended_in_place(self, callee);
 }
 
-/* await of a leaf built in place: a runtime leaf, a hand-written
- * ACC__LEAF, or the frame of an `await` on an acc_awaitable, with the
- * leaf's step function (f__step). A leaf awaits nothing: it suspends only
- * by itself, and its return gives the task back to its caller. So the
- * awaiting frame stays the task's top while the leaf waits, and its step
- * resumes the leaf (acc__resume_leaf) when the task runs again: one trip
- * through the runner per resume, and a step the C compiler may inline. */
-static inline int acc__await_leaf(acc_frame *self, acc_frame *leaf, acc_resume_fn step)
-{
-    leaf->caller = self;
-    leaf->task = self->task;
-    return step(leaf);
-}
-
-static inline int acc__resume_leaf(acc_frame *leaf, acc_resume_fn step)
-{
-    return step(leaf);
-}
-
 /* return from a coroutine: pop the frame off its task, free it. */
 static inline int acc__return(acc_frame *self)
 {
-    ((acc__task_head *)self->task)->top = self->caller;
+    acc__running->top = self->caller;
     acc__frame_free(self);
     return ACC_DONE;
 }
@@ -279,10 +276,9 @@ typedef struct acc_awaitable {
 void acc_wake(acc_waker *w);            /* on the loop's thread */
 void acc_wake_threadsafe(acc_waker *w); /* from any thread */
 
-/* `await aw` on an acc_awaitable: a frame that polls it; result 0 or -ECANCELED.
- * _init builds it in a slot of the awaiting frame (what generated code does). */
+/* `await aw` on an acc_awaitable: a leaf that polls it (its slot and
+ * step are above); result 0 or -ECANCELED. _coro gives it a frame of its own. */
 acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw);
-acc_frame *acc__awaitable_init(acc__awaitable_slot *slot, int *acc_out, acc_awaitable *aw);
 
 /* ------------------------------------------------------------------------
  * The loop and tasks.
@@ -387,9 +383,7 @@ async int acc__wait_for_form(int, double);
 #define ACC__LEAF
 int acc_run(acc_frame *coro);
 acc_frame *acc_sleep__coro(int *acc_out, double seconds);
-acc_frame *acc_sleep__init(acc_sleep__slot *slot, int *acc_out, double seconds);
 acc_frame *acc_yield__coro(int *acc_out);
-acc_frame *acc_yield__init(acc_yield__slot *slot, int *acc_out);
 /* acc_gather(c1, ..., cn) is translated to this: the frames are copied. */
 acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros);
 /* Queue `coro` as a new task of the running loop, started at its next
@@ -407,13 +401,10 @@ acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
 /* acc_wait_for(c, s) is translated to this. */
 acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds);
 acc_frame *acc_wait_fd__coro(int *acc_out, int fd, int events);
-acc_frame *acc_wait_fd__init(acc_wait_fd__slot *slot, int *acc_out, int fd, int events);
 acc_frame *acc_accept__coro(int *acc_out, int listen_fd);
 acc_frame *acc_connect__coro(int *acc_out, const char *host, int port);
 acc_frame *acc_read__coro(ssize_t *acc_out, int fd, void *buf, size_t n);
-acc_frame *acc_read__init(acc_read__slot *slot, ssize_t *acc_out, int fd, void *buf, size_t n);
 acc_frame *acc_write__coro(ssize_t *acc_out, int fd, const void *buf, size_t n);
-acc_frame *acc_write__init(acc_write__slot *slot, ssize_t *acc_out, int fd, const void *buf, size_t n);
 acc_frame *acc_to_thread__coro(void **acc_out, void *(*fn)(void *), void *arg);
 acc_frame *acc_event_wait__coro(int *acc_out, acc_event *ev);
 acc_frame *acc_sem_acquire__coro(int *acc_out, acc_sem *s);

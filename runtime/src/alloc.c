@@ -413,6 +413,18 @@ void acc__frame_trim(void)
     cached_bytes = 0;
 }
 
+acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void *out)
+{
+    acc__leaf_frame *f = (acc__leaf_frame *)(void *)acc__frame_alloc(sizeof *f + slot_bytes);
+
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = step;
+    f->hdr.state = 0;
+    f->out = out;
+    return f;
+}
+
 void acc__await_failed(void)
 {
     fputs("acc: out of memory in await\n", stderr);

@@ -2,8 +2,8 @@
  * awaitable.c: `await aw` on a hand-written acc_awaitable (SPEC 2.1), its
  * waker, and the channel through which other threads wake it.
  *
- * The frame of acc__awaitable_coro embeds the waker handed to poll, so a
- * waker lives exactly as long as the await. poll runs when the await
+ * The leaf of the await embeds the waker handed to poll, so a waker lives
+ * exactly as long as the await. poll runs when the await
  * starts and again each time the task is resumed after acc_wake; a wake
  * that comes while poll is still running (or before the task suspended)
  * is remembered in `woken` and makes the task poll again at the next turn
@@ -26,13 +26,14 @@
 
 #include "internal.h"
 
-typedef struct awaitable_frame {
-    acc_frame hdr;
-    int *out;
+typedef struct awaitable_leaf {
+    unsigned state;
+    unsigned cancel_called; /* aw->cancel has run: never poll again */
     acc_awaitable *aw;
     acc_waker w;
-    unsigned cancel_called; /* aw->cancel has run: never poll again */
-} awaitable_frame;
+} awaitable_leaf;
+
+ACC__SLOT_FITS(awaitable_leaf, acc__awaitable_slot);
 
 /* The task stops waiting on w (woken or cancelled). */
 static void end_wait(acc_waker *w)
@@ -203,76 +204,72 @@ void acc__waker_end(acc_waker *w)
     waker_release(w);
 }
 
-static void awaitable_cancel(acc_task *t, acc_frame *leaf)
+static void awaitable_cancel(acc_task *t, void *wait)
 {
-    awaitable_frame *f = (awaitable_frame *)leaf;
+    awaitable_leaf *l = wait;
 
-    end_wait(&f->w);
-    f->cancel_called = 1;
-    if (f->aw->cancel != NULL)
-        f->aw->cancel(f->aw, &f->w);
+    end_wait(&l->w);
+    l->cancel_called = 1;
+    if (l->aw->cancel != NULL)
+        l->aw->cancel(l->aw, &l->w);
     acc__task_wake(t);
 }
 
-static int awaitable_return(awaitable_frame *f, int result)
+static int awaitable_return(awaitable_leaf *l, int *acc_out, int result)
 {
-    waker_release(&f->w);
-    ACC__RETURN(f, f->out, result);
+    waker_release(&l->w);
+    ACC__LEAF_RETURN(acc_out, result);
 }
 
-int acc__awaitable_step(acc_frame *self)
+int acc__awaitable_step(acc__awaitable_slot *slot, int *acc_out)
 {
-    awaitable_frame *f = (awaitable_frame *)self;
-    acc_task *t = self->task;
+    awaitable_leaf *l = (awaitable_leaf *)(void *)slot;
+    acc_task *t = acc__task_current();
 
-    switch (self->state) {
-    case 0:
+    if (l->state == 0) {
         if (t->cancelled)
-            return awaitable_return(f, -ECANCELED);
-        f->w.loop = acc__loop_current;
-        f->w.task = t;
-        break;
-    case 1: /* woken, or cancelled */
-        if (t->cancelled) {
-            if (!f->cancel_called) { /* woken, then cancelled before it ran */
-                f->cancel_called = 1;
-                if (f->aw->cancel != NULL)
-                    f->aw->cancel(f->aw, &f->w);
-            }
-            return awaitable_return(f, -ECANCELED);
+            return awaitable_return(l, acc_out, -ECANCELED);
+        l->w.loop = acc__loop_current;
+        l->w.task = t;
+    } else if (t->cancelled) { /* woken, or cancelled */
+        if (!l->cancel_called) { /* woken, then cancelled before it ran */
+            l->cancel_called = 1;
+            if (l->aw->cancel != NULL)
+                l->aw->cancel(l->aw, &l->w);
         }
-        break;
+        return awaitable_return(l, acc_out, -ECANCELED);
     }
-    f->w.woken = 0;
-    if (f->aw->poll(f->aw, &f->w))
-        return awaitable_return(f, 0);
-    self->state = 1;
-    acc__task_suspend(t, awaitable_cancel, self);
-    f->w.waiting = 1;
+    l->w.woken = 0;
+    if (l->aw->poll(l->aw, &l->w))
+        return awaitable_return(l, acc_out, 0);
+    l->state = 1;
+    acc__task_suspend(t, awaitable_cancel, l);
+    l->w.waiting = 1;
     acc__loop_current->nexternal++;
-    if (f->w.woken) /* woken during poll: poll again next turn */
-        acc_wake(&f->w);
+    if (l->w.woken) /* woken during poll: poll again next turn */
+        acc_wake(&l->w);
     return ACC_PENDING;
 }
 
-ACC__SLOT_FITS(awaitable_frame, acc__awaitable_slot);
-
-acc_frame *acc__awaitable_init(acc__awaitable_slot *slot, int *acc_out, acc_awaitable *aw)
+acc__awaitable_slot *acc__awaitable_init(acc__awaitable_slot *slot, acc_awaitable *aw)
 {
-    awaitable_frame *f = (awaitable_frame *)(void *)slot;
+    awaitable_leaf *l = (awaitable_leaf *)(void *)slot;
 
-    f->hdr.resume = acc__awaitable_step;
-    f->hdr.state = 0;
-    f->out = acc_out;
-    f->aw = aw;
-    acc__waker_init(&f->w, NULL); /* bound to its task when the await starts */
-    f->cancel_called = 0;
-    return &f->hdr;
+    l->state = 0;
+    l->aw = aw;
+    acc__waker_init(&l->w, NULL); /* bound to its task when the await starts */
+    l->cancel_called = 0;
+    return slot;
 }
+
+ACC__LEAF_FRAME_STEP(awaitable_frame_step, acc__awaitable_step)
 
 acc_frame *acc__awaitable_coro(int *acc_out, acc_awaitable *aw)
 {
-    acc__awaitable_slot *slot = (acc__awaitable_slot *)(void *)acc__frame_alloc(sizeof(awaitable_frame));
+    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(awaitable_leaf), awaitable_frame_step, acc_out);
 
-    return slot ? acc__awaitable_init(slot, acc_out, aw) : NULL;
+    if (f == NULL)
+        return NULL;
+    acc__awaitable_init(ACC__LEAF_SLOT(f), aw);
+    return &f->hdr;
 }

@@ -44,9 +44,9 @@ static void fdwait_fired(acc__loop *loop, int fd, int events, void *arg)
     acc__task_wake(w->task);
 }
 
-static void fdwait_cancel(acc_task *t, acc_frame *leaf)
+static void fdwait_cancel(acc_task *t, void *wait)
 {
-    acc__fdwait *w = ACC__AFTER_HEADER(leaf, acc__fdwait);
+    acc__fdwait *w = wait;
 
     if (w->want)
         acc__io_stop(acc__loop_current, w->fd, w->want);
@@ -70,7 +70,7 @@ int acc__fdwait_start(acc__fdwait *w, acc_task *t, int fd, int events)
     w->fd = fd;
     w->want = events;
     w->got = 0;
-    acc__task_suspend(t, fdwait_cancel, ACC__HEADER_BEFORE(w));
+    acc__task_suspend(t, fdwait_cancel, w);
     return 0;
 }
 
@@ -86,151 +86,140 @@ int acc__fdwait_end(acc__fdwait *w)
 
 /* ---- acc_wait_fd ------------------------------------------------------- */
 
-typedef struct wait_fd_frame {
-    acc_frame hdr;
-    acc__fdwait w; /* first: fdwait_cancel finds it there */
-    int *out;
-    int fd, events;
-} wait_fd_frame;
-ACC__WAIT_AFTER_HEADER(wait_fd_frame, w);
+typedef struct wait_fd_leaf {
+    unsigned state;
+    int events;
+    acc__fdwait w; /* w.fd: the descriptor, from the start */
+} wait_fd_leaf;
 
-int acc_wait_fd__step(acc_frame *self)
+ACC__SLOT_FITS(wait_fd_leaf, acc_wait_fd__slot);
+
+int acc_wait_fd__step(acc_wait_fd__slot *slot, int *acc_out)
 {
-    wait_fd_frame *f = (wait_fd_frame *)self;
-    acc_task *t = self->task;
+    wait_fd_leaf *l = (wait_fd_leaf *)(void *)slot;
+    acc_task *t = acc__task_current();
     int r;
 
-    switch (self->state) {
-    case 0:
-        if (t->cancelled)
-            ACC__RETURN(f, f->out, -ECANCELED);
-        if (f->events == 0 || (f->events & ~(ACC_READABLE | ACC_WRITABLE)))
-            ACC__RETURN(f, f->out, -EINVAL);
-        r = acc__fdwait_start(&f->w, t, f->fd, f->events);
-        if (r == -EPERM) /* a regular file for epoll: always ready, as poll(2) says */
-            ACC__RETURN(f, f->out, f->events);
-        if (r < 0)
-            ACC__RETURN(f, f->out, r);
-        self->state = 1;
-        return ACC_PENDING;
-    default:
-        ACC__RETURN(f, f->out, acc__fdwait_end(&f->w));
-    }
+    if (l->state != 0)
+        ACC__LEAF_RETURN(acc_out, acc__fdwait_end(&l->w));
+    if (t->cancelled)
+        ACC__LEAF_RETURN(acc_out, -ECANCELED);
+    if (l->events == 0 || (l->events & ~(ACC_READABLE | ACC_WRITABLE)))
+        ACC__LEAF_RETURN(acc_out, -EINVAL);
+    r = acc__fdwait_start(&l->w, t, l->w.fd, l->events);
+    if (r == -EPERM) /* a regular file for epoll: always ready, as poll(2) says */
+        ACC__LEAF_RETURN(acc_out, l->events);
+    if (r < 0)
+        ACC__LEAF_RETURN(acc_out, r);
+    l->state = 1;
+    return ACC_PENDING;
 }
 
-ACC__SLOT_FITS(wait_fd_frame, acc_wait_fd__slot);
-
-acc_frame *acc_wait_fd__init(acc_wait_fd__slot *slot, int *acc_out, int fd, int events)
+acc_wait_fd__slot *acc_wait_fd__init(acc_wait_fd__slot *slot, int fd, int events)
 {
-    wait_fd_frame *f = (wait_fd_frame *)(void *)slot;
+    wait_fd_leaf *l = (wait_fd_leaf *)(void *)slot;
 
-    f->hdr.resume = acc_wait_fd__step;
-    f->hdr.state = 0;
-    f->out = acc_out;
-    f->fd = fd;
-    f->events = events;
-    return &f->hdr;
+    l->state = 0;
+    l->events = events;
+    l->w.fd = fd;
+    return slot;
 }
+
+ACC__LEAF_FRAME_STEP(wait_fd_frame_step, acc_wait_fd__step)
 
 acc_frame *acc_wait_fd__coro(int *acc_out, int fd, int events)
 {
-    acc_wait_fd__slot *slot = (acc_wait_fd__slot *)(void *)acc__frame_alloc(sizeof(wait_fd_frame));
+    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(wait_fd_leaf), wait_fd_frame_step, acc_out);
 
-    return slot ? acc_wait_fd__init(slot, acc_out, fd, events) : NULL;
+    if (f == NULL)
+        return NULL;
+    acc_wait_fd__init(ACC__LEAF_SLOT(f), fd, events);
+    return &f->hdr;
 }
 
 /* ---- acc_read, acc_write ------------------------------------------------ */
 
-typedef struct rw_frame {
-    acc_frame hdr;
-    acc__fdwait w; /* first: fdwait_cancel finds it there */
-    ssize_t *out;
-    int fd;
+typedef struct rw_leaf {
+    unsigned state;
     int not_socket; /* acc_write: send() said ENOTSOCK, use write() */
+    acc__fdwait w;  /* w.fd: the descriptor, from the start */
     char *buf;
     size_t n;
     size_t done;    /* acc_write: bytes written so far */
-} rw_frame;
-ACC__WAIT_AFTER_HEADER(rw_frame, w);
+} rw_leaf;
 
-#define RW_RETURN(f, value)                    \
-    do {                                       \
-        if ((f)->out != NULL)                  \
-            *(f)->out = (value);               \
-        return acc__return(&(f)->hdr);         \
-    } while (0)
+ACC__SLOT_FITS(rw_leaf, acc_read__slot);
+ACC__SLOT_FITS(rw_leaf, acc_write__slot);
 
-int acc_read__step(acc_frame *self)
+int acc_read__step(acc_read__slot *slot, ssize_t *acc_out)
 {
-    rw_frame *f = (rw_frame *)self;
-    acc_task *t = self->task;
+    rw_leaf *l = (rw_leaf *)(void *)slot;
+    acc_task *t = acc__task_current();
+    acc__loop *loop = acc__loop_current;
+    int fd = l->w.fd;
     ssize_t n;
     int r;
 
-    switch (self->state) {
-    case 0:
+    if (l->state == 0) {
         if (t->cancelled)
-            RW_RETURN(f, -ECANCELED);
-        if (f->fd >= 0 && f->fd < acc__loop_current->io_cap && acc__loop_current->io[f->fd].rdrained &&
-            (acc__loop_current->io[f->fd].kmask & ~acc__loop_current->io[f->fd].mask & ACC_READABLE))
+            ACC__LEAF_RETURN(acc_out, -ECANCELED);
+        if (fd >= 0 && fd < loop->io_cap && loop->io[fd].rdrained &&
+            (loop->io[fd].kmask & ~loop->io[fd].mask & ACC_READABLE))
             goto wait; /* the last read was short: do not ask for an EAGAIN */
-        break;
-    default:
-        r = acc__fdwait_end(&f->w);
+    } else {
+        r = acc__fdwait_end(&l->w);
         if (r < 0)
-            RW_RETURN(f, r);
-        break;
+            ACC__LEAF_RETURN(acc_out, r);
     }
     for (;;) {
-        n = read(f->fd, f->buf, f->n);
+        n = read(fd, l->buf, l->n);
         if (n >= 0) {
-            if (f->fd < acc__loop_current->io_cap)
-                acc__loop_current->io[f->fd].rdrained = n > 0 && (size_t)n < f->n;
-            RW_RETURN(f, n);
+            if (fd < loop->io_cap)
+                loop->io[fd].rdrained = n > 0 && (size_t)n < l->n;
+            ACC__LEAF_RETURN(acc_out, n);
         }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            RW_RETURN(f, -errno);
+            ACC__LEAF_RETURN(acc_out, -errno);
     wait:
-        r = acc__fdwait_start(&f->w, t, f->fd, ACC_READABLE);
+        r = acc__fdwait_start(&l->w, t, fd, ACC_READABLE);
         if (r < 0)
-            RW_RETURN(f, r);
-        self->state = 1;
+            ACC__LEAF_RETURN(acc_out, r);
+        l->state = 1;
         return ACC_PENDING;
     }
 }
 
-ACC__SLOT_FITS(rw_frame, acc_read__slot);
-ACC__SLOT_FITS(rw_frame, acc_write__slot);
-
-/* Fill a read or write frame in `mem` (a slot, or NULL: allocate one). */
-static acc_frame *rw_init(void *mem, ssize_t *acc_out, int fd, const void *buf, size_t n,
-                          acc_resume_fn step)
+/* Fill a read or write leaf. */
+static void rw_init(void *slot, int fd, const void *buf, size_t n)
 {
-    rw_frame *f = mem ? mem : (rw_frame *)acc__frame_alloc(sizeof *f);
+    rw_leaf *l = slot;
 
-    if (f == NULL)
-        return NULL;
-    f->hdr.resume = step;
-    f->hdr.state = 0;
-    f->out = acc_out;
-    f->fd = fd;
-    f->not_socket = 0;
-    f->buf = (char *)buf;
-    f->n = n;
-    f->done = 0;
-    return &f->hdr;
+    l->state = 0;
+    l->w.fd = fd;
+    l->not_socket = 0;
+    l->buf = (char *)buf;
+    l->n = n;
+    l->done = 0;
 }
 
-acc_frame *acc_read__init(acc_read__slot *slot, ssize_t *acc_out, int fd, void *buf, size_t n)
+acc_read__slot *acc_read__init(acc_read__slot *slot, int fd, void *buf, size_t n)
 {
-    return rw_init(slot, acc_out, fd, buf, n, acc_read__step);
+    rw_init(slot, fd, buf, n);
+    return slot;
 }
+
+ACC__LEAF_FRAME_STEP(read_frame_step, acc_read__step)
 
 acc_frame *acc_read__coro(ssize_t *acc_out, int fd, void *buf, size_t n)
 {
-    return rw_init(NULL, acc_out, fd, buf, n, acc_read__step);
+    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(rw_leaf), read_frame_step, acc_out);
+
+    if (f == NULL)
+        return NULL;
+    rw_init(ACC__LEAF_SLOT(f), fd, buf, n);
+    return &f->hdr;
 }
 
 /* write(2) on a descriptor that is not a socket, without SIGPIPE. */
@@ -259,59 +248,65 @@ static ssize_t write_nosigpipe(int fd, const void *buf, size_t n)
     return r;
 }
 
-int acc_write__step(acc_frame *self)
+int acc_write__step(acc_write__slot *slot, ssize_t *acc_out)
 {
-    rw_frame *f = (rw_frame *)self;
-    acc_task *t = self->task;
+    rw_leaf *l = (rw_leaf *)(void *)slot;
+    acc_task *t = acc__task_current();
+    int fd = l->w.fd;
     ssize_t n;
     int r;
 
-    switch (self->state) {
-    case 0:
+    if (l->state == 0) {
         if (t->cancelled)
-            RW_RETURN(f, -ECANCELED);
-        break;
-    default:
-        r = acc__fdwait_end(&f->w);
+            ACC__LEAF_RETURN(acc_out, -ECANCELED);
+    } else {
+        r = acc__fdwait_end(&l->w);
         if (r < 0)
-            RW_RETURN(f, r);
-        break;
+            ACC__LEAF_RETURN(acc_out, r);
     }
-    while (f->done < f->n) {
-        if (!f->not_socket) {
-            n = send(f->fd, f->buf + f->done, f->n - f->done, MSG_NOSIGNAL);
+    while (l->done < l->n) {
+        if (!l->not_socket) {
+            n = send(fd, l->buf + l->done, l->n - l->done, MSG_NOSIGNAL);
             if (n < 0 && errno == ENOTSOCK) {
-                f->not_socket = 1;
+                l->not_socket = 1;
                 continue;
             }
         } else {
-            n = write_nosigpipe(f->fd, f->buf + f->done, f->n - f->done);
+            n = write_nosigpipe(fd, l->buf + l->done, l->n - l->done);
         }
         if (n >= 0) {
-            f->done += (size_t)n;
+            l->done += (size_t)n;
             continue;
         }
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            RW_RETURN(f, -errno);
-        r = acc__fdwait_start(&f->w, t, f->fd, ACC_WRITABLE);
+            ACC__LEAF_RETURN(acc_out, -errno);
+        r = acc__fdwait_start(&l->w, t, fd, ACC_WRITABLE);
         if (r < 0)
-            RW_RETURN(f, r);
-        self->state = 1;
+            ACC__LEAF_RETURN(acc_out, r);
+        l->state = 1;
         return ACC_PENDING;
     }
-    RW_RETURN(f, (ssize_t)f->n);
+    ACC__LEAF_RETURN(acc_out, (ssize_t)l->n);
 }
 
-acc_frame *acc_write__init(acc_write__slot *slot, ssize_t *acc_out, int fd, const void *buf, size_t n)
+acc_write__slot *acc_write__init(acc_write__slot *slot, int fd, const void *buf, size_t n)
 {
-    return rw_init(slot, acc_out, fd, buf, n, acc_write__step);
+    rw_init(slot, fd, buf, n);
+    return slot;
 }
+
+ACC__LEAF_FRAME_STEP(write_frame_step, acc_write__step)
 
 acc_frame *acc_write__coro(ssize_t *acc_out, int fd, const void *buf, size_t n)
 {
-    return rw_init(NULL, acc_out, fd, buf, n, acc_write__step);
+    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(rw_leaf), write_frame_step, acc_out);
+
+    if (f == NULL)
+        return NULL;
+    rw_init(ACC__LEAF_SLOT(f), fd, buf, n);
+    return &f->hdr;
 }
 
 /* ---- acc_close ---------------------------------------------------------- */

@@ -23,6 +23,7 @@ typedef struct gather_frame {
     int *out;
     size_t n;        /* children */
     size_t left;     /* children not finished */
+    acc_task *task;  /* the gathering task, for kid_done */
     acc__done_hook kid_done; /* every child's on_done */
     acc_task *kid[]; /* in argument order */
 } gather_frame;
@@ -49,7 +50,7 @@ static void kid_done(acc__done_hook *h, acc_task *kid)
 
     (void)kid;
     if (--f->left == 0)
-        acc__task_wake(f->hdr.task); /* nothing if it has not suspended yet */
+        acc__task_wake(f->task); /* nothing if it has not suspended yet */
 }
 
 static void cancel_kids(gather_frame *f)
@@ -58,16 +59,16 @@ static void cancel_kids(gather_frame *f)
         acc__task_cancel(f->kid[i]);
 }
 
-static void gather_cancel(acc_task *t, acc_frame *leaf)
+static void gather_cancel(acc_task *t, void *wait)
 {
     (void)t;
-    cancel_kids((gather_frame *)leaf); /* the last child to finish wakes the gather */
+    cancel_kids(wait); /* the last child to finish wakes the gather */
 }
 
 int acc__gather_step(acc_frame *self)
 {
     gather_frame *f = (gather_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
     acc__loop *loop = acc__loop_current;
     int r;
 
@@ -80,6 +81,7 @@ int acc__gather_step(acc_frame *self)
             ACC__RETURN(f, f->out, -ECANCELED);
         }
         f->left = f->n;
+        f->task = t;
         for (size_t i = 0; i < f->n; i++) {
             acc_task *kid = f->kid[i];
             kid->on_done = &f->kid_done;

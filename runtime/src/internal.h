@@ -69,10 +69,10 @@ static inline void acc__list_splice(acc__list *from, acc__list *to)
  * alloc.c: coroutine frames.
  * ---------------------------------------------------------------------- */
 
-/* A runtime leaf's frame fits the slot acc.h gives generated code for it. */
-#define ACC__SLOT_FITS(frame, slot)                                              \
-    _Static_assert(sizeof(frame) <= sizeof(slot) && _Alignof(frame) <= _Alignof(slot), \
-                   #frame " must fit in " #slot " (acc.h)")
+/* A runtime leaf's state fits the slot acc.h gives generated code for it. */
+#define ACC__SLOT_FITS(leaf, slot)                                              \
+    _Static_assert(sizeof(leaf) <= sizeof(slot) && _Alignof(leaf) <= _Alignof(slot), \
+                   #leaf " must fit in " #slot " (acc.h)")
 
 /* Free a frame that never ran, with whatever it owns (a gather's
  * children). Frames of generated code own nothing and are just freed. */
@@ -184,12 +184,10 @@ void acc__heap_free(acc__heap *h);
  * task.c: tasks, their runner and cancellation.
  * ---------------------------------------------------------------------- */
 
-/* Undoes a task's wait when the task is cancelled. `leaf` is the frame
- * that suspended it, where the wait's state lives: the task's top frame,
- * or, for a leaf built in place by generated code, a frame inside the top
- * one (the awaiting frame stays the top, docs/abi.md), so the task keeps
- * it (wait_leaf) while it waits. */
-typedef void (*acc__cancel_fn)(acc_task *t, acc_frame *leaf);
+/* Undoes a task's wait when the task is cancelled. `wait` is what the
+ * suspending leaf or frame gave acc__task_suspend: where the wait's
+ * state lives (a leaf's slot, a frame, a wait record in either). */
+typedef void (*acc__cancel_fn)(acc_task *t, void *wait);
 
 /* Tells whoever waits for a task (a joiner, a gather) that it finished.
  * Embedded in the waiting frame, found back with acc__container_of: the
@@ -199,45 +197,39 @@ struct acc__done_hook {
     void (*fn)(acc__done_hook *h, acc_task *t);
 };
 
-/* 48 bytes on LP64, so that a task and a root frame of up to 80 bytes
+/* 56 bytes on LP64, so that a task and a root frame of up to 72 bytes
  * share a 128-byte block (bench/README.md, 4a and 4b). */
 struct acc_task {
-    union {
-        /* first: generated code casts frame->task to it. Before the task
-         * starts, head.top is its root frame. */
-        acc__task_head head;
-        struct { /* the same bytes: the state lives in head.acc_priv */
-            acc_frame *head_top_;
-            unsigned head_blocked_;
-            unsigned started : 1;   /* its root frame has been resumed */
-            unsigned waiting : 1;   /* suspended, not yet woken */
-            unsigned queued : 1;    /* on the ready queue */
-            unsigned cancelled : 1; /* cancellation requested */
-            unsigned done : 1;      /* finished: its frames are all gone */
-            unsigned detached : 1;  /* free it when done; else its owner does */
-            unsigned spawned : 1;   /* made by acc_spawn: a zombie until released */
-            unsigned attached : 1;  /* on its loop's task list (the loop of
-                                       this thread, acc__loop_current: tasks
-                                       never move between threads) */
-            /* A field of its own, not more bits of the flags' word: a
-             * byte store to a flag followed by a wider load of the word
-             * stalls store forwarding (measured: 4a 10% slower). */
-            uint16_t block_bytes;   /* what acc__task_free gives back: the
-                                       task, and the root frame when it is
-                                       in the block; ACC__BIG_BLOCK if more */
-        };
-    };
+    acc__task_head head; /* first: generated code sees it through acc__running.
+                            Before the task starts, head.top is its root frame. */
     /* A task is never queued and waiting at once (acc__task_wake ends the
      * wait before it queues), so the link and the hook share a word. */
     union {
         acc_task *ready_next;     /* in loop->ready while queued */
         struct {
             acc__cancel_fn on_cancel; /* while waiting: undoes the wait; NULL: just wake */
-            acc_frame *wait_leaf;     /* while waiting: the frame that suspended */
+            void *wait;               /* while waiting: its state, for on_cancel */
         };
     };
     acc__list task_node;      /* in loop->tasks from start to finish */
     acc__done_hook *on_done;  /* called once when the task finishes */
+    unsigned char blocked;    /* set while the task waits to be woken: the runner stops */
+    /* Fields of their own, not bits of one word: a byte store to a flag
+     * followed by a wider load of the word stalls store forwarding
+     * (measured: 4a 10% slower). */
+    uint16_t block_bytes;     /* what acc__task_free gives back: the task, and
+                                 the root frame when it is in the block;
+                                 ACC__BIG_BLOCK if more */
+    unsigned started : 1;     /* its root frame has been resumed */
+    unsigned waiting : 1;     /* suspended, not yet woken */
+    unsigned queued : 1;      /* on the ready queue */
+    unsigned cancelled : 1;   /* cancellation requested */
+    unsigned done : 1;        /* finished: its frames are all gone */
+    unsigned detached : 1;    /* free it when done; else its owner does */
+    unsigned spawned : 1;     /* made by acc_spawn: a zombie until released */
+    unsigned attached : 1;    /* on its loop's task list (the loop of this
+                                 thread, acc__loop_current: tasks never move
+                                 between threads) */
 };
 
 /* block_bytes of a block above the frame cache's classes: any value that
@@ -273,14 +265,17 @@ void acc__task_run(acc_task *t);
 void acc__task_run_batch(acc_task *batch);
 /* A leaf suspends its task: the runner stops, the task waits for
  * acc__task_wake. on_cancel (may be NULL) undoes the wait if the task is
- * cancelled meanwhile, given `leaf`, the suspending frame; it must
- * wake the task then, at once or later. */
-void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, acc_frame *leaf);
+ * cancelled meanwhile, given `wait`; it must wake the task then, at once
+ * or later. */
+void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, void *wait);
 /* End a wait: queue the task to run. Does nothing unless it waits. */
 void acc__task_wake(acc_task *t);
 void acc__task_cancel(acc_task *t);
 /* The task running now on this thread, or NULL. */
-acc_task *acc__task_current(void);
+static inline acc_task *acc__task_current(void)
+{
+    return (acc_task *)(void *)acc__running;
+}
 
 /* ------------------------------------------------------------------------
  * io.c and backend.h: descriptors watched by the loop.
@@ -332,16 +327,6 @@ typedef struct acc__fdwait {
     int want; /* directions still watched */
     int got;  /* directions that fired, or a negative errno (-EBADF: closed) */
 } acc__fdwait;
-
-/* A wait that a leaf keeps in its frame right after the header (an
- * acc__fdwait, sync.c's waiter), so that its cancel hook finds it from
- * the leaf alone. */
-#define ACC__AFTER_HEADER(leaf, type) ((type *)(void *)((char *)(leaf) + sizeof(acc_frame)))
-/* ... and back: the frame whose wait is w. */
-#define ACC__HEADER_BEFORE(w) ((acc_frame *)(void *)((char *)(w) - sizeof(acc_frame)))
-#define ACC__WAIT_AFTER_HEADER(frame, member)                                  \
-    _Static_assert(offsetof(frame, member) == sizeof(acc_frame),              \
-                   #frame "." #member " must follow the header (ACC__AFTER_HEADER)")
 
 /* Watch fd for events and suspend t: 0 (then return ACC_PENDING), or a
  * negative errno (-EBUSY: another task waits for one of these directions). */
@@ -428,7 +413,6 @@ struct acc__loop {
     acc__list tasks;         /* every started, unfinished task, oldest first */
     acc__list zombies;       /* spawned tasks finished, not yet joined or detached */
     size_t ntasks;           /* length of `tasks` */
-    acc_task *current;       /* task being run, NULL between tasks */
     unsigned nest;           /* runners nested on the C stack */
     size_t nexternal;        /* waits that another thread may end */
     acc__heap timers;
@@ -458,8 +442,8 @@ extern _Thread_local acc__loop *acc__loop_current;
  * children are queued instead of being started on the stack. */
 #define ACC__MAX_NEST 16
 
-/* Store a leaf's result and return from it: the common epilogue of the
- * runtime's own coroutines. `value` is evaluated only when there is a
+/* Store a coroutine's result and return from it: the common epilogue of
+ * the runtime's own coroutines. `value` is evaluated only when there is a
  * result to store (out not NULL): pass a value, never a call. */
 #define ACC__RETURN(frame, out, value)         \
     do {                                       \
@@ -467,6 +451,39 @@ extern _Thread_local acc__loop *acc__loop_current;
             *(out) = (value);                  \
         return acc__return(&(frame)->hdr);     \
     } while (0)
+
+/* The same for a leaf (acc.h): store the result, done. Its slot is the
+ * awaiting frame's, or an own frame's (below), which pops itself. */
+#define ACC__LEAF_RETURN(out, value)           \
+    do {                                       \
+        if ((out) != NULL)                     \
+            *(out) = (value);                  \
+        return ACC_DONE;                       \
+    } while (0)
+
+/* A leaf's own frame, for its __coro (acc_spawn(acc_sleep(1)), plain C):
+ * a frame header and the result pointer, then the leaf's slot. Its step
+ * steps the leaf and returns when the leaf is done. */
+typedef struct acc__leaf_frame {
+    acc_frame hdr;
+    void *out;
+} acc__leaf_frame;
+
+#define ACC__LEAF_SLOT(frame) ((void *)((acc__leaf_frame *)(void *)(frame) + 1))
+
+/* A leaf frame with room for a slot of slot_bytes, stepped by step; NULL
+ * (errno ENOMEM) without memory. */
+acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void *out);
+
+/* Define `fn`, the step function of leaf_step's own frames. */
+#define ACC__LEAF_FRAME_STEP(fn, leaf_step)                           \
+    static int fn(acc_frame *self)                                    \
+    {                                                                 \
+        acc__leaf_frame *f = (acc__leaf_frame *)(void *)self;         \
+        if (leaf_step(ACC__LEAF_SLOT(f), f->out) == ACC_PENDING)      \
+            return ACC_PENDING;                                       \
+        return acc__return(self);                                     \
+    }
 
 /* ---- task.c's inline part: the ready queue ---------------------------- */
 
@@ -487,7 +504,7 @@ static inline void acc__task_enqueue(acc_task *t)
  * without the wait in between. */
 static inline void acc__task_yield(acc_task *t)
 {
-    t->head.blocked = 1;
+    t->blocked = 1;
     acc__task_enqueue(t);
 }
 

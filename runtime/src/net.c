@@ -116,11 +116,10 @@ int acc_local_port(int fd)
 
 typedef struct accept_frame {
     acc_frame hdr;
-    acc__fdwait w; /* first: fdwait_cancel finds it there */
+    acc__fdwait w;
     int *out;
     int fd;
 } accept_frame;
-ACC__WAIT_AFTER_HEADER(accept_frame, w);
 
 /* Out of descriptors: drop what is queued on fd so it stops being
  * readable (see the top of the file). */
@@ -141,7 +140,7 @@ static void shed_connections(acc__loop *loop, int fd)
 static int accept_step(acc_frame *self)
 {
     accept_frame *f = (accept_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
     acc__loop *loop = acc__loop_current;
     int c, r;
 
@@ -251,7 +250,7 @@ static void lookup_free(void *arg, void *result)
 
 typedef struct connect_frame {
     acc_frame hdr;
-    acc__fdwait w;              /* first: fdwait_cancel finds it there */
+    acc__fdwait w;
     int *out;
     const char *host;
     int port;
@@ -264,7 +263,6 @@ typedef struct connect_frame {
     socklen_t addrlen;
     acc_waker waker;            /* woken by the look-up */
 } connect_frame;
-ACC__WAIT_AFTER_HEADER(connect_frame, w);
 
 static void connect_cleanup(connect_frame *f)
 {
@@ -276,9 +274,9 @@ static void connect_cleanup(connect_frame *f)
     f->look = NULL;
 }
 
-static void lookup_cancel(acc_task *t, acc_frame *leaf)
+static void lookup_cancel(acc_task *t, void *wait)
 {
-    connect_frame *f = (connect_frame *)leaf;
+    connect_frame *f = wait;
     void *result;
 
     acc__waker_end(&f->waker);
@@ -308,7 +306,7 @@ static int connect_one(connect_frame *f, const struct sockaddr *sa, socklen_t le
 static int connect_step(acc_frame *self)
 {
     connect_frame *f = (connect_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
     int r, soerr;
     socklen_t len;
 

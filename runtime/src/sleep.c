@@ -9,122 +9,126 @@
  */
 #include "internal.h"
 
-typedef struct sleep_frame {
-    acc_frame hdr;
-    int *out;
-    union { /* 48 bytes rather than 56: a frame of 80 bytes sleeping in
-               it fills a 128-byte block with its task (bench/README.md, 4b) */
+/* acc_sleep's leaf: 24 bytes. The timer finds its task through `task`,
+ * since a leaf built in place has no frame header to find it by. */
+typedef struct sleep_leaf {
+    unsigned state;
+    union {
         double seconds;   /* until the first step reads it */
         acc__timer timer; /* then */
     };
-} sleep_frame;
+    acc_task *task;       /* while the timer is armed */
+} sleep_leaf;
+
+ACC__SLOT_FITS(sleep_leaf, acc_sleep__slot);
 
 /* About 292 years: far enough, and no overflow when added to the clock. */
 #define ACC__SLEEP_MAX_NS ((uint64_t)1 << 63)
 
 static void sleep_fire(acc__timer *tm)
 {
-    sleep_frame *f = acc__container_of(tm, sleep_frame, timer);
+    sleep_leaf *l = acc__container_of(tm, sleep_leaf, timer);
 
-    acc__task_wake(f->hdr.task);
+    acc__task_wake(l->task);
 }
 
-static void sleep_cancel(acc_task *t, acc_frame *leaf)
+static void sleep_cancel(acc_task *t, void *wait)
 {
-    sleep_frame *f = (sleep_frame *)leaf;
+    sleep_leaf *l = wait;
 
-    acc__timer_stop(acc__loop_current, &f->timer);
+    acc__timer_stop(acc__loop_current, &l->timer);
     acc__task_wake(t);
 }
 
-int acc_sleep__step(acc_frame *self)
+int acc_sleep__step(acc_sleep__slot *slot, int *acc_out)
 {
-    sleep_frame *f = (sleep_frame *)self;
-    acc_task *t = self->task;
+    sleep_leaf *l = (sleep_leaf *)(void *)slot;
+    acc_task *t = acc__task_current();
     double want;
     uint64_t ns;
     int r;
 
-    switch (self->state) {
-    case 0:
+    if (l->state == 0) {
         if (t->cancelled)
-            ACC__RETURN(f, f->out, -ECANCELED);
-        self->state = 1;
-        if (!(f->seconds > 0)) {
+            ACC__LEAF_RETURN(acc_out, -ECANCELED);
+        l->state = 1;
+        if (!(l->seconds > 0)) {
             acc__task_yield(t);
             return ACC_PENDING;
         }
-        want = f->seconds * 1e9;
+        want = l->seconds * 1e9;
         ns = want >= (double)ACC__SLEEP_MAX_NS ? ACC__SLEEP_MAX_NS : (uint64_t)want;
         if ((double)ns < want)
             ns++; /* at least `seconds`: round up (without libm's ceil) */
-        acc__timer_init(&f->timer, sleep_fire);
-        r = acc__timer_start(acc__loop_current, &f->timer, acc__now_ns() + ns);
+        acc__timer_init(&l->timer, sleep_fire);
+        l->task = t;
+        r = acc__timer_start(acc__loop_current, &l->timer, acc__now_ns() + ns);
         if (r < 0)
-            ACC__RETURN(f, f->out, r);
-        acc__task_suspend(t, sleep_cancel, self);
+            ACC__LEAF_RETURN(acc_out, r);
+        acc__task_suspend(t, sleep_cancel, l);
         return ACC_PENDING;
-    default: /* 1: the timer fired, or the task was cancelled */
-        ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);
     }
+    /* 1: the timer fired, or the task was cancelled */
+    ACC__LEAF_RETURN(acc_out, t->cancelled ? -ECANCELED : 0);
 }
 
-ACC__SLOT_FITS(sleep_frame, acc_sleep__slot);
-
-acc_frame *acc_sleep__init(acc_sleep__slot *slot, int *acc_out, double seconds)
+acc_sleep__slot *acc_sleep__init(acc_sleep__slot *slot, double seconds)
 {
-    sleep_frame *f = (sleep_frame *)(void *)slot;
+    sleep_leaf *l = (sleep_leaf *)(void *)slot;
 
-    f->hdr.resume = acc_sleep__step;
-    f->hdr.state = 0;
-    f->out = acc_out;
-    f->seconds = seconds; /* the timer is set up when the step arms it */
-    return &f->hdr;
+    l->state = 0;
+    l->seconds = seconds; /* the timer is set up when the step arms it */
+    return slot;
 }
+
+ACC__LEAF_FRAME_STEP(sleep_frame_step, acc_sleep__step)
 
 acc_frame *acc_sleep__coro(int *acc_out, double seconds)
 {
-    acc_sleep__slot *slot = (acc_sleep__slot *)(void *)acc__frame_alloc(sizeof(sleep_frame));
+    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(sleep_leaf), sleep_frame_step, acc_out);
 
-    return slot ? acc_sleep__init(slot, acc_out, seconds) : NULL;
-}
-
-/* A yield needs no timer: its own 40-byte frame (sleep's is 48). */
-typedef struct yield_frame {
-    acc_frame hdr;
-    int *out;
-} yield_frame;
-
-int acc_yield__step(acc_frame *self)
-{
-    yield_frame *f = (yield_frame *)self;
-    acc_task *t = self->task;
-
-    if (self->state == 0) {
-        if (t->cancelled)
-            ACC__RETURN(f, f->out, -ECANCELED);
-        self->state = 1;
-        acc__task_yield(t);
-        return ACC_PENDING;
-    }
-    ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);
-}
-
-ACC__SLOT_FITS(yield_frame, acc_yield__slot);
-
-acc_frame *acc_yield__init(acc_yield__slot *slot, int *acc_out)
-{
-    yield_frame *f = (yield_frame *)(void *)slot;
-
-    f->hdr.resume = acc_yield__step;
-    f->hdr.state = 0;
-    f->out = acc_out;
+    if (f == NULL)
+        return NULL;
+    acc_sleep__init(ACC__LEAF_SLOT(f), seconds);
     return &f->hdr;
 }
 
+/* A yield needs no timer: its leaf is its state. */
+typedef struct yield_leaf {
+    unsigned state;
+} yield_leaf;
+
+ACC__SLOT_FITS(yield_leaf, acc_yield__slot);
+
+int acc_yield__step(acc_yield__slot *slot, int *acc_out)
+{
+    yield_leaf *l = (yield_leaf *)(void *)slot;
+    acc_task *t = acc__task_current();
+
+    if (l->state == 0) {
+        if (t->cancelled)
+            ACC__LEAF_RETURN(acc_out, -ECANCELED);
+        l->state = 1;
+        acc__task_yield(t);
+        return ACC_PENDING;
+    }
+    ACC__LEAF_RETURN(acc_out, t->cancelled ? -ECANCELED : 0);
+}
+
+acc_yield__slot *acc_yield__init(acc_yield__slot *slot)
+{
+    ((yield_leaf *)(void *)slot)->state = 0;
+    return slot;
+}
+
+ACC__LEAF_FRAME_STEP(yield_frame_step, acc_yield__step)
+
 acc_frame *acc_yield__coro(int *acc_out)
 {
-    acc_yield__slot *slot = (acc_yield__slot *)(void *)acc__frame_alloc(sizeof(yield_frame));
+    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(yield_leaf), yield_frame_step, acc_out);
 
-    return slot ? acc_yield__init(slot, acc_out) : NULL;
+    if (f == NULL)
+        return NULL;
+    acc_yield__init(ACC__LEAF_SLOT(f));
+    return &f->hdr;
 }

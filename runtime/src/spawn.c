@@ -71,6 +71,7 @@ typedef struct join_frame {
     acc_frame hdr;
     int *out;
     acc_task *target;
+    acc_task *task;      /* the joining task, for join_done */
     acc__done_hook done; /* the target's on_done */
 } join_frame;
 
@@ -79,14 +80,14 @@ static void join_done(acc__done_hook *h, acc_task *target)
     join_frame *f = acc__container_of(h, join_frame, done);
 
     (void)target;
-    acc__task_wake(f->hdr.task);
+    acc__task_wake(f->task);
 }
 
 /* The joiner is cancelled: it returns at once and the target runs on,
  * detached (SPEC 2). */
-static void join_cancel(acc_task *t, acc_frame *leaf)
+static void join_cancel(acc_task *t, void *wait)
 {
-    join_frame *f = (join_frame *)leaf;
+    join_frame *f = wait;
 
     acc_detach(f->target);
     f->target = NULL;
@@ -96,7 +97,7 @@ static void join_cancel(acc_task *t, acc_frame *leaf)
 static int join_step(acc_frame *self)
 {
     join_frame *f = (join_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
 
     switch (self->state) {
     case 0:
@@ -108,6 +109,7 @@ static int join_step(acc_frame *self)
             acc_detach(f->target);
             ACC__RETURN(f, f->out, -ECANCELED);
         }
+        f->task = t;
         f->done.fn = join_done;
         f->target->on_done = &f->done;
         self->state = 1;
@@ -141,6 +143,7 @@ typedef struct join_all_frame {
     acc_task **ts;
     size_t n;
     size_t left; /* tasks not finished */
+    acc_task *task;      /* the joining task, for join_all_done */
     acc__done_hook done; /* every target's on_done */
 } join_all_frame;
 
@@ -150,12 +153,12 @@ static void join_all_done(acc__done_hook *h, acc_task *target)
 
     (void)target;
     if (--f->left == 0)
-        acc__task_wake(f->hdr.task);
+        acc__task_wake(f->task);
 }
 
-static void join_all_cancel(acc_task *t, acc_frame *leaf)
+static void join_all_cancel(acc_task *t, void *wait)
 {
-    join_all_frame *f = (join_all_frame *)leaf;
+    join_all_frame *f = wait;
 
     (void)t;
     for (size_t i = 0; i < f->n; i++)
@@ -166,12 +169,13 @@ static void join_all_cancel(acc_task *t, acc_frame *leaf)
 static int join_all_step(acc_frame *self)
 {
     join_all_frame *f = (join_all_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
     int r = 0;
 
     switch (self->state) {
     case 0:
         f->left = 0;
+        f->task = t;
         f->done.fn = join_all_done;
         for (size_t i = 0; i < f->n; i++) {
             if (f->ts[i] == NULL || f->ts[i]->done)

@@ -31,7 +31,7 @@ static void lazy_init(acc__list *l)
         acc__list_init(l);
 }
 
-/* A waiter: a node on a wait list, in the frame of the waiting leaf. */
+/* A waiter: a node on a wait list, in the frame of the waiting task. */
 typedef struct waiter {
     acc__list node;
     acc_task *task;
@@ -41,9 +41,9 @@ typedef struct waiter {
     int orphaned; /* granted, and then its queue was freed */
 } waiter;
 
-static void waiter_cancel(acc_task *t, acc_frame *leaf)
+static void waiter_cancel(acc_task *t, void *wait)
 {
-    waiter *w = ACC__AFTER_HEADER(leaf, waiter);
+    waiter *w = wait;
 
     acc__list_remove(&w->node);
     acc__task_wake(t);
@@ -57,7 +57,7 @@ static void wait_on(acc__list *list, waiter *w, acc_task *t)
     w->item = NULL;
     w->orphaned = 0;
     acc__list_push(list, &w->node);
-    acc__task_suspend(t, waiter_cancel, ACC__HEADER_BEFORE(w));
+    acc__task_suspend(t, waiter_cancel, w);
 }
 
 /* Take the first waiter off the list and wake it with `result`; it goes
@@ -103,16 +103,15 @@ bool acc_event_is_set(const acc_event *ev)
 
 typedef struct event_frame {
     acc_frame hdr;
-    waiter w; /* first: waiter_cancel finds it there */
+    waiter w;
     int *out;
     acc_event *ev;
 } event_frame;
-ACC__WAIT_AFTER_HEADER(event_frame, w);
 
 static int event_step(acc_frame *self)
 {
     event_frame *f = (event_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
 
     switch (self->state) {
     case 0:
@@ -161,16 +160,15 @@ void acc_sem_release(acc_sem *s)
 
 typedef struct sem_frame {
     acc_frame hdr;
-    waiter w; /* first: waiter_cancel finds it there */
+    waiter w;
     int *out;
     acc_sem *s;
 } sem_frame;
-ACC__WAIT_AFTER_HEADER(sem_frame, w);
 
 static int sem_step(acc_frame *self)
 {
     sem_frame *f = (sem_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
 
     switch (self->state) {
     case 0:
@@ -222,13 +220,12 @@ struct acc_queue {
 
 typedef struct queue_frame {
     acc_frame hdr;
-    waiter w; /* first: waiter_cancel finds it there */
+    waiter w;
     int *out;
     acc_queue *q;
     void *item;         /* put: the item */
     void **dst;         /* get: where the item goes */
 } queue_frame;
-ACC__WAIT_AFTER_HEADER(queue_frame, w);
 
 acc_queue *acc_queue_new(size_t capacity)
 {
@@ -363,7 +360,7 @@ static int deliver(acc_queue *q, void *item)
 static int put_step(acc_frame *self)
 {
     queue_frame *f = (queue_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
     acc_queue *q = f->q;
     int r;
 
@@ -404,7 +401,7 @@ static int put_step(acc_frame *self)
 static int get_step(acc_frame *self)
 {
     queue_frame *f = (queue_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
     acc_queue *q = f->q;
 
     switch (self->state) {

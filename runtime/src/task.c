@@ -6,7 +6,7 @@
  * acc.h); the runner below is the trampoline under them. It resumes the
  * innermost frame until either
  *   - the task has no frame left: it finished;
- *   - a leaf suspended the task (head.blocked): the runner returns and the
+ *   - a leaf suspended the task (blocked): the runner returns and the
  *     task waits for acc__task_wake, which queues it on the ready queue;
  *   - or neither: a frame returned to the runner because it completed (its
  *     caller is the new top and continues at its saved state) or because
@@ -37,13 +37,13 @@
 static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
 {
     t->head.top = root;
-    t->head.blocked = 0;
-    t->head.acc_priv = 0; /* every flag clear */
+    t->blocked = 0;
+    t->started = t->waiting = t->queued = t->cancelled = 0;
+    t->done = t->detached = t->spawned = t->attached = 0;
     t->block_bytes = bytes < ACC__BIG_BLOCK ? bytes : ACC__BIG_BLOCK;
     t->on_cancel = NULL;
     t->on_done = NULL;
     root->caller = NULL;
-    root->task = t;
     acc__list_init(&t->task_node);
     return t;
 }
@@ -137,11 +137,6 @@ void acc__task_free(acc_task *t)
     release(t);
 }
 
-acc_task *acc__task_current(void)
-{
-    return acc__loop_current ? acc__loop_current->current : NULL;
-}
-
 bool acc_cancelled(void)
 {
     acc_task *t = acc__task_current();
@@ -179,6 +174,7 @@ static void finish(acc_task *t)
 }
 
 _Thread_local uintptr_t acc__stack_base;
+_Thread_local acc__task_head *acc__running;
 
 /* A task cancelled before it started never runs (SPEC 2): its root
  * frame is freed and it finishes, its result lvalue untouched. */
@@ -193,7 +189,7 @@ static void drop_unstarted(acc_task *t)
 static void run_frames(acc_task *t)
 {
     t->started = 1;
-    t->head.blocked = 0;
+    t->blocked = 0;
     for (;;) {
         acc_frame *f = t->head.top;
         if (f == NULL) {
@@ -201,7 +197,7 @@ static void run_frames(acc_task *t)
             break;
         }
         f->resume(f);
-        if (t->head.blocked)
+        if (t->blocked)
             break;
     }
 }
@@ -209,7 +205,7 @@ static void run_frames(acc_task *t)
 void acc__task_run(acc_task *t)
 {
     acc__loop *loop = acc__loop_current;
-    acc_task *outer = loop->current;
+    acc__task_head *outer = acc__running;
     uintptr_t outer_base = acc__stack_base;
     char base;
 
@@ -217,13 +213,13 @@ void acc__task_run(acc_task *t)
         drop_unstarted(t);
         return;
     }
-    loop->current = t;
+    acc__running = &t->head;
     loop->nest++;
     acc__stack_base = (uintptr_t)&base;
     run_frames(t);
     acc__stack_base = outer_base;
     loop->nest--;
-    loop->current = outer;
+    acc__running = outer;
 }
 
 /* The loop's phase 3: the runner's bookkeeping (nesting, stack base) is
@@ -240,14 +236,14 @@ void acc__task_run_batch(acc_task *batch)
         batch = t->ready_next;
         t->queued = 0;
         if (!t->started && t->cancelled) { /* cancelled while queued */
-            loop->current = NULL;
+            acc__running = NULL;
             drop_unstarted(t);
             continue;
         }
-        loop->current = t;
+        acc__running = &t->head;
         run_frames(t);
     }
-    loop->current = NULL;
+    acc__running = NULL;
     loop->nest--;
 }
 
@@ -275,12 +271,12 @@ acc_task *acc__task_spawn(acc__loop *loop, acc_frame *root)
     return t;
 }
 
-void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, acc_frame *leaf)
+void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, void *wait)
 {
-    t->head.blocked = 1;
+    t->blocked = 1;
     t->waiting = 1;
     t->on_cancel = on_cancel;
-    t->wait_leaf = leaf;
+    t->wait = wait;
 }
 
 
@@ -311,7 +307,7 @@ void acc__task_cancel(acc_task *t)
         acc__cancel_fn undo = t->on_cancel;
         t->on_cancel = NULL;
         if (undo != NULL)
-            undo(t, t->wait_leaf);
+            undo(t, t->wait);
         else
             acc__task_wake(t);
     }

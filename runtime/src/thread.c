@@ -263,9 +263,9 @@ typedef struct to_thread_frame {
     acc_waker w;
 } to_thread_frame;
 
-static void to_thread_cancel(acc_task *t, acc_frame *leaf)
+static void to_thread_cancel(acc_task *t, void *wait)
 {
-    to_thread_frame *f = (to_thread_frame *)leaf;
+    to_thread_frame *f = wait;
 
     acc__waker_end(&f->w);
     f->done = acc__job_abandon(f->job, &f->result);
@@ -286,7 +286,7 @@ static void to_thread_cancel(acc_task *t, acc_frame *leaf)
 static int to_thread_step(acc_frame *self)
 {
     to_thread_frame *f = (to_thread_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
 
     switch (self->state) {
     case 0:

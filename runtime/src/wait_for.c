@@ -19,6 +19,7 @@ typedef struct wait_for_frame {
     acc_frame hdr;
     int *out;
     acc_task *kid;
+    acc_task *task;    /* the waiting task, for kid_done */
     double seconds;
     int err;           /* arming the timer failed */
     int timed_out;
@@ -41,7 +42,7 @@ static void kid_done(acc__done_hook *h, acc_task *kid)
 
     (void)kid;
     acc__timer_stop(acc__loop_current, &f->timer);
-    acc__task_wake(f->hdr.task); /* nothing if it has not suspended yet */
+    acc__task_wake(f->task); /* nothing if it has not suspended yet */
 }
 
 static void timeout(acc__timer *tm)
@@ -52,9 +53,9 @@ static void timeout(acc__timer *tm)
     acc__task_cancel(f->kid); /* its end wakes us */
 }
 
-static void wait_for_cancel(acc_task *t, acc_frame *leaf)
+static void wait_for_cancel(acc_task *t, void *wait)
 {
-    wait_for_frame *f = (wait_for_frame *)leaf;
+    wait_for_frame *f = wait;
 
     (void)t;
     acc__timer_stop(acc__loop_current, &f->timer);
@@ -67,7 +68,7 @@ static void wait_for_cancel(acc_task *t, acc_frame *leaf)
 int acc__wait_for_step(acc_frame *self)
 {
     wait_for_frame *f = (wait_for_frame *)self;
-    acc_task *t = self->task;
+    acc_task *t = acc__task_current();
     acc__loop *loop = acc__loop_current;
     int r;
 
@@ -78,6 +79,7 @@ int acc__wait_for_step(acc_frame *self)
             acc__task_free(f->kid);
             ACC__RETURN(f, f->out, -ECANCELED);
         }
+        f->task = t;
         f->kid->on_done = &f->kid_done;
         if (loop->nest < ACC__MAX_NEST)
             acc__task_start(loop, f->kid);

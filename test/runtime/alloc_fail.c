@@ -19,12 +19,35 @@
 void acc__fail_alloc_after(long n); // libacc's test hook
 void acc__frame_discard(acc_frame *f); // frees a frame that never ran, whatever it is
 
-// A yield whose frame comes with room for its task in front, as generated
-// code makes the roots of acc_spawn, acc_gather and acc_wait_for.
+// A coroutine that yields once, its frame with room for its task in
+// front, as generated code makes the roots of acc_spawn, acc_gather and
+// acc_wait_for; it awaits the yield leaf in a slot of its frame.
+typedef struct yield_root {
+    acc_frame hdr;
+    acc_yield__slot y;
+} yield_root;
+
+static int yield_root_step(acc_frame *self)
+{
+    yield_root *f = (yield_root *)self;
+    if (self->state == 0) {
+        self->state = 1;
+        if (acc_yield__step(acc_yield__init(&f->y), NULL) == ACC_PENDING)
+            return ACC_PENDING;
+    } else if (acc_yield__step(&f->y, NULL) == ACC_PENDING) {
+        return ACC_PENDING;
+    }
+    return acc__return(self);
+}
+
 static acc_frame *yield_in_block(void)
 {
-    void *mem = acc__root_alloc(sizeof(acc_yield__slot));
-    return mem ? acc_yield__init(mem, NULL) : NULL;
+    yield_root *f = acc__root_alloc(sizeof *f);
+    if (f == NULL)
+        return NULL;
+    f->hdr.resume = yield_root_step;
+    f->hdr.state = 0;
+    return &f->hdr;
 }
 
 static int bad;      // calls that failed with something other than ENOMEM
