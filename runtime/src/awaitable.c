@@ -204,7 +204,7 @@ void acc__waker_end(acc_waker *w)
     waker_release(w);
 }
 
-static void awaitable_cancel(acc_task *t, void *wait)
+void acc__awaitable_cancel(acc_task *t, void *wait)
 {
     awaitable_leaf *l = wait;
 
@@ -243,7 +243,7 @@ int acc__awaitable_step(acc__awaitable_slot *slot, int *acc_out)
     if (l->aw->poll(l->aw, &l->w))
         return awaitable_return(l, acc_out, 0);
     l->state = 1;
-    acc__task_suspend(t, awaitable_cancel, l);
+    acc__task_suspend(t, ACC__WAIT_AWAITABLE, l);
     l->w.waiting = 1;
     acc__loop_current->nexternal++;
     if (l->w.woken) /* woken during poll: poll again next turn */

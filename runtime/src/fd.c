@@ -44,7 +44,7 @@ static void fdwait_fired(acc__loop *loop, int fd, int events, void *arg)
     acc__task_wake(w->task);
 }
 
-static void fdwait_cancel(acc_task *t, void *wait)
+void acc__fdwait_cancel(acc_task *t, void *wait)
 {
     acc__fdwait *w = wait;
 
@@ -70,7 +70,7 @@ int acc__fdwait_start(acc__fdwait *w, acc_task *t, int fd, int events)
     w->fd = fd;
     w->want = events;
     w->got = 0;
-    acc__task_suspend(t, fdwait_cancel, w);
+    acc__task_suspend(t, ACC__WAIT_FD, w);
     return 0;
 }
 

@@ -59,7 +59,7 @@ static void cancel_kids(gather_frame *f)
         acc__task_cancel(f->kid[i]);
 }
 
-static void gather_cancel(acc_task *t, void *wait)
+void acc__gather_cancel(acc_task *t, void *wait)
 {
     (void)t;
     cancel_kids(wait); /* the last child to finish wakes the gather */
@@ -74,11 +74,12 @@ int acc__gather_step(acc_frame *self)
 
     switch (self->state) {
     case 0:
-        if (t->cancelled) {
+        r = t->cancelled ? -ECANCELED : acc__task_reserve(loop, f->n);
+        if (r < 0) { /* no child runs */
             for (size_t i = 0; i < f->n; i++)
                 acc__frame_discard(f->kid[i]->head.top);
             free_kids(f);
-            ACC__RETURN(f, f->out, -ECANCELED);
+            ACC__RETURN(f, f->out, r);
         }
         f->left = f->n;
         f->task = t;
@@ -96,7 +97,7 @@ int acc__gather_step(acc_frame *self)
             cancel_kids(f);
         self->state = 1;
         if (f->left > 0) {
-            acc__task_suspend(t, gather_cancel, self);
+            acc__task_suspend(t, ACC__WAIT_GATHER, self);
             return ACC_PENDING;
         }
         goto finished; /* every child finished without suspending */

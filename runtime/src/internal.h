@@ -15,6 +15,7 @@
 #ifndef ACC_INTERNAL_H
 #define ACC_INTERNAL_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -186,8 +187,36 @@ void acc__heap_free(acc__heap *h);
 
 /* Undoes a task's wait when the task is cancelled. `wait` is what the
  * suspending leaf or frame gave acc__task_suspend: where the wait's
- * state lives (a leaf's slot, a frame, a wait record in either). */
+ * state lives (a leaf's slot, a frame, a wait record in either). It must
+ * wake the task, at once or later. */
 typedef void (*acc__cancel_fn)(acc_task *t, void *wait);
+
+/* The waits there are, each undone by its hook: a waiting task keeps the
+ * kind, one byte, rather than the hook's pointer (task.c's table of hooks
+ * is indexed by it: ORDER acc__wait_kind). */
+enum acc__wait_kind {
+    ACC__WAIT_SLEEP,     /* sleep.c: a timer */
+    ACC__WAIT_FD,        /* fd.c: a descriptor */
+    ACC__WAIT_AWAITABLE, /* awaitable.c: a waker */
+    ACC__WAIT_SYNC,      /* sync.c: a wait list */
+    ACC__WAIT_JOIN,      /* spawn.c: a task */
+    ACC__WAIT_JOIN_ALL,  /* spawn.c: tasks */
+    ACC__WAIT_GATHER,    /* gather.c: children */
+    ACC__WAIT_WAIT_FOR,  /* wait_for.c: a child and a timer */
+    ACC__WAIT_TO_THREAD, /* thread.c: a job */
+    ACC__WAIT_LOOKUP,    /* net.c: a name look-up */
+    ACC__WAIT_KINDS
+};
+void acc__sleep_cancel(acc_task *t, void *wait);
+void acc__fdwait_cancel(acc_task *t, void *wait);
+void acc__awaitable_cancel(acc_task *t, void *wait);
+void acc__waiter_cancel(acc_task *t, void *wait);
+void acc__join_cancel(acc_task *t, void *wait);
+void acc__join_all_cancel(acc_task *t, void *wait);
+void acc__gather_cancel(acc_task *t, void *wait);
+void acc__wait_for_cancel(acc_task *t, void *wait);
+void acc__to_thread_cancel(acc_task *t, void *wait);
+void acc__lookup_cancel(acc_task *t, void *wait);
 
 /* Tells whoever waits for a task (a joiner, a gather) that it finished.
  * Embedded in the waiting frame, found back with acc__container_of: the
@@ -197,44 +226,61 @@ struct acc__done_hook {
     void (*fn)(acc__done_hook *h, acc_task *t);
 };
 
-/* 56 bytes on LP64, so that a task and a root frame of up to 72 bytes
- * share a 128-byte block (bench/README.md, 4a and 4b). */
+/* 32 bytes on LP64: a spawned task whose root frame is 32 bytes (a
+ * function awaiting acc_yield) fills one 64-byte block, one cache line
+ * (bench/README.md, 4a and 4b). */
 struct acc_task {
     acc__task_head head; /* first: generated code sees it through acc__running.
                             Before the task starts, head.top is its root frame. */
     /* A task is never queued and waiting at once (acc__task_wake ends the
-     * wait before it queues), so the link and the hook share a word. */
+     * wait before it queues), so the link and the wait share a word. */
     union {
-        acc_task *ready_next;     /* in loop->ready while queued */
-        struct {
-            acc__cancel_fn on_cancel; /* while waiting: undoes the wait; NULL: just wake */
-            void *wait;               /* while waiting: its state, for on_cancel */
-        };
+        acc_task *ready_next; /* in loop->ready while queued */
+        void *wait;           /* while waiting: its state, for the wait's hook */
     };
-    acc__list task_node;      /* in loop->tasks from start to finish */
     acc__done_hook *on_done;  /* called once when the task finishes */
-    unsigned char blocked;    /* set while the task waits to be woken: the runner stops */
-    /* Fields of their own, not bits of one word: a byte store to a flag
+    uint32_t seq;             /* while attached: its index in loop->tasks */
+    /* Bytes of their own, not bits of one word: a byte store to a flag
      * followed by a wider load of the word stalls store forwarding
      * (measured: 4a 10% slower). */
-    uint16_t block_bytes;     /* what acc__task_free gives back: the task, and
-                                 the root frame when it is in the block;
-                                 ACC__BIG_BLOCK if more */
-    unsigned started : 1;     /* its root frame has been resumed */
-    unsigned waiting : 1;     /* suspended, not yet woken */
-    unsigned queued : 1;      /* on the ready queue */
-    unsigned cancelled : 1;   /* cancellation requested */
-    unsigned done : 1;        /* finished: its frames are all gone */
-    unsigned detached : 1;    /* free it when done; else its owner does */
-    unsigned spawned : 1;     /* made by acc_spawn: a zombie until released */
-    unsigned attached : 1;    /* on its loop's task list (the loop of this
-                                 thread, acc__loop_current: tasks never move
-                                 between threads) */
+    unsigned char blocked;    /* set while the task waits to be woken: the runner stops */
+    unsigned char wait_kind;  /* while waiting: enum acc__wait_kind */
+    unsigned char block_class; /* what acc__task_free gives back: the size class
+                                  of its block (the task, and the root frame
+                                  when it is in the block), or ACC__BIG_BLOCK */
+    union {
+        unsigned char flags; /* all of them, cleared at once */
+        struct {
+            unsigned char started : 1;   /* its root frame has been resumed */
+            unsigned char waiting : 1;   /* suspended, not yet woken */
+            unsigned char queued : 1;    /* on the ready queue */
+            unsigned char cancelled : 1; /* cancellation requested */
+            unsigned char done : 1;      /* finished: its frames are all gone */
+            unsigned char detached : 1;  /* free it when done; else its owner does */
+            unsigned char spawned : 1;   /* made by acc_spawn: the handle's, until released */
+            unsigned char attached : 1;  /* in its loop's task table (the loop of
+                                            this thread, acc__loop_current:
+                                            tasks never move between threads) */
+        };
+    };
 };
 
-/* block_bytes of a block above the frame cache's classes: any value that
- * large makes acc__frame_free hand it to free(). */
-#define ACC__BIG_BLOCK UINT16_MAX
+/* block_class of a block above the frame cache's classes (or from malloc,
+ * ACC_FRAME_MALLOC): acc__task_free hands it to free(). */
+#define ACC__BIG_BLOCK UCHAR_MAX
+
+/* The loop's tasks, oldest first: every task attached to the loop
+ * (started, or queued to start) until it is released, finished or not.
+ * A released task leaves a hole (NULL); holes are squeezed out, in order,
+ * when the table is full and they are half of it. An array rather than a
+ * list in the tasks: 8 bytes per task instead of 16, and a release writes
+ * one entry instead of two neighbours' links. */
+typedef struct acc__task_table {
+    acc_task **task; /* [0, len): tasks and holes */
+    uint32_t len, cap;
+    uint32_t holes;
+    size_t unfinished; /* attached tasks not done */
+} acc__task_table;
 
 /* The ready queue: FIFO, singly linked through ready_next. */
 typedef struct acc__ready {
@@ -250,6 +296,13 @@ void acc__task_free(acc_task *t);
  * acc__root_discard frees its block. */
 bool acc__frame_in_block(const acc_frame *root);
 void acc__root_discard(acc_frame *root);
+/* Make room in loop->tasks for n tasks about to be attached (started):
+ * 0, or -ENOMEM. Attaching needs it, and then cannot fail. */
+int acc__task_reserve_slow(acc__loop *loop, size_t n);
+static inline int acc__task_reserve(acc__loop *loop, size_t n); /* below */
+/* The loop ends: the tasks left in its table (spawned, finished, never
+ * joined nor detached) are released with it. */
+void acc__task_table_free(acc__task_table *tt);
 /* Attach `t` to `loop` and run it at once on the C stack, nested in the
  * current task if any, up to its first suspension. */
 void acc__task_start(acc__loop *loop, acc_task *t);
@@ -264,10 +317,9 @@ void acc__task_run(acc_task *t);
  * off the ready queue (the loop's phase 3; no task runs outside). */
 void acc__task_run_batch(acc_task *batch);
 /* A leaf suspends its task: the runner stops, the task waits for
- * acc__task_wake. on_cancel (may be NULL) undoes the wait if the task is
- * cancelled meanwhile, given `wait`; it must wake the task then, at once
- * or later. */
-void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, void *wait);
+ * acc__task_wake. If the task is cancelled meanwhile, the hook of `kind`
+ * undoes the wait, given `wait`. */
+void acc__task_suspend(acc_task *t, enum acc__wait_kind kind, void *wait);
 /* End a wait: queue the task to run. Does nothing unless it waits. */
 void acc__task_wake(acc_task *t);
 void acc__task_cancel(acc_task *t);
@@ -410,9 +462,7 @@ typedef struct acc__backend acc__backend;
 
 struct acc__loop {
     acc__ready ready;        /* tasks to run, FIFO */
-    acc__list tasks;         /* every started, unfinished task, oldest first */
-    acc__list zombies;       /* spawned tasks finished, not yet joined or detached */
-    size_t ntasks;           /* length of `tasks` */
+    acc__task_table tasks;   /* every attached task until released, oldest first */
     unsigned nest;           /* runners nested on the C stack */
     size_t nexternal;        /* waits that another thread may end */
     acc__heap timers;
@@ -486,6 +536,13 @@ acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void
     }
 
 /* ---- task.c's inline part: the ready queue ---------------------------- */
+
+static inline int acc__task_reserve(acc__loop *loop, size_t n)
+{
+    if (n <= loop->tasks.cap - loop->tasks.len)
+        return 0;
+    return acc__task_reserve_slow(loop, n);
+}
 
 /* Append t to the loop's ready queue (FIFO). */
 static inline void acc__task_enqueue(acc_task *t)

@@ -44,9 +44,7 @@ static const acc__backend *choose_backend(void)
 
 static void loop_free(acc__loop *loop)
 {
-    /* Spawned tasks never joined nor detached: their handles die here. */
-    while (!acc__list_empty(&loop->zombies))
-        acc__task_free(acc__container_of(loop->zombies.next, acc_task, task_node));
+    acc__task_table_free(&loop->tasks);
     acc__wakeup_free(loop);
     if (loop->reserve_fd >= 0)
         close(loop->reserve_fd);
@@ -69,8 +67,6 @@ static int loop_new(acc__loop **out)
         return -ENOMEM;
     loop->ready.head = NULL;
     loop->ready.tail = &loop->ready.head;
-    acc__list_init(&loop->tasks);
-    acc__list_init(&loop->zombies);
     loop->wake_fd = loop->wake_wfd = -1;
     loop->parked = -1;
     loop->reserve_fd = -1;
@@ -86,20 +82,15 @@ static int loop_new(acc__loop **out)
     return 0;
 }
 
-/* Cancel every live task, oldest first. Cancelling one may finish others
- * (a gather's unstarted children), so the list is walked from a copy
- * that each task leaves before it is cancelled. */
+/* Cancel every live task, oldest first. Cancelling one may finish and
+ * release others (a gather's unstarted children): they leave holes in
+ * the table, which is squeezed only when tasks are attached, never here. */
 static void cancel_all(acc__loop *loop)
 {
-    acc__list todo;
-
-    acc__list_init(&todo);
-    acc__list_splice(&loop->tasks, &todo);
-    while (!acc__list_empty(&todo)) {
-        acc__list *n = todo.next;
-        acc__list_remove(n);
-        acc__list_push(&loop->tasks, n);
-        acc__task_cancel(acc__container_of(n, acc_task, task_node));
+    for (uint32_t i = 0; i < loop->tasks.len; i++) {
+        acc_task *t = loop->tasks.task[i];
+        if (t != NULL && !t->done)
+            acc__task_cancel(t);
     }
 }
 
@@ -129,7 +120,7 @@ static int poll_timeout(acc__loop *loop)
  * waits return -ECANCELED and the program gets to clean up and finish. */
 static int deadlocked(acc__loop *loop)
 {
-    return loop->ntasks > 0 && loop->ready.head == NULL &&
+    return loop->tasks.unfinished > 0 && loop->ready.head == NULL &&
            acc__timer_count(&loop->timers) == 0 && loop->nio <= 1 && loop->nexternal == 0;
 }
 
@@ -181,7 +172,7 @@ int acc_run(acc_frame *coro)
         acc__frame_discard(coro);
         return r;
     }
-    root = acc__task_new(coro);
+    root = acc__task_reserve(loop, 1) == 0 ? acc__task_new(coro) : NULL;
     if (root == NULL) {
         acc__frame_discard(coro);
         loop_free(loop);
@@ -193,7 +184,7 @@ int acc_run(acc_frame *coro)
     while (!root->done)
         loop_turn(loop);
     cancel_all(loop);
-    while (loop->ntasks > 0)
+    while (loop->tasks.unfinished > 0)
         loop_turn(loop);
 
     acc__task_free(root);

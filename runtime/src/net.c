@@ -274,7 +274,7 @@ static void connect_cleanup(connect_frame *f)
     f->look = NULL;
 }
 
-static void lookup_cancel(acc_task *t, void *wait)
+void acc__lookup_cancel(acc_task *t, void *wait)
 {
     connect_frame *f = wait;
     void *result;
@@ -351,7 +351,7 @@ static int connect_step(acc_frame *self)
             }
         }
         self->state = 1;
-        acc__task_suspend(t, lookup_cancel, self);
+        acc__task_suspend(t, ACC__WAIT_LOOKUP, self);
         acc__waker_wait(&f->waker);
         return ACC_PENDING;
 

@@ -32,7 +32,7 @@ static void sleep_fire(acc__timer *tm)
     acc__task_wake(l->task);
 }
 
-static void sleep_cancel(acc_task *t, void *wait)
+void acc__sleep_cancel(acc_task *t, void *wait)
 {
     sleep_leaf *l = wait;
 
@@ -65,7 +65,7 @@ int acc_sleep__step(acc_sleep__slot *slot, int *acc_out)
         r = acc__timer_start(acc__loop_current, &l->timer, acc__now_ns() + ns);
         if (r < 0)
             ACC__LEAF_RETURN(acc_out, r);
-        acc__task_suspend(t, sleep_cancel, l);
+        acc__task_suspend(t, ACC__WAIT_SLEEP, l);
         return ACC_PENDING;
     }
     /* 1: the timer fired, or the task was cancelled */

@@ -5,7 +5,7 @@
  * A spawned task is queued and starts at the loop's next turn (asyncio's
  * create_task), never inside acc_spawn. Its handle stays valid until it
  * is released, by acc_detach or by a join that returns; a spawned task
- * that finishes before that waits on loop->zombies, and whatever is left
+ * that finishes before that stays in loop->tasks, and whatever is left
  * there when acc_run ends is freed with the loop.
  *
  * Joining uses the task's on_done hook: the finished task wakes its
@@ -85,7 +85,7 @@ static void join_done(acc__done_hook *h, acc_task *target)
 
 /* The joiner is cancelled: it returns at once and the target runs on,
  * detached (SPEC 2). */
-static void join_cancel(acc_task *t, void *wait)
+void acc__join_cancel(acc_task *t, void *wait)
 {
     join_frame *f = wait;
 
@@ -113,7 +113,7 @@ static int join_step(acc_frame *self)
         f->done.fn = join_done;
         f->target->on_done = &f->done;
         self->state = 1;
-        acc__task_suspend(t, join_cancel, self);
+        acc__task_suspend(t, ACC__WAIT_JOIN, self);
         return ACC_PENDING;
     default:
         if (f->target == NULL) /* join_cancel detached it */
@@ -156,7 +156,7 @@ static void join_all_done(acc__done_hook *h, acc_task *target)
         acc__task_wake(f->task);
 }
 
-static void join_all_cancel(acc_task *t, void *wait)
+void acc__join_all_cancel(acc_task *t, void *wait)
 {
     join_all_frame *f = wait;
 
@@ -184,10 +184,10 @@ static int join_all_step(acc_frame *self)
             f->left++;
         }
         if (t->cancelled)
-            join_all_cancel(t, &f->hdr);
+            acc__join_all_cancel(t, &f->hdr);
         self->state = 1;
         if (f->left > 0) {
-            acc__task_suspend(t, join_all_cancel, self);
+            acc__task_suspend(t, ACC__WAIT_JOIN_ALL, self);
             return ACC_PENDING;
         }
         goto finished; /* all finished already */

@@ -41,7 +41,7 @@ typedef struct waiter {
     int orphaned; /* granted, and then its queue was freed */
 } waiter;
 
-static void waiter_cancel(acc_task *t, void *wait)
+void acc__waiter_cancel(acc_task *t, void *wait)
 {
     waiter *w = wait;
 
@@ -57,7 +57,7 @@ static void wait_on(acc__list *list, waiter *w, acc_task *t)
     w->item = NULL;
     w->orphaned = 0;
     acc__list_push(list, &w->node);
-    acc__task_suspend(t, waiter_cancel, w);
+    acc__task_suspend(t, ACC__WAIT_SYNC, w);
 }
 
 /* Take the first waiter off the list and wake it with `result`; it goes

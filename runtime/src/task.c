@@ -29,7 +29,7 @@
 /* Tasks come from the frame allocator's size classes (alloc.c), like
  * frames: no calloc, and a task freed is the next one made. A root frame
  * in the task's block starts at the next 16-byte grain (on 64-bit: a task
- * is 56 bytes, so 8 bytes of padding). */
+ * is 32 bytes, so right after it). */
 #define TASK_BYTES ((sizeof(acc_task) + ACC__FRAME_GRAIN - 1) / ACC__FRAME_GRAIN * ACC__FRAME_GRAIN)
 
 /* Fill a task of `bytes` bytes (its block, with the root frame when that
@@ -37,14 +37,15 @@
 static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
 {
     t->head.top = root;
-    t->blocked = 0;
-    t->started = t->waiting = t->queued = t->cancelled = 0;
-    t->done = t->detached = t->spawned = t->attached = 0;
-    t->block_bytes = bytes < ACC__BIG_BLOCK ? bytes : ACC__BIG_BLOCK;
-    t->on_cancel = NULL;
+    t->wait = NULL;
     t->on_done = NULL;
+    t->blocked = 0;
+    t->flags = 0;
+    /* a block of class c has (c + 1) grains; any larger size is malloc's */
+    t->block_class = bytes <= ACC__FRAME_CLASSES * ACC__FRAME_GRAIN
+                         ? (unsigned char)((bytes - 1) / ACC__FRAME_GRAIN)
+                         : ACC__BIG_BLOCK;
     root->caller = NULL;
-    acc__list_init(&t->task_node);
     return t;
 }
 
@@ -121,20 +122,86 @@ void acc__root_discard(acc_frame *root)
     acc__frame_free(block);
 }
 
-/* Give the task's block back; it is on no list. */
-static void release(acc_task *t)
+/* ---- the loop's task table -------------------------------------------- */
+
+/* Make room for n more tasks: squeeze the holes out when they are half
+ * the table (in order, so the table stays oldest first), else grow it.
+ * Done before tasks are attached, where a failure can still be reported,
+ * so that attaching never fails. */
+int acc__task_reserve_slow(acc__loop *loop, size_t n)
+{
+    acc__task_table *tt = &loop->tasks;
+
+    if (tt->holes > 0 && tt->holes >= tt->len / 2) {
+        uint32_t j = 0;
+        for (uint32_t i = 0; i < tt->len; i++) {
+            acc_task *t = tt->task[i];
+            if (t != NULL) {
+                t->seq = j;
+                tt->task[j++] = t;
+            }
+        }
+        tt->len = j;
+        tt->holes = 0;
+        if (n <= tt->cap - tt->len)
+            return 0;
+    }
+    if (n > UINT32_MAX / 2 - tt->len)
+        return -ENOMEM;
+    size_t cap = tt->cap ? tt->cap : 64;
+    while (cap - tt->len < n)
+        cap *= 2;
+    acc_task **task = acc__realloc(tt->task, cap * sizeof *task);
+    if (task == NULL)
+        return -ENOMEM;
+    tt->task = task;
+    tt->cap = (uint32_t)cap;
+    return 0;
+}
+
+/* Into the table, with room made by acc__task_reserve. */
+static void attach(acc__loop *loop, acc_task *t)
+{
+    acc__task_table *tt = &loop->tasks;
+
+    t->attached = 1;
+    t->seq = tt->len;
+    tt->task[tt->len++] = t;
+    tt->unfinished++;
+}
+
+/* Give the task's block back; it is out of the table. */
+static inline void release(acc_task *t)
 {
     acc_frame *f = (acc_frame *)(void *)t;
-    unsigned bytes = t->block_bytes;
 
-    f->size = bytes; /* what acc__frame_free reads */
+    /* what acc__frame_free reads: the class's size, or any size above the classes */
+    f->size = (t->block_class == ACC__BIG_BLOCK ? ACC__FRAME_CLASSES + 1u : t->block_class + 1u) *
+              ACC__FRAME_GRAIN;
     acc__frame_free(f);
+}
+
+void acc__task_table_free(acc__task_table *tt)
+{
+    for (uint32_t i = 0; i < tt->len; i++)
+        if (tt->task[i] != NULL)
+            release(tt->task[i]);
+    free(tt->task);
+}
+
+/* Out of the loop's table, if in it, and back to the allocator. */
+static inline void task_free(acc__loop *loop, acc_task *t)
+{
+    if (t->attached) {
+        loop->tasks.task[t->seq] = NULL;
+        loop->tasks.holes++;
+    }
+    release(t);
 }
 
 void acc__task_free(acc_task *t)
 {
-    acc__list_remove(&t->task_node); /* a zombie's node is on loop->zombies */
-    release(t);
+    task_free(acc__loop_current, t);
 }
 
 bool acc_cancelled(void)
@@ -144,33 +211,22 @@ bool acc_cancelled(void)
     return t != NULL && t->cancelled;
 }
 
-static void attach(acc__loop *loop, acc_task *t)
-{
-    t->attached = 1;
-    acc__list_push(&loop->tasks, &t->task_node);
-    loop->ntasks++;
-}
-
 
 /* The last frame returned (or the task never started): tell the owner.
  * Never on the ready queue here: a queued task finishes only when the
  * loop has taken it off (acc__task_cancel). */
 static void finish(acc_task *t)
 {
-    acc__loop *loop = t->attached ? acc__loop_current : NULL;
+    acc__loop *loop = acc__loop_current;
 
     t->done = 1;
     t->head.top = NULL;
-    if (loop != NULL) { /* NULL: cancelled before it was ever attached */
-        acc__list_remove(&t->task_node);
-        loop->ntasks--;
-    }
+    if (t->attached) /* else cancelled before it was ever attached */
+        loop->tasks.unfinished--;
     if (t->on_done != NULL)
         t->on_done->fn(t->on_done, t);
     if (t->detached)
-        release(t); /* its node is off the lists, or was never on one */
-    else if (t->spawned && loop != NULL)
-        acc__list_push(&loop->zombies, &t->task_node);
+        task_free(loop, t);
 }
 
 _Thread_local uintptr_t acc__stack_base;
@@ -247,6 +303,7 @@ void acc__task_run_batch(acc_task *batch)
     loop->nest--;
 }
 
+/* Both with room made by acc__task_reserve. */
 void acc__task_start(acc__loop *loop, acc_task *t)
 {
     attach(loop, t);
@@ -261,8 +318,13 @@ void acc__task_start_later(acc__loop *loop, acc_task *t)
 
 acc_task *acc__task_spawn(acc__loop *loop, acc_frame *root)
 {
-    acc_task *t = task_new(root);
+    acc_task *t;
 
+    if (acc__task_reserve(loop, 1) < 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    t = task_new(root);
     if (t == NULL)
         return NULL;
     t->spawned = 1;
@@ -271,11 +333,11 @@ acc_task *acc__task_spawn(acc__loop *loop, acc_frame *root)
     return t;
 }
 
-void acc__task_suspend(acc_task *t, acc__cancel_fn on_cancel, void *wait)
+void acc__task_suspend(acc_task *t, enum acc__wait_kind kind, void *wait)
 {
     t->blocked = 1;
     t->waiting = 1;
-    t->on_cancel = on_cancel;
+    t->wait_kind = (unsigned char)kind;
     t->wait = wait;
 }
 
@@ -288,8 +350,22 @@ void acc__task_wake(acc_task *t)
     if (!t->waiting)
         return;
     t->waiting = 0;
-    acc__task_enqueue(t); /* ready_next takes on_cancel's place */
+    acc__task_enqueue(t); /* ready_next takes wait's place */
 }
+
+/* The hooks that undo each kind of wait (ORDER acc__wait_kind). */
+static const acc__cancel_fn undo_wait[ACC__WAIT_KINDS] = {
+    [ACC__WAIT_SLEEP] = acc__sleep_cancel,
+    [ACC__WAIT_FD] = acc__fdwait_cancel,
+    [ACC__WAIT_AWAITABLE] = acc__awaitable_cancel,
+    [ACC__WAIT_SYNC] = acc__waiter_cancel,
+    [ACC__WAIT_JOIN] = acc__join_cancel,
+    [ACC__WAIT_JOIN_ALL] = acc__join_all_cancel,
+    [ACC__WAIT_GATHER] = acc__gather_cancel,
+    [ACC__WAIT_WAIT_FOR] = acc__wait_for_cancel,
+    [ACC__WAIT_TO_THREAD] = acc__to_thread_cancel,
+    [ACC__WAIT_LOOKUP] = acc__lookup_cancel,
+};
 
 void acc__task_cancel(acc_task *t)
 {
@@ -303,12 +379,6 @@ void acc__task_cancel(acc_task *t)
             drop_unstarted(t);
         return;
     }
-    if (t->waiting) {
-        acc__cancel_fn undo = t->on_cancel;
-        t->on_cancel = NULL;
-        if (undo != NULL)
-            undo(t, t->wait);
-        else
-            acc__task_wake(t);
-    }
+    if (t->waiting)
+        undo_wait[t->wait_kind](t, t->wait);
 }

@@ -263,7 +263,7 @@ typedef struct to_thread_frame {
     acc_waker w;
 } to_thread_frame;
 
-static void to_thread_cancel(acc_task *t, void *wait)
+void acc__to_thread_cancel(acc_task *t, void *wait)
 {
     to_thread_frame *f = wait;
 
@@ -297,7 +297,7 @@ static int to_thread_step(acc_frame *self)
         if (f->job == NULL)
             TT_FAIL(f, errno);
         self->state = 1;
-        acc__task_suspend(t, to_thread_cancel, self);
+        acc__task_suspend(t, ACC__WAIT_TO_THREAD, self);
         acc__waker_wait(&f->w);
         return ACC_PENDING;
     default:

@@ -53,7 +53,7 @@ static void timeout(acc__timer *tm)
     acc__task_cancel(f->kid); /* its end wakes us */
 }
 
-static void wait_for_cancel(acc_task *t, void *wait)
+void acc__wait_for_cancel(acc_task *t, void *wait)
 {
     wait_for_frame *f = wait;
 
@@ -74,10 +74,11 @@ int acc__wait_for_step(acc_frame *self)
 
     switch (self->state) {
     case 0:
-        if (t->cancelled) {
+        r = t->cancelled ? -ECANCELED : acc__task_reserve(loop, 1);
+        if (r < 0) { /* the child never runs */
             acc__frame_discard(f->kid->head.top);
             acc__task_free(f->kid);
-            ACC__RETURN(f, f->out, -ECANCELED);
+            ACC__RETURN(f, f->out, r);
         }
         f->task = t;
         f->kid->on_done = &f->kid_done;
@@ -106,7 +107,7 @@ int acc__wait_for_step(acc_frame *self)
         }
         if (f->kid->done) /* cancelled before it started */
             goto finished;
-        acc__task_suspend(t, wait_for_cancel, self);
+        acc__task_suspend(t, ACC__WAIT_WAIT_FOR, self);
         return ACC_PENDING;
     default:
     finished:
