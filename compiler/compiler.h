@@ -31,7 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ACC_VERSION "0.1.0"
+#define ACC_VERSION "0.2.0"
 
 /* ---- util ------------------------------------------------------------- */
 

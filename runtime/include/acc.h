@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define ACC_VERSION_MAJOR 0
-#define ACC_VERSION_MINOR 1
+#define ACC_VERSION_MINOR 2
 #define ACC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  *     task waits for acc__task_wake, which queues it on the ready queue;
  *   - or neither: a frame returned to the runner because it completed (its
  *     caller is the new top and continues at its saved state) or because
- *     an await hit ACC__MAX_DEPTH (the callee is the new top). This is how
+ *     an await hit ACC__STACK_BUDGET (the callee is the new top). This is how
  *     deep recursion runs on heap frames with a bounded C stack.
  *
  * The life of a task: new -> started (run at once by acc__task_start, or
