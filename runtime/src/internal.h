@@ -308,9 +308,6 @@ void acc__task_table_free(acc__task_table *tt);
 void acc__task_start(acc__loop *loop, acc_task *t);
 /* Attach `t` to `loop` and queue it to start at the loop's next turn. */
 void acc__task_start_later(acc__loop *loop, acc_task *t);
-/* acc_spawn's: acc__task_new and acc__task_start_later in one call, the
- * task marked spawned. NULL (errno ENOMEM) when the task cannot be made. */
-acc_task *acc__task_spawn(acc__loop *loop, acc_frame *root);
 /* Run a started or queued task until it blocks or finishes. */
 void acc__task_run(acc_task *t);
 /* Run, in order, the tasks linked through ready_next from `batch`, taken

@@ -10,29 +10,10 @@
  *
  * Joining uses the task's on_done hook: the finished task wakes its
  * joiner. acc_join_all is the dynamic acc_gather: the same counting, but
- * on tasks that were started already.
+ * on tasks that were started already. (acc_spawn itself is in task.c,
+ * where the task's hot path can be one function.)
  */
 #include "internal.h"
-
-acc_task *acc_spawn(acc_frame *coro)
-{
-    acc__loop *loop = acc__loop_current;
-    acc_task *t;
-
-    if (coro == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (loop == NULL) {
-        acc__frame_discard(coro);
-        errno = EINVAL;
-        return NULL;
-    }
-    t = acc__task_spawn(loop, coro);
-    if (t == NULL)
-        acc__frame_discard(coro);
-    return t;
-}
 
 /* NULL (what a failed acc_spawn returns) is no task: acc_cancel and
  * acc_detach do nothing with it, so acc_detach(acc_spawn(...)) is safe;
