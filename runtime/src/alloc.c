@@ -74,22 +74,36 @@ static slab all_slabs = {&all_slabs, &all_slabs, 0, 0, 0};
 static _Thread_local char *region_next, *region_end;
 static _Thread_local unsigned regions_made;
 
+/* `bytes` (a multiple of REGION_BYTES) of memory aligned to REGION_BYTES,
+ * asking for transparent huge pages if `huge`; NULL without memory. */
+static char *map_regions(size_t bytes, int huge)
+{
+    /* a region more, to cut an aligned piece out of it */
+    char *p = mmap(NULL, bytes + REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *a;
+
+    if (p == MAP_FAILED)
+        return NULL;
+    a = (char *)(((uintptr_t)p + REGION_BYTES - 1) & ~(uintptr_t)(REGION_BYTES - 1));
+    if (a > p)
+        munmap(p, (size_t)(a - p));
+    munmap(a + bytes, (size_t)(p + REGION_BYTES - a));
+#ifdef MADV_HUGEPAGE
+    if (huge)
+        (void)madvise(a, bytes, MADV_HUGEPAGE);
+#else
+    (void)huge;
+#endif
+    return a;
+}
+
 static slab *new_slab(void)
 {
     if (region_next == region_end) {
-        /* twice the size, to cut an aligned region out of it */
-        char *p = mmap(NULL, 2 * REGION_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        char *a;
-        if (p == MAP_FAILED)
+        /* a small program never gets a 2 MiB page */
+        char *a = map_regions(REGION_BYTES, regions_made > 0);
+        if (a == NULL)
             return NULL;
-        a = (char *)(((uintptr_t)p + REGION_BYTES - 1) & ~(uintptr_t)(REGION_BYTES - 1));
-        if (a > p)
-            munmap(p, (size_t)(a - p));
-        munmap(a + REGION_BYTES, (size_t)(p + REGION_BYTES - a));
-#ifdef MADV_HUGEPAGE
-        if (regions_made > 0) /* a small program never gets a 2 MiB page */
-            (void)madvise(a, REGION_BYTES, MADV_HUGEPAGE);
-#endif
         regions_made++;
         region_next = a;
         region_end = a + REGION_BYTES;
@@ -411,6 +425,45 @@ void acc__frame_trim(void)
         munmap(region_next, (size_t)(region_end - region_next));
     region_next = region_end = NULL;
     cached_bytes = 0;
+}
+
+/* ---- arrays that grow by doubling ------------------------------------ */
+
+/* Past a region's size, an array is mapped in whole regions with huge
+ * pages: a million tasks' table (8 MiB) then costs a few page faults,
+ * not two thousand (4a cold, bench/README.md). */
+static size_t array_mapped_bytes(size_t bytes)
+{
+    return bytes < REGION_BYTES ? 0 : (bytes + REGION_BYTES - 1) & ~(REGION_BYTES - 1);
+}
+
+void *acc__array_resize(void *p, size_t old_bytes, size_t new_bytes)
+{
+    size_t old_mapped = array_mapped_bytes(old_bytes), new_mapped = array_mapped_bytes(new_bytes);
+    char *q;
+
+    if (new_mapped == 0)
+        return acc__realloc(p, new_bytes);
+    if (new_mapped == old_mapped)
+        return p;
+    if (must_fail() || (q = map_regions(new_mapped, 1)) == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (p != NULL)
+        memcpy(q, p, old_bytes < new_bytes ? old_bytes : new_bytes);
+    acc__array_free(p, old_bytes);
+    return q;
+}
+
+void acc__array_free(void *p, size_t bytes)
+{
+    size_t mapped = array_mapped_bytes(bytes);
+
+    if (mapped != 0)
+        munmap(p, mapped);
+    else
+        free(p);
 }
 
 acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void *out)

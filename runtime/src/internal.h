@@ -87,6 +87,12 @@ void *acc__malloc(size_t size);
 void *acc__calloc(size_t n, size_t size);
 void *acc__realloc(void *p, size_t size);
 void acc__fail_alloc_after(long n);
+/* An array that grows (the loop's task table): acc__realloc while small,
+ * whole 2 MiB regions with huge pages once large. The caller keeps its
+ * size in bytes, which both need. NULL (errno ENOMEM) without memory; p
+ * is then left as it was. */
+void *acc__array_resize(void *p, size_t old_bytes, size_t new_bytes);
+void acc__array_free(void *p, size_t bytes);
 
 /* ------------------------------------------------------------------------
  * timer.c: the timers: a hierarchical timing wheel of unsorted buckets,

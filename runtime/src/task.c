@@ -151,7 +151,7 @@ int acc__task_reserve_slow(acc__loop *loop, size_t n)
     size_t cap = tt->cap ? tt->cap : 64;
     while (cap - tt->len < n)
         cap *= 2;
-    acc_task **task = acc__realloc(tt->task, cap * sizeof *task);
+    acc_task **task = acc__array_resize(tt->task, tt->cap * sizeof *task, cap * sizeof *task);
     if (task == NULL)
         return -ENOMEM;
     tt->task = task;
@@ -186,7 +186,7 @@ void acc__task_table_free(acc__task_table *tt)
     for (uint32_t i = 0; i < tt->len; i++)
         if (tt->task[i] != NULL)
             release(tt->task[i]);
-    free(tt->task);
+    acc__array_free(tt->task, tt->cap * sizeof *tt->task);
 }
 
 /* Out of the loop's table, if in it, and back to the allocator. */
