@@ -49,6 +49,7 @@ char *xstrndup(const char *s, size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *read_file(const char *path, size_t *len);
+int write_all(int fd, const char *data, size_t len);
 /* `name` escaped for a make-style dependency file, as gcc escapes it. */
 void buf_put_make_name(Buf *b, const char *name);
 int wait_exit_status(int pid);
@@ -303,6 +304,10 @@ bool has_async_annotation(CXCursor c);
 
 typedef struct Out {
     Buf buf;
+    int fd;              /* with `streams`: full buffers are written here */
+    bool streams;        /* else the whole output stays in buf */
+    int write_errno;     /* a write to fd failed: its errno */
+    bool mid_line;       /* the last character written is not a newline */
     bool lines;          /* emit #line directives */
     const char *src_name;/* file name in #line directives */
     const char *out_name;/* the output's own name, for #line back to it */
@@ -341,12 +346,15 @@ bool entry_at_end(AsyncFn *fn);
 void emit_entry(AsyncFn *fn, Out *o);
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
-/* The output, one top-level declaration at a time (emit_top, in order);
- * emit_end returns the whole text. */
+/* The output, one top-level declaration at a time (emit_top, in order).
+ * With fd >= 0 the text goes to fd as it is made (a large output is never
+ * all in memory), and emit_end returns what is not written yet; else it
+ * returns the whole text. *len is its length; *write_errno is the errno of
+ * a failed write, or 0. */
 typedef struct Emit Emit;
-Emit *emit_begin(Program *p, bool lines, const char *out_name);
+Emit *emit_begin(Program *p, bool lines, const char *out_name, int fd);
 void emit_top(Emit *E, Node *top);
-char *emit_end(Emit *E);
+char *emit_end(Emit *E, size_t *len, int *write_errno);
 
 /* ---- cc.c ------------------------------------------------------------- */
 

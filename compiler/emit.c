@@ -10,6 +10,7 @@
  */
 #include "compiler.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +19,28 @@ char *render_plain(Program *p, Node *n);
 
 static bool at_line_start(Out *o)
 {
-    return o->buf.len == 0 || o->buf.s[o->buf.len - 1] == '\n';
+    return !o->mid_line;
 }
+
+/* A streamed output is written in pieces of about this size: they stay in
+ * the cache, where a whole large output would not (and would fault in a
+ * page at every 4 KB of it). */
+enum { STREAM_PIECE = 1 << 18 };
 
 static void raw(Out *o, const char *s, size_t n)
 {
     buf_put(&o->buf, s, n);
+    if (n)
+        o->mid_line = s[n - 1] != '\n';
     for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
         o->out_line++;
         if (o->mapped)
             o->mapped++;
+    }
+    if (o->streams && o->buf.len >= STREAM_PIECE) {
+        if (!o->write_errno && write_all(o->fd, o->buf.s, o->buf.len) < 0)
+            o->write_errno = errno;
+        o->buf.len = 0;
     }
 }
 
@@ -315,11 +328,12 @@ static bool uses_async_fn(Node *n)
     return false;
 }
 
-Emit *emit_begin(Program *p, bool lines, const char *out_name)
+Emit *emit_begin(Program *p, bool lines, const char *out_name, int fd)
 {
     Emit *E = xcalloc(1, sizeof *E);
     E->p = p;
-    E->o = (Out){.lines = lines, .src_name = p->src->path, .out_name = out_name, .out_line = 1};
+    E->o = (Out){.lines = lines, .src_name = p->src->path, .out_name = out_name, .out_line = 1,
+                 .fd = fd, .streams = fd >= 0};
     E->declared = xcalloc((size_t)p->nfns + 1, sizeof *E->declared);
     Out *o = &E->o;
 
@@ -374,7 +388,7 @@ void emit_top(Emit *E, Node *t)
     }
 }
 
-char *emit_end(Emit *E)
+char *emit_end(Emit *E, size_t *len, int *write_errno)
 {
     Out *o = &E->o;
     copy_to(E, (unsigned)E->p->src->len);
@@ -391,7 +405,9 @@ char *emit_end(Emit *E)
             emit_entry(fn, o);
         }
     }
-    char *text = o->buf.s;
+    char *text = o->buf.s ? o->buf.s : xstrdup("");
+    *len = o->buf.len;
+    *write_errno = o->write_errno;
     free(E->declared);
     free(E);
     return text;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static void out_of_memory(void)
 {
@@ -169,6 +170,21 @@ char *read_file(const char *path, size_t *len)
     if (len)
         *len = b.len;
     return b.s;
+}
+
+/* Write all of data to fd: 0, or -1 with errno set. */
+int write_all(int fd, const char *data, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
 }
 
 /* A child's exit status as a shell reports it (128 + signal). */
