@@ -30,6 +30,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define ACC_VERSION "0.1.0"
 
@@ -40,7 +41,17 @@ typedef struct Buf {
     size_t len, cap;
 } Buf;
 
-void buf_put(Buf *b, const char *s, size_t n);
+void buf_grow(Buf *b, size_t need);
+/* Append s[0, n), keeping a NUL after the text. Inline: the translator
+ * appends hundreds of thousands of short pieces. */
+static inline void buf_put(Buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        buf_grow(b, b->len + n + 1);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
 void buf_puts(Buf *b, const char *s);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(Buf *b, const char *fmt, va_list ap);
@@ -323,7 +334,8 @@ typedef struct Out {
 
 void out_text(Out *o, const char *s, size_t n);
 void out_str(Out *o, const char *s);
-void out_raw(Out *o, const char *s, size_t n);
+/* Append `part`, an Out begun on a line of its own with out_line 1. */
+void out_append(Out *o, const Out *part);
 void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make the next output line map to source line `line`. */
 void out_sync(Out *o, unsigned line);

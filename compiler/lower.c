@@ -482,10 +482,13 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
                 collect_edits(L, call->kids[i], &E);
             char *args = apply_edits(L, &E, ab, ae);
             buf_puts(&b, first ? "" : ", ");
-            for (const char *c = args; *c; c++) {
-                buf_put(&b, c, 1);
-                if (*c == '\n' && pre)
+            for (const char *c = args; *c;) {
+                const char *nl = strchrnul(c, '\n');
+                size_t n = (size_t)(nl - c) + (*nl == '\n');
+                buf_put(&b, c, n);
+                if (*nl == '\n' && pre)
                     buf_puts(&b, CONTINUED); /* put_pre: keep this line where it falls */
+                c += n;
             }
             free(args);
             for (int i = 1; i < call->nkids; i++) {
@@ -2188,11 +2191,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     free(L.dispatch.s);
     out_str(o, "    }\n");
     if (body.buf.s)
-        out_raw(o, body.buf.s, body.buf.len); /* starts with its own #line */
-    if (body.buf.s) {
-        o->mapped = body.mapped;
-        o->mapped_file = body.mapped_file;
-    }
+        out_append(o, &body); /* starts with its own #line */
     free(body.buf.s);
     out_generated(o);
     out_str(o, "    return acc__return(&acc_self->acc_hdr);\n}\n");
