@@ -247,12 +247,17 @@ static void check_await_from_macro(Source *src, Node *n, bool in_async)
     free(name);
 }
 
-static char *callee_name(CXCursor call)
+/* The name of the function `ref` (what a call references), or NULL; the
+ * name is clang's string, disposed by the caller when *s is set. */
+static const char *callee_name(CXCursor ref, CXString *s, bool *has_s)
 {
-    CXCursor ref = clang_getCursorReferenced(call);
+    *has_s = false;
     if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl)
         return NULL;
-    return cx_str(clang_getCursorSpelling(ref));
+    *s = clang_getCursorSpelling(ref);
+    *has_s = true;
+    const char *name = clang_getCString(*s);
+    return name ? name : "";
 }
 
 static Node *strip(Node *n)
@@ -476,18 +481,17 @@ static void find_locals(Walk *w, Node *n)
                 free(name);
             }
         }
-        CXType t = clang_getCursorType(n->cur);
-        char *name = cx_str(clang_getCursorSpelling(n->cur));
+        add_local(w->fn, n->cur, false);
+        n->local = w->fn->locals[w->fn->nlocals - 1];
+        n->local->decl_node = n;
+        CXType t = n->local->type;
+        const char *name = n->local->name;
         if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray)
             error_at(region(n)->b, "variable-length array '%s' cannot be a local of async function '%s'",
                      name, w->fn->name);
         else if (type_is_variably_modified(t))
             error_at(name_offset(n->cur), "local '%s' of async function '%s' has a variably modified type, "
                                           "which cannot be kept in a frame", name, w->fn->name);
-        free(name);
-        add_local(w->fn, n->cur, false);
-        n->local = w->fn->locals[w->fn->nlocals - 1];
-        n->local->decl_node = n;
     }
     if (n->kind == CXCursor_TypedefDecl || n->kind == CXCursor_StructDecl || n->kind == CXCursor_UnionDecl ||
         n->kind == CXCursor_EnumDecl) {
@@ -631,10 +635,13 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         n->role = ROLE_AWAIT; /* its operand is awaited: no second error for it */
         check_await_from_macro(src, n, w->fn != NULL);
     } else if (n->kind == CXCursor_CallExpr) {
-        AsyncFn *callee = find_async_fn(prog, clang_getCursorReferenced(n->cur));
+        CXCursor ref = clang_getCursorReferenced(n->cur);
+        AsyncFn *callee = find_async_fn(prog, ref);
         if (!callee && n->nkids > 0)
             callee = designated_async_fn(n->kids[0]); /* (*f)(x), (&f)(x) */
-        char *name = callee_name(n->cur);
+        CXString name_str;
+        bool has_name_str;
+        const char *name = callee_name(ref, &name_str, &has_name_str);
         if (name && strcmp(name, "acc__gather_form") == 0) {
             n->role = ROLE_FORM;
             n->form = FORM_GATHER;
@@ -665,7 +672,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
             error_at(region(n)->b, "setjmp cannot be used in async function '%s': a longjmp cannot "
                            "cross an await", w->fn->name);
         }
-        free(name);
+        if (has_name_str)
+            clang_disposeString(name_str);
     } else if (n->kind == CXCursor_UnaryOperator && is_deref_or_addr(n) && src->text[region(n)->b] == '&' &&
                !is_callee_position(n) && designated_async_fn(n->kids[0])) {
         n->role = ROLE_FN_REF; /* `&f` is the pointer that `f` converts to */

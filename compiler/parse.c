@@ -313,6 +313,40 @@ static void expansion_of(CXSourceLocation l, CXFile sf, unsigned so, CXFile *xf,
     }
 }
 
+/* A file location (not in a macro) in the main file is, in the same raw
+ * encoding, the main file's first location plus its offset (the files'
+ * locations are consecutive ranges): decoding it that way saves
+ * clang_getSpellingLocation's search for the file. The first decodings
+ * are checked against clang's, as above. */
+static CXTranslationUnit first_tu;
+static unsigned first_loc; /* the raw location of the main file's offset 0 */
+static int decoding_checked, decoding_trusted = 1;
+
+static void spelling_of(Source *src, CXSourceLocation l, CXFile *f, unsigned *off)
+{
+    if (first_tu != src->tu) {
+        CXSourceLocation z = clang_getLocationForOffset(src->tu, src->file, 0);
+        first_loc = z.int_data;
+        first_tu = src->tu;
+        if (macro_bit(z))
+            decoding_trusted = 0;
+    }
+    unsigned rel = l.int_data - first_loc;
+    if (!decoding_trusted || !encoding_trusted || macro_bit(l) || l.int_data < first_loc || rel > src->len) {
+        clang_getSpellingLocation(l, f, NULL, NULL, off);
+        return;
+    }
+    if (decoding_checked >= 1000) {
+        *f = src->file;
+        *off = rel;
+        return;
+    }
+    clang_getSpellingLocation(l, f, NULL, NULL, off);
+    decoding_checked++;
+    if (*off != rel || !in_main(src, *f))
+        decoding_trusted = 0;
+}
+
 /* Where a cursor's text is in the main file. Plain code and whole macro
  * invocations use their expansion range; code spelled inside a macro's
  * argument uses the argument's spelling, so it can be rewritten in place. */
@@ -340,7 +374,7 @@ static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
     CXSourceLocation l = clang_getCursorLocation(c);
     CXFile f, xf;
     unsigned so, xo;
-    clang_getSpellingLocation(l, &f, NULL, NULL, &so);
+    spelling_of(src, l, &f, &so);
     if (!in_main(src, f))
         return false;
     expansion_of(l, f, so, &xf, &xo);
@@ -367,8 +401,8 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
     CXSourceLocation s = clang_getRangeStart(r), t = clang_getRangeEnd(r);
     CXFile sf, tf, xsf, xtf;
     unsigned so, to, xso, xto;
-    clang_getSpellingLocation(s, &sf, NULL, NULL, &so);
-    clang_getSpellingLocation(t, &tf, NULL, NULL, &to);
+    spelling_of(src, s, &sf, &so);
+    spelling_of(src, t, &tf, &to);
     expansion_of(s, sf, so, &xsf, &xso);
     expansion_of(t, tf, to, &xtf, &xto);
     *from_arg = false;
@@ -511,10 +545,20 @@ static void close_node(BuildCtx *ctx)
     ctx->npending = o->first_kid;
 }
 
+/* The visit passes as `parent` the very cursor it gave for the parent: one
+ * equal in every byte is the same (clang_equalCursors, which also knows
+ * cursors that differ in a flag, is asked about the others). */
+static bool same_cursor(CXCursor a, CXCursor b)
+{
+    if (a.kind == b.kind && a.data[0] == b.data[0] && a.data[1] == b.data[1] && a.data[2] == b.data[2])
+        return true;
+    return clang_equalCursors(a, b);
+}
+
 static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClientData data)
 {
     BuildCtx *ctx = data;
-    while (!clang_equalCursors(ctx->open[ctx->nopen - 1].node->cur, parent))
+    while (!same_cursor(ctx->open[ctx->nopen - 1].node->cur, parent))
         close_node(ctx);
     Node *kid = new_node(c, ctx->open[ctx->nopen - 1].node);
     if (ctx->npending == ctx->pending_cap) {
