@@ -35,14 +35,13 @@ static void index_lines(Source *src)
     src->line_starts = xrealloc(NULL, cap * sizeof *src->line_starts);
     src->nlines = 0;
     src->line_starts[src->nlines++] = 0;
-    for (size_t i = 0; i < src->len; i++) {
-        if (src->text[i] != '\n')
-            continue;
+    const char *t = src->text, *end = t + src->len;
+    for (const char *p = t; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
         if (src->nlines == cap) {
             cap *= 2;
             src->line_starts = xrealloc(src->line_starts, cap * sizeof *src->line_starts);
         }
-        src->line_starts[src->nlines++] = (unsigned)i + 1;
+        src->line_starts[src->nlines++] = (unsigned)(p - t) + 1;
     }
 }
 
@@ -54,6 +53,9 @@ static bool may_renumber_lines(Source *src)
 {
     const char *t = src->text, *end = t + src->len;
     for (const char *p = t; p < end; p++) {
+        p += strcspn(p, "\r#%?"); /* the text ends in a NUL: so does this */
+        if (p >= end)
+            break;
         if (*p == '\r' && (p + 1 == end || p[1] != '\n'))
             return true;
         const char *q;
@@ -84,6 +86,17 @@ static bool may_renumber_lines(Source *src)
 
 unsigned line_of(Source *src, unsigned off)
 {
+    /* Offsets come mostly in order: the lines at and after the last
+     * answer are looked at first. */
+    static size_t last;
+    const unsigned *starts = src->line_starts;
+    if (last < src->nlines && starts[last] <= off) {
+        for (size_t k = last; k < src->nlines && k < last + 4; k++)
+            if (k + 1 == src->nlines || starts[k + 1] > off) {
+                last = k;
+                return (unsigned)k + 1;
+            }
+    }
     size_t lo = 0, hi = src->nlines;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -92,6 +105,7 @@ unsigned line_of(Source *src, unsigned off)
         else
             hi = mid;
     }
+    last = lo;
     return (unsigned)lo + 1;
 }
 
