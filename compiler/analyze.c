@@ -18,34 +18,36 @@ static Program *prog;
 
 /* ---- async functions ---------------------------------------------------- */
 
-typedef struct Annotation {
-    const char *want;
-    bool found;
-} Annotation;
+/* The acc annotations a declaration carries, found in one visit of its
+ * children. */
+enum { ANNOTATED_ASYNC = 1, ANNOTATED_LEAF = 2 };
 
 static enum CXChildVisitResult find_annotation(CXCursor c, CXCursor parent, CXClientData data)
 {
-    Annotation *a = data;
+    unsigned *found = data;
     (void)parent;
     if (clang_getCursorKind(c) == CXCursor_AnnotateAttr) {
-        char *s = cx_str(clang_getCursorSpelling(c));
-        if (strcmp(s, a->want) == 0)
-            a->found = true;
-        free(s);
+        CXString s = clang_getCursorSpelling(c);
+        const char *a = clang_getCString(s);
+        if (a && strcmp(a, "acc.async") == 0)
+            *found |= ANNOTATED_ASYNC;
+        else if (a && strcmp(a, "acc.leaf") == 0)
+            *found |= ANNOTATED_LEAF;
+        clang_disposeString(s);
     }
     return CXChildVisit_Continue;
 }
 
-static bool has_annotation(CXCursor c, const char *want)
+static unsigned annotations(CXCursor c)
 {
-    Annotation a = {want, false};
-    clang_visitChildren(c, find_annotation, &a);
-    return a.found;
+    unsigned found = 0;
+    clang_visitChildren(c, find_annotation, &found);
+    return found;
 }
 
 bool has_async_annotation(CXCursor c)
 {
-    return has_annotation(c, "acc.async");
+    return annotations(c) & ANNOTATED_ASYNC;
 }
 
 /* Where a declaration's name is, in the main file's text. */
@@ -112,7 +114,7 @@ static bool declared_in_runtime_header(CXCursor c)
     return r;
 }
 
-static void note_async_decl(Source *src, CXCursor c)
+static void note_async_decl(Source *src, CXCursor c, bool leaf)
 {
     AsyncFn *fn = find_async_fn(prog, c);
     bool in_main = is_main_file(src, clang_getCursorLocation(c));
@@ -127,7 +129,7 @@ static void note_async_decl(Source *src, CXCursor c)
         fn->returns_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
         fn->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
         fn->from_runtime = declared_in_runtime_header(c);
-        fn->slot_leaf = has_annotation(c, "acc.leaf");
+        fn->slot_leaf = leaf;
         fn->is_main = strcmp(fn->name, "main") == 0;
         int n = clang_Cursor_getNumArguments(c);
         fn->nparams = n < 0 ? 0 : n;
@@ -170,7 +172,7 @@ static void note_async_decl(Source *src, CXCursor c)
                                        "its prototype in the header", fn->name);
         free(file);
     }
-    if (!fn->slot_leaf && has_annotation(c, "acc.leaf"))
+    if (leaf)
         fn->slot_leaf = true;
     if (clang_isCursorDefinition(c) && fn->slot_leaf && in_main)
         error_at(name_offset(c), "async function '%s' is declared ACC__LEAF and has a body: only a "
@@ -1077,9 +1079,11 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
 {
     (void)parent;
     Source *src = data;
-    enum CXCursorKind k = clang_getCursorKind(c);
-    if (k == CXCursor_FunctionDecl && has_async_annotation(c))
-        note_async_decl(src, c);
+    if (clang_getCursorKind(c) == CXCursor_FunctionDecl) {
+        unsigned a = annotations(c);
+        if (a & ANNOTATED_ASYNC)
+            note_async_decl(src, c, a & ANNOTATED_LEAF);
+    }
     return CXChildVisit_Continue;
 }
 

@@ -380,10 +380,32 @@ static unsigned plain_identifier_end(Source *src, unsigned off)
     return e;
 }
 
-/* A name written in the main file outside any macro (most DeclRefExprs)
- * is one identifier at the cursor's location: no need to ask clang for
- * the extent, which relexes the token. */
-static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
+/* The end of the integer constant that starts at off, or 0 when it is
+ * not plainly one: a preprocessing number (C11 6.4.8) may go on with a
+ * '.', a sign after an exponent's letter, and what plain_identifier_end
+ * refuses. */
+static unsigned plain_integer_end(Source *src, unsigned off)
+{
+    const char *t = src->text;
+    if (off >= src->len || t[off] < '0' || t[off] > '9')
+        return 0;
+    unsigned e = off;
+    while (e < src->len && is_ident_char(t[e]))
+        e++;
+    if (e < src->len) {
+        char c = t[e], prev = t[e - 1];
+        if (c == '.' || c == '$' || c == '\\' || c == '?' || c == '\'' || (unsigned char)c >= 0x80 ||
+            ((c == '+' || c == '-') &&
+             (prev == 'e' || prev == 'E' || prev == 'p' || prev == 'P')))
+            return 0;
+    }
+    return e;
+}
+
+/* A name written in the main file outside any macro (most DeclRefExprs),
+ * an integer constant, `break` or `continue` is one token at the cursor's
+ * location: no need to ask clang for the extent, which relexes the token. */
+static bool one_token_region(Source *src, CXCursor c, bool number, unsigned *b, unsigned *e)
 {
     CXSourceLocation l = clang_getCursorLocation(c);
     CXFile f, xf;
@@ -394,7 +416,7 @@ static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
     expansion_of(l, f, so, &xf, &xo);
     if (xo != so || !in_main(src, xf))
         return false;
-    unsigned end = plain_identifier_end(src, so);
+    unsigned end = number ? plain_integer_end(src, so) : plain_identifier_end(src, so);
     if (!end)
         return false;
     *b = so;
@@ -405,7 +427,10 @@ static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
 bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
                    unsigned *ob, unsigned *oe)
 {
-    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && plain_name_region(src, c, b, e)) {
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if ((k == CXCursor_DeclRefExpr || k == CXCursor_BreakStmt || k == CXCursor_ContinueStmt ||
+         k == CXCursor_IntegerLiteral) &&
+        one_token_region(src, c, k == CXCursor_IntegerLiteral, b, e)) {
         *from_arg = false;
         *ob = *b;
         *oe = *e;
