@@ -280,10 +280,7 @@ static bool is_binop(Source *src, Node *n, const char *op)
     unsigned b1 = region(n)->from_arg ? r1->b : r1->ob;
     if (e0 > b1)
         return false;
-    char *g = gap_text(src, e0, b1);
-    bool r = strcmp(g, op) == 0;
-    free(g);
-    return r;
+    return gap_is(src, e0, b1, op);
 }
 
 static void flatten_commas(Source *src, Node *n, Node ***out, int *nout)
@@ -377,6 +374,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     l->type = clang_getCursorType(decl);
     l->is_param = is_param;
     l->decl = decl;
+    l->decl_hash = clang_hashCursor(decl);
     /* frame member names are unique: shadowed names get a suffix */
     char *m = xstrdup(l->name);
     for (int k = 2;; k++) {
@@ -397,8 +395,9 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
 
 static Local *local_for(AsyncFn *fn, CXCursor decl)
 {
+    unsigned h = clang_hashCursor(decl); /* equal cursors hash alike */
     for (int i = 0; i < fn->nlocals; i++)
-        if (clang_equalCursors(fn->locals[i]->decl, decl))
+        if (fn->locals[i]->decl_hash == h && clang_equalCursors(fn->locals[i]->decl, decl))
             return fn->locals[i];
     return NULL;
 }
@@ -616,6 +615,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
 {
     Source *src = w->src;
     bool sizeof_here = in_sizeof || n->kind == CXCursor_UnaryExpr;
+    /* what a name or a call refers to, asked once */
+    CXCursor ref = n->kind == CXCursor_DeclRefExpr ? clang_getCursorReferenced(n->cur) : clang_getNullCursor();
 
     if (is_await_node(src, n)) {
         n->role = ROLE_AWAIT;
@@ -637,7 +638,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         n->role = ROLE_AWAIT; /* its operand is awaited: no second error for it */
         check_await_from_macro(src, n, w->fn != NULL);
     } else if (n->kind == CXCursor_CallExpr) {
-        CXCursor ref = clang_getCursorReferenced(n->cur);
+        ref = clang_getCursorReferenced(n->cur);
         AsyncFn *callee = find_async_fn(prog, ref);
         if (!callee && n->nkids > 0)
             callee = designated_async_fn(n->kids[0]); /* (*f)(x), (&f)(x) */
@@ -679,13 +680,12 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
     } else if (n->kind == CXCursor_UnaryOperator && is_deref_or_addr(n) && src->text[region(n)->b] == '&' &&
                !is_callee_position(n) && designated_async_fn(n->kids[0])) {
         n->role = ROLE_FN_REF; /* `&f` is the pointer that `f` converts to */
-    } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) &&
-               find_async_fn(prog, clang_getCursorReferenced(n->cur))) {
+    } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) && find_async_fn(prog, ref)) {
         n->role = ROLE_FN_REF;
         const Region *r = region(n);
-        if (!r->in_main || r->e - r->b != strlen(find_async_fn(prog, clang_getCursorReferenced(n->cur))->name))
+        if (!r->in_main || r->e - r->b != strlen(find_async_fn(prog, ref)->name))
             error_at(r->b, "acc cannot translate a macro whose definition names async function '%s'",
-                     find_async_fn(prog, clang_getCursorReferenced(n->cur))->name);
+                     find_async_fn(prog, ref)->name);
     } else if (n->kind == CXCursor_LabelStmt && w->fn) {
         char *label = cx_str(clang_getCursorSpelling(n->cur));
         const char *d = strncmp(label, "acc_resume_", 11) == 0    ? label + 11
@@ -696,7 +696,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                      label, w->fn->name);
         free(label);
     } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
-        Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
+        Local *l = local_for(w->fn, ref);
         if (!l && region(n)->in_main && (text_is(src, region(n)->b, region(n)->e, "acc_self") ||
                                          text_is(src, region(n)->b, region(n)->e, "acc_base")))
             error_at(region(n)->b, "'%s' outside async function '%s' cannot be used in it: the step function "
@@ -705,7 +705,10 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (l) {
             n->role = ROLE_LOCAL_REF;
             n->local = l;
-            l->refs = xrealloc(l->refs, (size_t)(l->nrefs + 1) * sizeof *l->refs);
+            if (l->nrefs == l->refs_cap) {
+                l->refs_cap = l->refs_cap ? 2 * l->refs_cap : 8;
+                l->refs = xrealloc(l->refs, (size_t)l->refs_cap * sizeof *l->refs);
+            }
             l->refs[l->nrefs++] = n;
         }
     }
@@ -1154,7 +1157,7 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
             fn->locals[i]->decl_node = NULL;
             free(fn->locals[i]->refs);
             fn->locals[i]->refs = NULL;
-            fn->locals[i]->nrefs = 0;
+            fn->locals[i]->nrefs = fn->locals[i]->refs_cap = 0;
         }
     }
     return CXChildVisit_Continue;

@@ -200,6 +200,8 @@ bool text_is(Source *src, unsigned b, unsigned e, const char *s);
 char *cx_str(CXString s); /* heap copy, disposes s */
 /* The text between two offsets with whitespace and comments dropped. */
 char *gap_text(Source *src, unsigned b, unsigned e);
+/* Is that text `s`? */
+bool gap_is(Source *src, unsigned b, unsigned e, const char *s);
 
 /* ---- expand.c --------------------------------------------------------- */
 
@@ -230,8 +232,9 @@ struct Local {
     bool in_frame;     /* lives in the frame (else a plain C local of the step) */
     CXCursor decl;
     struct Node *decl_node; /* the VarDecl (NULL for parameters) */
+    unsigned decl_hash;     /* clang_hashCursor(decl): a quick inequality */
     struct Node **refs;     /* every reference in the body */
-    int nrefs;
+    int nrefs, refs_cap;
 };
 
 struct AsyncFn {

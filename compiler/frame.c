@@ -85,10 +85,7 @@ static bool takes_address(Source *src, Node *ref)
         }
         const Region *rp = p->kind == CXCursor_UnaryOperator ? region(p) : NULL;
         if (rp && rp->in_main && region(n)->in_main && rp->b < region(n)->b) {
-            char *g = gap_text(src, rp->b, region(n)->b);
-            bool amp = strcmp(g, "&") == 0;
-            free(g);
-            if (amp)
+            if (gap_is(src, rp->b, region(n)->b, "&"))
                 return true;
         }
         break;

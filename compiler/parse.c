@@ -672,3 +672,32 @@ char *gap_text(Source *src, unsigned b, unsigned e)
         out.s = xstrdup("");
     return out.s;
 }
+
+/* Is gap_text(src, b, e) the string `s`? Compared as gap_text would build
+ * it (up to a NUL in the text, as strcmp sees it), without building it:
+ * the lowering asks this of the gap between two operands many times. */
+bool gap_is(Source *src, unsigned b, unsigned e, const char *s)
+{
+    const char *t = src->text;
+    size_t k = 0;
+    for (unsigned i = b; i < e && i < src->len;) {
+        if (t[i] == '/' && i + 1 < e && t[i + 1] == '*') {
+            const char *end = strstr(t + i + 2, "*/");
+            i = end ? (unsigned)(end - t) + 2 : e;
+        } else if (t[i] == '/' && i + 1 < e && t[i + 1] == '/') {
+            while (i < e && t[i] != '\n')
+                i++;
+        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r' ||
+                   t[i] == '\f' || t[i] == '\v' || t[i] == '\\') {
+            i++;
+        } else {
+            if (t[i] == '\0')
+                return s[k] == '\0';
+            if (s[k] != t[i])
+                return false;
+            k++;
+            i++;
+        }
+    }
+    return s[k] == '\0';
+}
