@@ -146,6 +146,7 @@ typedef struct Region {
                         * the whole invocation for a node in an argument */
     bool in_main;      /* region lies in the main file */
     bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
+    bool plain;        /* its ends are main-file locations outside macros */
 } Region;
 
 typedef struct Node {
@@ -181,9 +182,6 @@ void release_trees(void);
 const Region *region(Node *n);
 unsigned line_of(Source *src, unsigned off);
 unsigned col_of(Source *src, unsigned off);
-/* Region of a cursor in the main file (expansion range, or macro-argument spelling). */
-bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
-                   unsigned *ob, unsigned *oe);
 bool is_main_file(Source *src, CXSourceLocation loc);
 /* The end of the identifier characters that start at off (off if none). */
 unsigned ident_end(Source *src, unsigned off);

@@ -405,9 +405,10 @@ static unsigned plain_integer_end(Source *src, unsigned off)
 /* A name written in the main file outside any macro (most DeclRefExprs),
  * an integer constant, `break` or `continue` is one token at the cursor's
  * location: no need to ask clang for the extent, which relexes the token. */
-static bool one_token_region(Source *src, CXCursor c, bool number, unsigned *b, unsigned *e)
+static bool one_token_region(Source *src, CXCursor c, bool number, unsigned *b, unsigned *e, bool *plain)
 {
     CXSourceLocation l = clang_getCursorLocation(c);
+    *plain = encoding_trusted && !macro_bit(l);
     CXFile f, xf;
     unsigned so, xo;
     spelling_of(src, l, &f, &so);
@@ -424,13 +425,15 @@ static bool one_token_region(Source *src, CXCursor c, bool number, unsigned *b, 
     return true;
 }
 
-bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
-                   unsigned *ob, unsigned *oe)
+/* Region of a cursor in the main file (expansion range, or macro-argument
+ * spelling); *plain when both ends are main-file locations outside macros. */
+static bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
+                          unsigned *ob, unsigned *oe, bool *plain)
 {
     enum CXCursorKind k = clang_getCursorKind(c);
     if ((k == CXCursor_DeclRefExpr || k == CXCursor_BreakStmt || k == CXCursor_ContinueStmt ||
          k == CXCursor_IntegerLiteral) &&
-        one_token_region(src, c, k == CXCursor_IntegerLiteral, b, e)) {
+        one_token_region(src, c, k == CXCursor_IntegerLiteral, b, e, plain)) {
         *from_arg = false;
         *ob = *b;
         *oe = *e;
@@ -445,6 +448,7 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
     expansion_of(s, sf, so, &xsf, &xso);
     expansion_of(t, tf, to, &xtf, &xto);
     *from_arg = false;
+    *plain = false;
     if (in_main(src, sf) && in_main(src, tf) && so <= to) {
         bool start_in_arg = so != xso, end_in_arg = to != xto;
         if (start_in_arg && end_in_arg && xso == xto) {
@@ -470,6 +474,7 @@ bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from
         *e = end_in_arg ? invocation_end(src, xto, to) : to;
         *ob = *b;
         *oe = *e;
+        *plain = encoding_trusted && !macro_bit(s) && !macro_bit(t);
         return *b <= *e;
     }
     if (in_main(src, xsf) && in_main(src, xtf) && xso <= xto) {
@@ -553,11 +558,62 @@ static Node *new_node(CXCursor c, Node *parent)
     return n;
 }
 
+/* The offset of a cursor's location when it is a plain one: in the main
+ * file, outside macros. */
+static bool plain_location(Node *n, unsigned *off)
+{
+    CXSourceLocation l = clang_getCursorLocation(n->cur);
+    CXFile f;
+    if (!encoding_trusted || macro_bit(l))
+        return false;
+    spelling_of(tree_src, l, &f, off);
+    return in_main(tree_src, f);
+}
+
+/* Some nodes span exactly what their children span (clang's source
+ * ranges say so): an implicit conversion (an UnexposedExpr at the location
+ * of its one child) spans the child, a binary operator its operands; an
+ * if, for or while statement, a return with a value and a cast span from
+ * their location (the keyword, the parenthesis) to the end of their last
+ * child. When those ends are plain, the node's region follows from them,
+ * without an extent. */
+static bool derived_region(Node *n, Region *r)
+{
+    unsigned b;
+    if ((n->kind == CXCursor_IfStmt || n->kind == CXCursor_ForStmt || n->kind == CXCursor_WhileStmt ||
+         n->kind == CXCursor_ReturnStmt || n->kind == CXCursor_CStyleCastExpr) &&
+        n->nkids > 0) {
+        const Region *last = region(n->kids[n->nkids - 1]);
+        if (!last->plain || !plain_location(n, &b) || b > last->e)
+            return false;
+        *r = (Region){.b = b, .e = last->e, .ob = b, .oe = last->e, .in_main = true, .plain = true};
+        return true;
+    }
+    if (n->kind == CXCursor_UnexposedExpr && n->nkids == 1) {
+        if (!clang_equalLocations(clang_getCursorLocation(n->cur), clang_getCursorLocation(n->kids[0]->cur)))
+            return false;
+        const Region *k = region(n->kids[0]);
+        if (!k->plain)
+            return false;
+        *r = *k;
+        return true;
+    }
+    if ((n->kind == CXCursor_BinaryOperator || n->kind == CXCursor_CompoundAssignOperator) && n->nkids == 2) {
+        const Region *x = region(n->kids[0]), *y = region(n->kids[1]);
+        if (!x->plain || !y->plain || x->b > y->e)
+            return false;
+        *r = (Region){.b = x->b, .e = y->e, .ob = x->b, .oe = y->e, .in_main = true, .plain = true};
+        return true;
+    }
+    return false;
+}
+
 const Region *region(Node *n)
 {
     if (!n->has_region) {
         Region *r = &n->region;
-        r->in_main = cursor_region(tree_src, n->cur, &r->b, &r->e, &r->from_arg, &r->ob, &r->oe);
+        if (!derived_region(n, r))
+            r->in_main = cursor_region(tree_src, n->cur, &r->b, &r->e, &r->from_arg, &r->ob, &r->oe, &r->plain);
         n->has_region = true;
     }
     return &n->region;
