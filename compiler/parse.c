@@ -641,11 +641,14 @@ static void close_node(BuildCtx *ctx)
 }
 
 /* The visit passes as `parent` the very cursor it gave for the parent: one
- * equal in every byte is the same (clang_equalCursors, which also knows
- * cursors that differ in a flag, is asked about the others). */
+ * equal in every byte is the same, and cursors of different kinds are
+ * different (clang_equalCursors, which also knows cursors that differ in a
+ * flag, is asked about the others). */
 static bool same_cursor(CXCursor a, CXCursor b)
 {
-    if (a.kind == b.kind && a.data[0] == b.data[0] && a.data[1] == b.data[1] && a.data[2] == b.data[2])
+    if (a.kind != b.kind)
+        return false;
+    if (a.data[0] == b.data[0] && a.data[1] == b.data[1] && a.data[2] == b.data[2])
         return true;
     return clang_equalCursors(a, b);
 }
