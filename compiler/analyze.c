@@ -118,10 +118,11 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
 {
     AsyncFn *fn = find_async_fn(prog, c);
     bool in_main = is_main_file(src, clang_getCursorLocation(c));
+    bool is_def = clang_isCursorDefinition(c);
+    bool fresh = !fn; /* its parameter names are this declaration's */
     if (!fn) {
         fn = xcalloc(1, sizeof *fn);
         fn->name = cx_str(clang_getCursorSpelling(c));
-        fn->usr = cx_str(clang_getCursorUSR(c));
         fn->canonical = clang_getCanonicalCursor(c);
         fn->decl = c;
         CXType ft = clang_getCursorType(c);
@@ -161,7 +162,7 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
             }
         }
     }
-    if (clang_isCursorDefinition(c) && !in_main && !fn->from_runtime) {
+    if (is_def && !in_main && !fn->from_runtime) {
         /* the header's text reaches the C compiler as written */
         CXFile f;
         unsigned line, col;
@@ -174,13 +175,13 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
     }
     if (leaf)
         fn->slot_leaf = true;
-    if (clang_isCursorDefinition(c) && fn->slot_leaf && in_main)
+    if (is_def && fn->slot_leaf && in_main)
         error_at(name_offset(c), "async function '%s' is declared ACC__LEAF and has a body: only a "
                                  "leaf written by hand in C (docs/abi.md) can be an ACC__LEAF", fn->name);
-    if (clang_isCursorDefinition(c)) {
+    if (is_def) {
         fn->decl = c;
         /* parameter names of the definition are the ones the body uses */
-        for (int i = 0; i < fn->nparams; i++) {
+        for (int i = 0; i < fn->nparams && !fresh; i++) {
             free(fn->param_names[i]);
             fn->param_names[i] = cx_str(clang_getCursorSpelling(clang_Cursor_getArgument(c, (unsigned)i)));
         }
@@ -1121,6 +1122,32 @@ static void check_generated_name(Node *t)
     free(name);
 }
 
+/* What the analysis and lowering of a definition kept about its body
+ * (locals, await temporaries, compound literals) is of no use once it is
+ * lowered: other functions see only its name and parameters. Freed, the
+ * memory serves the next definition while it is still in the cache. */
+static void forget_body(AsyncFn *fn)
+{
+    fn->body = NULL;
+    for (int i = 0; i < fn->nlocals; i++) {
+        free(fn->locals[i]->name);
+        free(fn->locals[i]->member);
+        free(fn->locals[i]->refs);
+        free(fn->locals[i]);
+    }
+    free(fn->locals);
+    fn->locals = NULL;
+    fn->nlocals = 0;
+    for (int i = 0; i < fn->ntemps; i++)
+        free(fn->temp_frame[i]);
+    free(fn->temps), free(fn->temp_frame), free(fn->temp_stmt), free(fn->literals);
+    fn->temps = NULL;
+    fn->temp_frame = NULL;
+    fn->temp_stmt = NULL;
+    fn->literals = NULL;
+    fn->ntemps = fn->nliterals = 0;
+}
+
 typedef struct MainVisit {
     Source *src;
     TopAnalyzed *each;
@@ -1151,15 +1178,8 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
     v->each(prog, n, v->data);
     /* the tree is gone: nothing may reach it through the function */
     release_trees();
-    if (is_def) {
-        fn->body = NULL;
-        for (int i = 0; i < fn->nlocals; i++) {
-            fn->locals[i]->decl_node = NULL;
-            free(fn->locals[i]->refs);
-            fn->locals[i]->refs = NULL;
-            fn->locals[i]->nrefs = fn->locals[i]->refs_cap = 0;
-        }
-    }
+    if (is_def)
+        forget_body(fn);
     return CXChildVisit_Continue;
 }
 

@@ -238,7 +238,6 @@ struct Local {
 struct AsyncFn {
     int index;             /* in Program.fns */
     char *name;
-    char *usr;
     CXCursor canonical;    /* the first declaration: the key of Program.table */
     CXCursor decl;         /* the definition if in this file, else a declaration */
     bool defined_here;     /* defined in the main file */
