@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,29 +164,42 @@ void buf_printf(Buf *b, const char *fmt, ...)
 }
 
 /* The whole file (NUL-terminated; its length in *len if len is not NULL),
- * or NULL with errno set. */
+ * or NULL with errno set. It is read straight into one buffer of the
+ * size the file has (a large source would otherwise be copied as its
+ * buffer grows), which grows only if the file does meanwhile. */
 char *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
         return NULL;
-    Buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_put(&b, chunk, n);
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(b.s);
-        errno = EIO;
-        return NULL;
+    struct stat st;
+    /* room for the file, its NUL and a byte that finds the end */
+    size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 65536;
+    char *s = xrealloc(NULL, cap);
+    size_t n = 0;
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            s = xrealloc(s, cap);
+        }
+        ssize_t r = read(fd, s + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            close(fd);
+            free(s);
+            errno = EIO;
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
     }
-    if (!b.s)
-        b.s = xstrdup("");
+    close(fd);
+    s[n] = '\0';
     if (len)
-        *len = b.len;
-    return b.s;
+        *len = n;
+    return s;
 }
 
 /* Write all of data to fd: 0, or -1 with errno set. */
