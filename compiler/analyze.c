@@ -67,26 +67,35 @@ static unsigned long fn_hash(CXCursor canonical)
     return clang_hashCursor(canonical) * 2654435761UL;
 }
 
+/* A slot keeps the hash beside the function: a probe of another slot
+ * costs no visit to a function that is not the one looked up (with
+ * thousands of them, a cache miss each). */
+typedef struct FnSlot {
+    unsigned long hash;
+    AsyncFn *fn;
+} FnSlot;
+
+static void slot_put(FnSlot *t, int cap, unsigned long hash, AsyncFn *fn)
+{
+    unsigned long h = hash & (unsigned long)(cap - 1);
+    while (t[h].fn)
+        h = (h + 1) & (unsigned long)(cap - 1);
+    t[h] = (FnSlot){hash, fn};
+}
+
 static void table_insert(Program *p, AsyncFn *fn)
 {
     if ((p->nfns + 1) * 2 > p->table_cap) {
         int cap = p->table_cap ? p->table_cap * 2 : 64;
-        AsyncFn **t = xcalloc((size_t)cap, sizeof *t);
+        FnSlot *t = xcalloc((size_t)cap, sizeof *t);
         for (int i = 0; i < p->table_cap; i++)
-            if (p->table[i]) {
-                unsigned long h = fn_hash(p->table[i]->canonical) & (unsigned long)(cap - 1);
-                while (t[h])
-                    h = (h + 1) & (unsigned long)(cap - 1);
-                t[h] = p->table[i];
-            }
+            if (p->table[i].fn)
+                slot_put(t, cap, p->table[i].hash, p->table[i].fn);
         free(p->table);
         p->table = t;
         p->table_cap = cap;
     }
-    unsigned long h = fn_hash(fn->canonical) & (unsigned long)(p->table_cap - 1);
-    while (p->table[h])
-        h = (h + 1) & (unsigned long)(p->table_cap - 1);
-    p->table[h] = fn;
+    slot_put(p->table, p->table_cap, fn_hash(fn->canonical), fn);
 }
 
 AsyncFn *find_async_fn(Program *p, CXCursor referenced)
@@ -94,10 +103,11 @@ AsyncFn *find_async_fn(Program *p, CXCursor referenced)
     if (clang_getCursorKind(referenced) != CXCursor_FunctionDecl || p->table_cap == 0)
         return NULL;
     CXCursor canonical = clang_getCanonicalCursor(referenced);
-    unsigned long h = fn_hash(canonical) & (unsigned long)(p->table_cap - 1);
-    for (; p->table[h]; h = (h + 1) & (unsigned long)(p->table_cap - 1))
-        if (clang_equalCursors(p->table[h]->canonical, canonical))
-            return p->table[h];
+    unsigned long hash = fn_hash(canonical);
+    unsigned long h = hash & (unsigned long)(p->table_cap - 1);
+    for (; p->table[h].fn; h = (h + 1) & (unsigned long)(p->table_cap - 1))
+        if (p->table[h].hash == hash && clang_equalCursors(p->table[h].fn->canonical, canonical))
+            return p->table[h].fn;
     return NULL;
 }
 

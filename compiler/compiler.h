@@ -273,7 +273,7 @@ typedef struct Program {
     Source *src;
     AsyncFn **fns;
     int nfns;
-    AsyncFn **table;  /* fns by USR (analyze.c) */
+    struct FnSlot *table; /* fns by canonical declaration (analyze.c) */
     int table_cap;
 } Program;
 
