@@ -146,7 +146,8 @@ typedef struct Region {
                         * the whole invocation for a node in an argument */
     bool in_main;      /* region lies in the main file */
     bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
-    bool plain;        /* its ends are main-file locations outside macros */
+    bool plain_b, plain_e; /* that end is a main-file location outside macros */
+    bool exact;        /* the region of clang's extent (derived_region may use it) */
 } Region;
 
 typedef struct Node {

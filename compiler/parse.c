@@ -408,7 +408,7 @@ static unsigned plain_integer_end(Source *src, unsigned off)
 static bool one_token_region(Source *src, CXCursor c, bool number, unsigned *b, unsigned *e, bool *plain)
 {
     CXSourceLocation l = clang_getCursorLocation(c);
-    *plain = encoding_trusted && !macro_bit(l);
+    *plain = encoding_trusted && !macro_bit(l); /* then it is the extent (a macro's name may not be) */
     CXFile f, xf;
     unsigned so, xo;
     spelling_of(src, l, &f, &so);
@@ -426,17 +426,20 @@ static bool one_token_region(Source *src, CXCursor c, bool number, unsigned *b, 
 }
 
 /* Region of a cursor in the main file (expansion range, or macro-argument
- * spelling); *plain when both ends are main-file locations outside macros. */
-static bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
-                          unsigned *ob, unsigned *oe, bool *plain)
+ * spelling), with the flags derived_region needs. */
+static bool cursor_region(Source *src, CXCursor c, Region *rg)
 {
+    unsigned *b = &rg->b, *e = &rg->e, *ob = &rg->ob, *oe = &rg->oe;
+    bool *from_arg = &rg->from_arg;
     enum CXCursorKind k = clang_getCursorKind(c);
+    bool plain;
     if ((k == CXCursor_DeclRefExpr || k == CXCursor_BreakStmt || k == CXCursor_ContinueStmt ||
          k == CXCursor_IntegerLiteral) &&
-        one_token_region(src, c, k == CXCursor_IntegerLiteral, b, e, plain)) {
+        one_token_region(src, c, k == CXCursor_IntegerLiteral, b, e, &plain)) {
         *from_arg = false;
         *ob = *b;
         *oe = *e;
+        rg->plain_b = rg->plain_e = rg->exact = plain;
         return true;
     }
     CXSourceRange r = clang_getCursorExtent(c);
@@ -448,7 +451,10 @@ static bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, boo
     expansion_of(s, sf, so, &xsf, &xso);
     expansion_of(t, tf, to, &xtf, &xto);
     *from_arg = false;
-    *plain = false;
+    /* a plain end is its own offset, whichever way below finds it */
+    rg->plain_b = encoding_trusted && !macro_bit(s) && in_main(src, sf);
+    rg->plain_e = encoding_trusted && !macro_bit(t) && in_main(src, tf);
+    rg->exact = true;
     if (in_main(src, sf) && in_main(src, tf) && so <= to) {
         bool start_in_arg = so != xso, end_in_arg = to != xto;
         if (start_in_arg && end_in_arg && xso == xto) {
@@ -474,7 +480,6 @@ static bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, boo
         *e = end_in_arg ? invocation_end(src, xto, to) : to;
         *ob = *b;
         *oe = *e;
-        *plain = encoding_trusted && !macro_bit(s) && !macro_bit(t);
         return *b <= *e;
     }
     if (in_main(src, xsf) && in_main(src, xtf) && xso <= xto) {
@@ -570,50 +575,93 @@ static bool plain_location(Node *n, unsigned *off)
     return in_main(tree_src, f);
 }
 
-/* Some nodes span exactly what their children span (clang's source
- * ranges say so): an implicit conversion (an UnexposedExpr at the location
- * of its one child) spans the child, a binary operator its operands; an
- * if, for or while statement, a return with a value and a cast span from
- * their location (the keyword, the parenthesis) to the end of their last
- * child. When those ends are plain, the node's region follows from them,
- * without an extent. */
+/* The end of a call's `)` when only blanks, comments and line splices
+ * stand between it and `off`; else 0. */
+static unsigned close_paren_end(Source *src, unsigned off)
+{
+    const char *t = src->text;
+    for (unsigned i = off; i < src->len;) {
+        if (t[i] == ')')
+            return i + 1;
+        if (t[i] == '/' && i + 1 < src->len && t[i + 1] == '*') {
+            const char *end = strstr(t + i + 2, "*/");
+            if (!end)
+                return 0;
+            i = (unsigned)(end - t) + 2;
+        } else if (t[i] == '/' && i + 1 < src->len && t[i + 1] == '/') {
+            while (i < src->len && t[i] != '\n')
+                i++;
+        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r' || t[i] == '\f' ||
+                   t[i] == '\v' || (t[i] == '\\' && i + 1 < src->len && t[i + 1] == '\n')) {
+            i++;
+        } else {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static bool plain_span(Region *r, unsigned b, unsigned e)
+{
+    if (b > e)
+        return false;
+    *r = (Region){.b = b, .e = e, .ob = b, .oe = e, .in_main = true, .plain_b = true, .plain_e = true,
+                  .exact = true};
+    return true;
+}
+
+/* Some nodes span what their children span (clang's source ranges say
+ * so): an implicit conversion (an UnexposedExpr at the location of its one
+ * child) spans the child, a binary operator its operands, a call from its
+ * callee to the `)` after its last argument, a member access from its base
+ * to the member's name; an if, for or while statement, a return with a
+ * value and a cast span from their location (the keyword, the
+ * parenthesis) to the end of their last child. When the ends they take
+ * are plain, the node's region follows from them, without an extent. */
 static bool derived_region(Node *n, Region *r)
 {
     unsigned b;
-    if ((n->kind == CXCursor_IfStmt || n->kind == CXCursor_ForStmt || n->kind == CXCursor_WhileStmt ||
-         n->kind == CXCursor_ReturnStmt || n->kind == CXCursor_CStyleCastExpr) &&
-        n->nkids > 0) {
-        const Region *last = region(n->kids[n->nkids - 1]);
-        if (!last->plain || !plain_location(n, &b) || b > last->e)
-            return false;
-        *r = (Region){.b = b, .e = last->e, .ob = b, .oe = last->e, .in_main = true, .plain = true};
-        return true;
-    }
-    if (n->kind == CXCursor_UnexposedExpr && n->nkids == 1) {
+    enum CXCursorKind k = n->kind;
+    if (k == CXCursor_UnexposedExpr && n->nkids == 1) {
         if (!clang_equalLocations(clang_getCursorLocation(n->cur), clang_getCursorLocation(n->kids[0]->cur)))
             return false;
-        const Region *k = region(n->kids[0]);
-        if (!k->plain)
+        const Region *kid = region(n->kids[0]);
+        if (!kid->exact)
             return false;
-        *r = *k;
+        *r = *kid;
         return true;
     }
-    if ((n->kind == CXCursor_BinaryOperator || n->kind == CXCursor_CompoundAssignOperator) && n->nkids == 2) {
-        const Region *x = region(n->kids[0]), *y = region(n->kids[1]);
-        if (!x->plain || !y->plain || x->b > y->e)
-            return false;
-        *r = (Region){.b = x->b, .e = y->e, .ob = x->b, .oe = y->e, .in_main = true, .plain = true};
-        return true;
+    bool from_first = ((k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) && n->nkids == 2) ||
+                      (k == CXCursor_CallExpr && n->nkids >= 2) || (k == CXCursor_MemberRefExpr && n->nkids == 1);
+    bool from_own = (k == CXCursor_IfStmt || k == CXCursor_ForStmt || k == CXCursor_WhileStmt ||
+                     k == CXCursor_ReturnStmt || k == CXCursor_CStyleCastExpr) && n->nkids > 0;
+    if (!from_first && !from_own)
+        return false;
+    const Region *first = region(n->kids[0]), *last = region(n->kids[n->nkids - 1]);
+    if (from_own)
+        return last->exact && last->plain_e && plain_location(n, &b) && plain_span(r, b, last->e);
+    if (!first->exact || !first->plain_b)
+        return false;
+    if (k == CXCursor_MemberRefExpr) {
+        unsigned e;
+        return plain_location(n, &b) && first->b <= b && (e = plain_identifier_end(tree_src, b)) != 0 &&
+               plain_span(r, first->b, e);
     }
-    return false;
+    if (!last->exact || !last->plain_e)
+        return false;
+    if (k == CXCursor_CallExpr) {
+        unsigned e = close_paren_end(tree_src, last->e);
+        return e && plain_span(r, first->b, e);
+    }
+    return plain_span(r, first->b, last->e);
 }
 
 const Region *region(Node *n)
 {
     if (!n->has_region) {
         Region *r = &n->region;
-        if (!derived_region(n, r))
-            r->in_main = cursor_region(tree_src, n->cur, &r->b, &r->e, &r->from_arg, &r->ob, &r->oe, &r->plain);
+        if (!derived_region(n, r) && !(r->in_main = cursor_region(tree_src, n->cur, r)))
+            r->plain_b = r->plain_e = r->exact = false;
         n->has_region = true;
     }
     return &n->region;
