@@ -18,34 +18,36 @@ static Program *prog;
 
 /* ---- async functions ---------------------------------------------------- */
 
-typedef struct Annotation {
-    const char *want;
-    bool found;
-} Annotation;
+/* The acc annotations a declaration carries, found in one visit of its
+ * children. */
+enum { ANNOTATED_ASYNC = 1, ANNOTATED_LEAF = 2 };
 
 static enum CXChildVisitResult find_annotation(CXCursor c, CXCursor parent, CXClientData data)
 {
-    Annotation *a = data;
+    unsigned *found = data;
     (void)parent;
     if (clang_getCursorKind(c) == CXCursor_AnnotateAttr) {
-        char *s = cx_str(clang_getCursorSpelling(c));
-        if (strcmp(s, a->want) == 0)
-            a->found = true;
-        free(s);
+        CXString s = clang_getCursorSpelling(c);
+        const char *a = clang_getCString(s);
+        if (a && strcmp(a, "acc.async") == 0)
+            *found |= ANNOTATED_ASYNC;
+        else if (a && strcmp(a, "acc.leaf") == 0)
+            *found |= ANNOTATED_LEAF;
+        clang_disposeString(s);
     }
     return CXChildVisit_Continue;
 }
 
-static bool has_annotation(CXCursor c, const char *want)
+static unsigned annotations(CXCursor c)
 {
-    Annotation a = {want, false};
-    clang_visitChildren(c, find_annotation, &a);
-    return a.found;
+    unsigned found = 0;
+    clang_visitChildren(c, find_annotation, &found);
+    return found;
 }
 
 bool has_async_annotation(CXCursor c)
 {
-    return has_annotation(c, "acc.async");
+    return annotations(c) & ANNOTATED_ASYNC;
 }
 
 /* Where a declaration's name is, in the main file's text. */
@@ -65,26 +67,35 @@ static unsigned long fn_hash(CXCursor canonical)
     return clang_hashCursor(canonical) * 2654435761UL;
 }
 
+/* A slot keeps the hash beside the function: a probe of another slot
+ * costs no visit to a function that is not the one looked up (with
+ * thousands of them, a cache miss each). */
+typedef struct FnSlot {
+    unsigned long hash;
+    AsyncFn *fn;
+} FnSlot;
+
+static void slot_put(FnSlot *t, int cap, unsigned long hash, AsyncFn *fn)
+{
+    unsigned long h = hash & (unsigned long)(cap - 1);
+    while (t[h].fn)
+        h = (h + 1) & (unsigned long)(cap - 1);
+    t[h] = (FnSlot){hash, fn};
+}
+
 static void table_insert(Program *p, AsyncFn *fn)
 {
     if ((p->nfns + 1) * 2 > p->table_cap) {
         int cap = p->table_cap ? p->table_cap * 2 : 64;
-        AsyncFn **t = xcalloc((size_t)cap, sizeof *t);
+        FnSlot *t = xcalloc((size_t)cap, sizeof *t);
         for (int i = 0; i < p->table_cap; i++)
-            if (p->table[i]) {
-                unsigned long h = fn_hash(p->table[i]->canonical) & (unsigned long)(cap - 1);
-                while (t[h])
-                    h = (h + 1) & (unsigned long)(cap - 1);
-                t[h] = p->table[i];
-            }
+            if (p->table[i].fn)
+                slot_put(t, cap, p->table[i].hash, p->table[i].fn);
         free(p->table);
         p->table = t;
         p->table_cap = cap;
     }
-    unsigned long h = fn_hash(fn->canonical) & (unsigned long)(p->table_cap - 1);
-    while (p->table[h])
-        h = (h + 1) & (unsigned long)(p->table_cap - 1);
-    p->table[h] = fn;
+    slot_put(p->table, p->table_cap, fn_hash(fn->canonical), fn);
 }
 
 AsyncFn *find_async_fn(Program *p, CXCursor referenced)
@@ -92,10 +103,11 @@ AsyncFn *find_async_fn(Program *p, CXCursor referenced)
     if (clang_getCursorKind(referenced) != CXCursor_FunctionDecl || p->table_cap == 0)
         return NULL;
     CXCursor canonical = clang_getCanonicalCursor(referenced);
-    unsigned long h = fn_hash(canonical) & (unsigned long)(p->table_cap - 1);
-    for (; p->table[h]; h = (h + 1) & (unsigned long)(p->table_cap - 1))
-        if (clang_equalCursors(p->table[h]->canonical, canonical))
-            return p->table[h];
+    unsigned long hash = fn_hash(canonical);
+    unsigned long h = hash & (unsigned long)(p->table_cap - 1);
+    for (; p->table[h].fn; h = (h + 1) & (unsigned long)(p->table_cap - 1))
+        if (p->table[h].hash == hash && clang_equalCursors(p->table[h].fn->canonical, canonical))
+            return p->table[h].fn;
     return NULL;
 }
 
@@ -112,14 +124,15 @@ static bool declared_in_runtime_header(CXCursor c)
     return r;
 }
 
-static void note_async_decl(Source *src, CXCursor c)
+static void note_async_decl(Source *src, CXCursor c, bool leaf)
 {
     AsyncFn *fn = find_async_fn(prog, c);
     bool in_main = is_main_file(src, clang_getCursorLocation(c));
+    bool is_def = clang_isCursorDefinition(c);
+    bool fresh = !fn; /* its parameter names are this declaration's */
     if (!fn) {
         fn = xcalloc(1, sizeof *fn);
         fn->name = cx_str(clang_getCursorSpelling(c));
-        fn->usr = cx_str(clang_getCursorUSR(c));
         fn->canonical = clang_getCanonicalCursor(c);
         fn->decl = c;
         CXType ft = clang_getCursorType(c);
@@ -127,7 +140,7 @@ static void note_async_decl(Source *src, CXCursor c)
         fn->returns_void = clang_getCanonicalType(fn->ret).kind == CXType_Void;
         fn->is_static = clang_Cursor_getStorageClass(c) == CX_SC_Static;
         fn->from_runtime = declared_in_runtime_header(c);
-        fn->slot_leaf = has_annotation(c, "acc.leaf");
+        fn->slot_leaf = leaf;
         fn->is_main = strcmp(fn->name, "main") == 0;
         int n = clang_Cursor_getNumArguments(c);
         fn->nparams = n < 0 ? 0 : n;
@@ -159,7 +172,7 @@ static void note_async_decl(Source *src, CXCursor c)
             }
         }
     }
-    if (clang_isCursorDefinition(c) && !in_main && !fn->from_runtime) {
+    if (is_def && !in_main && !fn->from_runtime) {
         /* the header's text reaches the C compiler as written */
         CXFile f;
         unsigned line, col;
@@ -170,15 +183,15 @@ static void note_async_decl(Source *src, CXCursor c)
                                        "its prototype in the header", fn->name);
         free(file);
     }
-    if (!fn->slot_leaf && has_annotation(c, "acc.leaf"))
+    if (leaf)
         fn->slot_leaf = true;
-    if (clang_isCursorDefinition(c) && fn->slot_leaf && in_main)
+    if (is_def && fn->slot_leaf && in_main)
         error_at(name_offset(c), "async function '%s' is declared ACC__LEAF and has a body: only a "
                                  "leaf written by hand in C (docs/abi.md) can be an ACC__LEAF", fn->name);
-    if (clang_isCursorDefinition(c)) {
+    if (is_def) {
         fn->decl = c;
         /* parameter names of the definition are the ones the body uses */
-        for (int i = 0; i < fn->nparams; i++) {
+        for (int i = 0; i < fn->nparams && !fresh; i++) {
             free(fn->param_names[i]);
             fn->param_names[i] = cx_str(clang_getCursorSpelling(clang_Cursor_getArgument(c, (unsigned)i)));
         }
@@ -247,12 +260,17 @@ static void check_await_from_macro(Source *src, Node *n, bool in_async)
     free(name);
 }
 
-static char *callee_name(CXCursor call)
+/* The name of the function `ref` (what a call references), or NULL; the
+ * name is clang's string, disposed by the caller when *s is set. */
+static const char *callee_name(CXCursor ref, CXString *s, bool *has_s)
 {
-    CXCursor ref = clang_getCursorReferenced(call);
+    *has_s = false;
     if (clang_Cursor_isNull(ref) || clang_getCursorKind(ref) != CXCursor_FunctionDecl)
         return NULL;
-    return cx_str(clang_getCursorSpelling(ref));
+    *s = clang_getCursorSpelling(ref);
+    *has_s = true;
+    const char *name = clang_getCString(*s);
+    return name ? name : "";
 }
 
 static Node *strip(Node *n)
@@ -273,10 +291,7 @@ static bool is_binop(Source *src, Node *n, const char *op)
     unsigned b1 = region(n)->from_arg ? r1->b : r1->ob;
     if (e0 > b1)
         return false;
-    char *g = gap_text(src, e0, b1);
-    bool r = strcmp(g, op) == 0;
-    free(g);
-    return r;
+    return gap_is(src, e0, b1, op);
 }
 
 static void flatten_commas(Source *src, Node *n, Node ***out, int *nout)
@@ -370,6 +385,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     l->type = clang_getCursorType(decl);
     l->is_param = is_param;
     l->decl = decl;
+    l->decl_hash = clang_hashCursor(decl);
     /* frame member names are unique: shadowed names get a suffix */
     char *m = xstrdup(l->name);
     for (int k = 2;; k++) {
@@ -390,8 +406,9 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
 
 static Local *local_for(AsyncFn *fn, CXCursor decl)
 {
+    unsigned h = clang_hashCursor(decl); /* equal cursors hash alike */
     for (int i = 0; i < fn->nlocals; i++)
-        if (clang_equalCursors(fn->locals[i]->decl, decl))
+        if (fn->locals[i]->decl_hash == h && clang_equalCursors(fn->locals[i]->decl, decl))
             return fn->locals[i];
     return NULL;
 }
@@ -476,18 +493,17 @@ static void find_locals(Walk *w, Node *n)
                 free(name);
             }
         }
-        CXType t = clang_getCursorType(n->cur);
-        char *name = cx_str(clang_getCursorSpelling(n->cur));
+        add_local(w->fn, n->cur, false);
+        n->local = w->fn->locals[w->fn->nlocals - 1];
+        n->local->decl_node = n;
+        CXType t = n->local->type;
+        const char *name = n->local->name;
         if (t.kind == CXType_VariableArray || t.kind == CXType_DependentSizedArray)
             error_at(region(n)->b, "variable-length array '%s' cannot be a local of async function '%s'",
                      name, w->fn->name);
         else if (type_is_variably_modified(t))
             error_at(name_offset(n->cur), "local '%s' of async function '%s' has a variably modified type, "
                                           "which cannot be kept in a frame", name, w->fn->name);
-        free(name);
-        add_local(w->fn, n->cur, false);
-        n->local = w->fn->locals[w->fn->nlocals - 1];
-        n->local->decl_node = n;
     }
     if (n->kind == CXCursor_TypedefDecl || n->kind == CXCursor_StructDecl || n->kind == CXCursor_UnionDecl ||
         n->kind == CXCursor_EnumDecl) {
@@ -610,6 +626,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
 {
     Source *src = w->src;
     bool sizeof_here = in_sizeof || n->kind == CXCursor_UnaryExpr;
+    /* what a name or a call refers to, asked once */
+    CXCursor ref = n->kind == CXCursor_DeclRefExpr ? clang_getCursorReferenced(n->cur) : clang_getNullCursor();
 
     if (is_await_node(src, n)) {
         n->role = ROLE_AWAIT;
@@ -631,10 +649,13 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         n->role = ROLE_AWAIT; /* its operand is awaited: no second error for it */
         check_await_from_macro(src, n, w->fn != NULL);
     } else if (n->kind == CXCursor_CallExpr) {
-        AsyncFn *callee = find_async_fn(prog, clang_getCursorReferenced(n->cur));
+        ref = clang_getCursorReferenced(n->cur);
+        AsyncFn *callee = find_async_fn(prog, ref);
         if (!callee && n->nkids > 0)
             callee = designated_async_fn(n->kids[0]); /* (*f)(x), (&f)(x) */
-        char *name = callee_name(n->cur);
+        CXString name_str;
+        bool has_name_str;
+        const char *name = callee_name(ref, &name_str, &has_name_str);
         if (name && strcmp(name, "acc__gather_form") == 0) {
             n->role = ROLE_FORM;
             n->form = FORM_GATHER;
@@ -665,17 +686,17 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
             error_at(region(n)->b, "setjmp cannot be used in async function '%s': a longjmp cannot "
                            "cross an await", w->fn->name);
         }
-        free(name);
+        if (has_name_str)
+            clang_disposeString(name_str);
     } else if (n->kind == CXCursor_UnaryOperator && is_deref_or_addr(n) && src->text[region(n)->b] == '&' &&
                !is_callee_position(n) && designated_async_fn(n->kids[0])) {
         n->role = ROLE_FN_REF; /* `&f` is the pointer that `f` converts to */
-    } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) &&
-               find_async_fn(prog, clang_getCursorReferenced(n->cur))) {
+    } else if (n->kind == CXCursor_DeclRefExpr && !is_callee_position(n) && find_async_fn(prog, ref)) {
         n->role = ROLE_FN_REF;
         const Region *r = region(n);
-        if (!r->in_main || r->e - r->b != strlen(find_async_fn(prog, clang_getCursorReferenced(n->cur))->name))
+        if (!r->in_main || r->e - r->b != strlen(find_async_fn(prog, ref)->name))
             error_at(r->b, "acc cannot translate a macro whose definition names async function '%s'",
-                     find_async_fn(prog, clang_getCursorReferenced(n->cur))->name);
+                     find_async_fn(prog, ref)->name);
     } else if (n->kind == CXCursor_LabelStmt && w->fn) {
         char *label = cx_str(clang_getCursorSpelling(n->cur));
         const char *d = strncmp(label, "acc_resume_", 11) == 0    ? label + 11
@@ -686,7 +707,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                      label, w->fn->name);
         free(label);
     } else if (n->kind == CXCursor_DeclRefExpr && w->fn) {
-        Local *l = local_for(w->fn, clang_getCursorReferenced(n->cur));
+        Local *l = local_for(w->fn, ref);
         if (!l && region(n)->in_main && (text_is(src, region(n)->b, region(n)->e, "acc_self") ||
                                          text_is(src, region(n)->b, region(n)->e, "acc_base")))
             error_at(region(n)->b, "'%s' outside async function '%s' cannot be used in it: the step function "
@@ -695,7 +716,10 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (l) {
             n->role = ROLE_LOCAL_REF;
             n->local = l;
-            l->refs = xrealloc(l->refs, (size_t)(l->nrefs + 1) * sizeof *l->refs);
+            if (l->nrefs == l->refs_cap) {
+                l->refs_cap = l->refs_cap ? 2 * l->refs_cap : 8;
+                l->refs = xrealloc(l->refs, (size_t)l->refs_cap * sizeof *l->refs);
+            }
             l->refs[l->nrefs++] = n;
         }
     }
@@ -1069,9 +1093,11 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
 {
     (void)parent;
     Source *src = data;
-    enum CXCursorKind k = clang_getCursorKind(c);
-    if (k == CXCursor_FunctionDecl && has_async_annotation(c))
-        note_async_decl(src, c);
+    if (clang_getCursorKind(c) == CXCursor_FunctionDecl) {
+        unsigned a = annotations(c);
+        if (a & ANNOTATED_ASYNC)
+            note_async_decl(src, c, a & ANNOTATED_LEAF);
+    }
     return CXChildVisit_Continue;
 }
 
@@ -1106,6 +1132,32 @@ static void check_generated_name(Node *t)
     free(name);
 }
 
+/* What the analysis and lowering of a definition kept about its body
+ * (locals, await temporaries, compound literals) is of no use once it is
+ * lowered: other functions see only its name and parameters. Freed, the
+ * memory serves the next definition while it is still in the cache. */
+static void forget_body(AsyncFn *fn)
+{
+    fn->body = NULL;
+    for (int i = 0; i < fn->nlocals; i++) {
+        free(fn->locals[i]->name);
+        free(fn->locals[i]->member);
+        free(fn->locals[i]->refs);
+        free(fn->locals[i]);
+    }
+    free(fn->locals);
+    fn->locals = NULL;
+    fn->nlocals = 0;
+    for (int i = 0; i < fn->ntemps; i++)
+        free(fn->temp_frame[i]);
+    free(fn->temps), free(fn->temp_frame), free(fn->temp_stmt), free(fn->literals);
+    fn->temps = NULL;
+    fn->temp_frame = NULL;
+    fn->temp_stmt = NULL;
+    fn->literals = NULL;
+    fn->ntemps = fn->nliterals = 0;
+}
+
 typedef struct MainVisit {
     Source *src;
     TopAnalyzed *each;
@@ -1136,15 +1188,8 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
     v->each(prog, n, v->data);
     /* the tree is gone: nothing may reach it through the function */
     release_trees();
-    if (is_def) {
-        fn->body = NULL;
-        for (int i = 0; i < fn->nlocals; i++) {
-            fn->locals[i]->decl_node = NULL;
-            free(fn->locals[i]->refs);
-            fn->locals[i]->refs = NULL;
-            fn->locals[i]->nrefs = 0;
-        }
-    }
+    if (is_def)
+        forget_body(fn);
     return CXChildVisit_Continue;
 }
 
@@ -1154,6 +1199,8 @@ static void check_typeof(Source *src)
 {
     static const char *words[] = {"typeof", "__typeof__", "__typeof"};
     const char *t = src->text;
+    if (!memmem(t, src->len, "typeof", 6))
+        return; /* each of the words holds it: the usual file is done */
     for (unsigned i = 0; i < src->len; i++) {
         if (t[i] == '"' || t[i] == '\'') {
             char q = t[i];

@@ -30,6 +30,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define ACC_VERSION "0.2.0"
 
@@ -40,7 +41,17 @@ typedef struct Buf {
     size_t len, cap;
 } Buf;
 
-void buf_put(Buf *b, const char *s, size_t n);
+void buf_grow(Buf *b, size_t need);
+/* Append s[0, n), keeping a NUL after the text. Inline: the translator
+ * appends hundreds of thousands of short pieces. */
+static inline void buf_put(Buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        buf_grow(b, b->len + n + 1);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
 void buf_puts(Buf *b, const char *s);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(Buf *b, const char *fmt, va_list ap);
@@ -49,6 +60,7 @@ char *xstrndup(const char *s, size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *read_file(const char *path, size_t *len);
+int write_all(int fd, const char *data, size_t len);
 /* `name` escaped for a make-style dependency file, as gcc escapes it. */
 void buf_put_make_name(Buf *b, const char *name);
 int wait_exit_status(int pid);
@@ -134,6 +146,8 @@ typedef struct Region {
                         * the whole invocation for a node in an argument */
     bool in_main;      /* region lies in the main file */
     bool from_arg;     /* spelled in a macro argument (expansion elsewhere) */
+    bool plain_b, plain_e; /* that end is a main-file location outside macros */
+    bool exact;        /* the region of clang's extent (derived_region may use it) */
 } Region;
 
 typedef struct Node {
@@ -169,9 +183,6 @@ void release_trees(void);
 const Region *region(Node *n);
 unsigned line_of(Source *src, unsigned off);
 unsigned col_of(Source *src, unsigned off);
-/* Region of a cursor in the main file (expansion range, or macro-argument spelling). */
-bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
-                   unsigned *ob, unsigned *oe);
 bool is_main_file(Source *src, CXSourceLocation loc);
 /* The end of the identifier characters that start at off (off if none). */
 unsigned ident_end(Source *src, unsigned off);
@@ -188,6 +199,8 @@ bool text_is(Source *src, unsigned b, unsigned e, const char *s);
 char *cx_str(CXString s); /* heap copy, disposes s */
 /* The text between two offsets with whitespace and comments dropped. */
 char *gap_text(Source *src, unsigned b, unsigned e);
+/* Is that text `s`? */
+bool gap_is(Source *src, unsigned b, unsigned e, const char *s);
 
 /* ---- expand.c --------------------------------------------------------- */
 
@@ -218,14 +231,14 @@ struct Local {
     bool in_frame;     /* lives in the frame (else a plain C local of the step) */
     CXCursor decl;
     struct Node *decl_node; /* the VarDecl (NULL for parameters) */
+    unsigned decl_hash;     /* clang_hashCursor(decl): a quick inequality */
     struct Node **refs;     /* every reference in the body */
-    int nrefs;
+    int nrefs, refs_cap;
 };
 
 struct AsyncFn {
     int index;             /* in Program.fns */
     char *name;
-    char *usr;
     CXCursor canonical;    /* the first declaration: the key of Program.table */
     CXCursor decl;         /* the definition if in this file, else a declaration */
     bool defined_here;     /* defined in the main file */
@@ -261,7 +274,7 @@ typedef struct Program {
     Source *src;
     AsyncFn **fns;
     int nfns;
-    AsyncFn **table;  /* fns by USR (analyze.c) */
+    struct FnSlot *table; /* fns by canonical declaration (analyze.c) */
     int table_cap;
 } Program;
 
@@ -303,6 +316,10 @@ bool has_async_annotation(CXCursor c);
 
 typedef struct Out {
     Buf buf;
+    int fd;              /* with `streams`: full buffers are written here */
+    bool streams;        /* else the whole output stays in buf */
+    int write_errno;     /* a write to fd failed: its errno */
+    bool mid_line;       /* the last character written is not a newline */
     bool lines;          /* emit #line directives */
     const char *src_name;/* file name in #line directives */
     const char *out_name;/* the output's own name, for #line back to it */
@@ -318,7 +335,8 @@ typedef struct Out {
 
 void out_text(Out *o, const char *s, size_t n);
 void out_str(Out *o, const char *s);
-void out_raw(Out *o, const char *s, size_t n);
+/* Append `part`, an Out begun on a line of its own with out_line 1. */
+void out_append(Out *o, const Out *part);
 void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make the next output line map to source line `line`. */
 void out_sync(Out *o, unsigned line);
@@ -341,12 +359,15 @@ bool entry_at_end(AsyncFn *fn);
 void emit_entry(AsyncFn *fn, Out *o);
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
-/* The output, one top-level declaration at a time (emit_top, in order);
- * emit_end returns the whole text. */
+/* The output, one top-level declaration at a time (emit_top, in order).
+ * With fd >= 0 the text goes to fd as it is made (a large output is never
+ * all in memory), and emit_end returns what is not written yet; else it
+ * returns the whole text. *len is its length; *write_errno is the errno of
+ * a failed write, or 0. */
 typedef struct Emit Emit;
-Emit *emit_begin(Program *p, bool lines, const char *out_name);
+Emit *emit_begin(Program *p, bool lines, const char *out_name, int fd);
 void emit_top(Emit *E, Node *top);
-char *emit_end(Emit *E);
+char *emit_end(Emit *E, size_t *len, int *write_errno);
 
 /* ---- cc.c ------------------------------------------------------------- */
 

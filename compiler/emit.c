@@ -10,6 +10,7 @@
  */
 #include "compiler.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,38 +19,73 @@ char *render_plain(Program *p, Node *n);
 
 static bool at_line_start(Out *o)
 {
-    return o->buf.len == 0 || o->buf.s[o->buf.len - 1] == '\n';
+    return !o->mid_line;
+}
+
+/* A streamed output is written in pieces of about this size: they stay in
+ * the cache, where a whole large output would not (and would fault in a
+ * page at every 4 KB of it). */
+enum { STREAM_PIECE = 1 << 18 };
+
+static void put_piece(Out *o, const char *s, size_t n)
+{
+    buf_put(&o->buf, s, n);
+    if (n)
+        o->mid_line = s[n - 1] != '\n';
+    if (o->streams && o->buf.len >= STREAM_PIECE) {
+        if (!o->write_errno && write_all(o->fd, o->buf.s, o->buf.len) < 0)
+            o->write_errno = errno;
+        o->buf.len = 0;
+    }
+}
+
+static void new_lines(Out *o, unsigned k)
+{
+    o->out_line += k;
+    if (o->mapped)
+        o->mapped += k;
 }
 
 static void raw(Out *o, const char *s, size_t n)
 {
-    buf_put(&o->buf, s, n);
-    for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
-        o->out_line++;
-        if (o->mapped)
-            o->mapped++;
-    }
+    put_piece(o, s, n);
+    for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        new_lines(o, 1);
 }
 
-/* Text that is already laid out (a lowered body with its own #line). */
-void out_raw(Out *o, const char *s, size_t n)
+/* Text that is already laid out (a lowered body with its own #line):
+ * its lines are counted, and where it leaves the mapping is known. */
+void out_append(Out *o, const Out *part)
 {
-    raw(o, s, n);
+    put_piece(o, part->buf.s, part->buf.len);
+    o->out_line += part->out_line - 1;
+    o->mapped = part->mapped;
+    o->mapped_file = part->mapped_file;
 }
 
+/* A file name as a string literal. Nearly every directive names the
+ * same file as the one before, whose literal is kept. */
 static void put_quoted(Out *o, const char *name)
 {
-    raw(o, "\"", 1);
-    for (const char *c = name; *c;) {
-        size_t plain = strcspn(c, "\"\\");
-        raw(o, c, plain);
-        c += plain;
-        if (*c) {
-            raw(o, "\\", 1);
-            raw(o, c++, 1);
+    static char *last;
+    static Buf quoted;
+    if (!last || strcmp(last, name) != 0) {
+        free(last);
+        last = xstrdup(name);
+        quoted.len = 0;
+        buf_put(&quoted, "\"", 1);
+        for (const char *c = name; *c;) {
+            size_t plain = strcspn(c, "\"\\");
+            buf_put(&quoted, c, plain);
+            c += plain;
+            if (*c) {
+                buf_put(&quoted, "\\", 1);
+                buf_put(&quoted, c++, 1);
+            }
         }
+        buf_put(&quoted, "\"", 1);
     }
-    raw(o, "\"", 1);
+    raw(o, quoted.s, quoted.len);
 }
 
 /* Directives are written lazily, just before the text they describe, so
@@ -62,10 +98,15 @@ static void flush_line_directive(Out *o)
     const char *want_file = o->want == 0 ? NULL : o->want_file ? o->want_file : o->src_name;
     if (!o->lines || (o->want == o->mapped && want_file == o->mapped_file))
         return;
-    static Buf num; /* reused: no allocation once it is big enough */
-    num.len = 0;
-    buf_printf(&num, "#line %u ", o->want == 0 ? o->out_line + 1 : o->want);
-    raw(o, num.s, num.len);
+    char num[32];
+    char *d = num + sizeof num;
+    *--d = ' ';
+    unsigned line = o->want == 0 ? o->out_line + 1 : o->want;
+    do
+        *--d = (char)('0' + line % 10);
+    while (line /= 10);
+    put_piece(o, "#line ", 6);
+    put_piece(o, d, (size_t)(num + sizeof num - d));
     put_quoted(o, o->want == 0 ? o->out_name : want_file);
     raw(o, "\n", 1);
     o->mapped = o->want;
@@ -77,8 +118,8 @@ static void indent(Out *o, int depth)
     static const char spaces[] = "                                                                ";
     size_t n = (size_t)depth * 4;
     for (; n > sizeof spaces - 1; n -= sizeof spaces - 1)
-        raw(o, spaces, sizeof spaces - 1);
-    raw(o, spaces, n);
+        put_piece(o, spaces, sizeof spaces - 1);
+    put_piece(o, spaces, n);
 }
 
 void out_text(Out *o, const char *s, size_t n)
@@ -97,7 +138,9 @@ void out_text(Out *o, const char *s, size_t n)
                     indent(o, o->depth);
             }
         }
-        raw(o, s + i, j - i);
+        put_piece(o, s + i, j - i); /* one line: its newline is the last character */
+        if (nl)
+            new_lines(o, 1);
         if (o->auto_indent && j - i >= 2 && s[j - 1] == '\n' && s[j - 2] == '{')
             o->depth++;
         i = j;
@@ -315,11 +358,12 @@ static bool uses_async_fn(Node *n)
     return false;
 }
 
-Emit *emit_begin(Program *p, bool lines, const char *out_name)
+Emit *emit_begin(Program *p, bool lines, const char *out_name, int fd)
 {
     Emit *E = xcalloc(1, sizeof *E);
     E->p = p;
-    E->o = (Out){.lines = lines, .src_name = p->src->path, .out_name = out_name, .out_line = 1};
+    E->o = (Out){.lines = lines, .src_name = p->src->path, .out_name = out_name, .out_line = 1,
+                 .fd = fd, .streams = fd >= 0};
     E->declared = xcalloc((size_t)p->nfns + 1, sizeof *E->declared);
     Out *o = &E->o;
 
@@ -374,7 +418,7 @@ void emit_top(Emit *E, Node *t)
     }
 }
 
-char *emit_end(Emit *E)
+char *emit_end(Emit *E, size_t *len, int *write_errno)
 {
     Out *o = &E->o;
     copy_to(E, (unsigned)E->p->src->len);
@@ -391,7 +435,9 @@ char *emit_end(Emit *E)
             emit_entry(fn, o);
         }
     }
-    char *text = o->buf.s;
+    char *text = o->buf.s ? o->buf.s : xstrdup("");
+    *len = o->buf.len;
+    *write_errno = o->write_errno;
     free(E->declared);
     free(E);
     return text;

@@ -58,12 +58,12 @@ static void collect(Node *n, enum NodeRole role, Node ***v, int *nv)
         collect(n->kids[i], role, v, nv);
 }
 
-static bool has_kind(Node *n, enum CXCursorKind k)
+static bool has_goto(Node *n)
 {
-    if (n->kind == k)
+    if (n->kind == CXCursor_GotoStmt || n->kind == CXCursor_IndirectGotoStmt)
         return true;
     for (int i = 0; i < n->nkids; i++)
-        if (has_kind(n->kids[i], k))
+        if (has_goto(n->kids[i]))
             return true;
     return false;
 }
@@ -85,10 +85,7 @@ static bool takes_address(Source *src, Node *ref)
         }
         const Region *rp = p->kind == CXCursor_UnaryOperator ? region(p) : NULL;
         if (rp && rp->in_main && region(n)->in_main && rp->b < region(n)->b) {
-            char *g = gap_text(src, rp->b, region(n)->b);
-            bool amp = strcmp(g, "&") == 0;
-            free(g);
-            if (amp)
+            if (gap_is(src, rp->b, region(n)->b, "&"))
                 return true;
         }
         break;
@@ -169,12 +166,12 @@ void place_locals(Source *src, AsyncFn *fn)
     Node **awaits = NULL;
     int nawaits = 0;
     collect(fn->body, ROLE_AWAIT, &awaits, &nawaits);
-    bool has_goto = has_kind(fn->body, CXCursor_GotoStmt) || has_kind(fn->body, CXCursor_IndirectGotoStmt);
+    bool gotos = has_goto(fn->body);
 
     for (int i = 0; i < fn->nlocals; i++) {
         Local *l = fn->locals[i];
         /* a C local named acc_self would hide the step function's own */
-        bool frame = l->is_param || has_goto || !l->decl_node || is_generated_name(l->name);
+        bool frame = l->is_param || gotos || !l->decl_node || is_generated_name(l->name);
         if (!frame && clang_getCanonicalType(l->type).kind == CXType_ConstantArray)
             frame = true;
         for (int r = 0; r < l->nrefs && !frame; r++)

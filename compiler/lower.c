@@ -74,7 +74,7 @@ typedef struct Edit {
 
 typedef struct Edits {
     Edit *v;
-    int n;
+    int n, cap;
 } Edits;
 
 static char *run_form_text(Lower *L, Node *form, Buf *pre);
@@ -138,7 +138,10 @@ static char *unused_name(Lower *L, const char *base)
 
 static void add_edit(Edits *E, unsigned b, unsigned e, char *text)
 {
-    E->v = xrealloc(E->v, (size_t)(E->n + 1) * sizeof *E->v);
+    if (E->n == E->cap) {
+        E->cap = E->cap ? 2 * E->cap : 8;
+        E->v = xrealloc(E->v, (size_t)E->cap * sizeof *E->v);
+    }
     E->v[E->n++] = (Edit){b, e, text};
 }
 
@@ -229,7 +232,13 @@ static char *render_range(Lower *L, Node *n, unsigned b, unsigned e)
 static char *apply_edits(Lower *L, Edits *Ep, unsigned b, unsigned e)
 {
     Edits E = *Ep;
-    qsort(E.v, (size_t)E.n, sizeof *E.v, edit_order);
+    /* the edits come mostly in order already; glibc's qsort is a stable
+     * merge sort for so few, so skipping it for sorted ones changes nothing */
+    bool sorted = true;
+    for (int i = 1; i < E.n && sorted; i++)
+        sorted = edit_order(&E.v[i - 1], &E.v[i]) <= 0;
+    if (!sorted)
+        qsort(E.v, (size_t)E.n, sizeof *E.v, edit_order);
     Buf out = {0};
     unsigned pos = b;
     for (int i = 0; i < E.n; i++) {
@@ -262,14 +271,6 @@ static Node *strip(Node *n)
     return n;
 }
 
-static bool gap_is(Lower *L, unsigned b, unsigned e, const char *op)
-{
-    char *g = gap_text(L->src, b, e);
-    bool r = strcmp(g, op) == 0;
-    free(g);
-    return r;
-}
-
 /* The end and start of a node as its parent's text sees them: a node in
  * a macro argument is seen as the whole invocation, unless the parent is
  * in the same argument. */
@@ -289,7 +290,7 @@ static bool binop_is(Lower *L, Node *n, const char *op)
         !region(n->kids[1])->in_main)
         return false;
     unsigned e0 = seen_e(n, n->kids[0]), b1 = seen_b(n, n->kids[1]);
-    return e0 <= b1 && gap_is(L, e0, b1, op);
+    return e0 <= b1 && gap_is(L->src, e0, b1, op);
 }
 
 static bool canon_equal(CXType a, CXType b)
@@ -487,10 +488,13 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
                 collect_edits(L, call->kids[i], &E);
             char *args = apply_edits(L, &E, ab, ae);
             buf_puts(&b, first ? "" : ", ");
-            for (const char *c = args; *c; c++) {
-                buf_put(&b, c, 1);
-                if (*c == '\n' && pre)
+            for (const char *c = args; *c;) {
+                const char *nl = strchrnul(c, '\n');
+                size_t n = (size_t)(nl - c) + (*nl == '\n');
+                buf_put(&b, c, n);
+                if (*nl == '\n' && pre)
                     buf_puts(&b, CONTINUED); /* put_pre: keep this line where it falls */
+                c += n;
             }
             free(args);
             for (int i = 1; i < call->nkids; i++) {
@@ -771,8 +775,8 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
     if (n->kind == CXCursor_ConditionalOperator && n->nkids == 3 &&
         (is_awaited(n->kids[1]) || is_awaited(n->kids[2])) &&
         seen_e(n, n->kids[0]) <= seen_b(n, n->kids[1]) && seen_e(n, n->kids[1]) <= seen_b(n, n->kids[2]) &&
-        gap_is(L, seen_e(n, n->kids[0]), seen_b(n, n->kids[1]), "?") &&
-        gap_is(L, seen_e(n, n->kids[1]), seen_b(n, n->kids[2]), ":")) {
+        gap_is(L->src, seen_e(n, n->kids[0]), seen_b(n, n->kids[1]), "?") &&
+        gap_is(L->src, seen_e(n, n->kids[1]), seen_b(n, n->kids[2]), ":")) {
         char *cond = lower_expr(L, unparen(n->kids[0]), pre);
         CXType t = clang_getCursorType(n->cur);
         bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
@@ -2198,11 +2202,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     free(L.dispatch.s);
     out_str(o, "    }\n");
     if (body.buf.s)
-        out_raw(o, body.buf.s, body.buf.len); /* starts with its own #line */
-    if (body.buf.s) {
-        o->mapped = body.mapped;
-        o->mapped_file = body.mapped_file;
-    }
+        out_append(o, &body); /* starts with its own #line */
     free(body.buf.s);
     out_generated(o);
     out_str(o, "    return acc__return(&acc_self->acc_hdr);\n}\n");

@@ -183,19 +183,50 @@ static char *prefix_dir(const char *sub)
     return real;
 }
 
-/* Write `data` to `path` so that no reader ever sees half of it. */
-/* Write all of data to fd. */
-static int write_all(int fd, const char *data, size_t len)
+/* Is `path` written by replacing it (a regular file, or none yet)? "-" is
+ * stdout, and a device or a pipe (/dev/null, /dev/stdout) is written,
+ * never replaced. */
+static bool replaced_whole(const char *path)
 {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        done += (size_t)w;
+    struct stat st;
+    return strcmp(path, "-") != 0 && !(stat(path, &st) == 0 && !S_ISREG(st.st_mode));
+}
+
+/* A new file is made as a temporary beside `path`, renamed over it when
+ * complete, so that no reader ever sees half of it. Its descriptor, or
+ * -1 with errno set; *tmp is its name. */
+static int open_beside(const char *path, char **tmp)
+{
+    Buf b = {0};
+    buf_printf(&b, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(b.s);
+    if (fd < 0) {
+        int saved = errno;
+        free(b.s);
+        errno = saved;
+        return -1;
     }
+    *tmp = b.s;
+    return fd;
+}
+
+/* Write the rest of the temporary file and put it in place of `path`
+ * (it is gone on failure); frees tmp. */
+static int finish_beside(const char *path, char *tmp, int fd, const char *data, size_t len)
+{
+    int werr = write_all(fd, data, len);
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    int err = werr != 0 || close(fd) != 0;
+    if (err || rename(tmp, path) != 0) {
+        int saved = errno;
+        unlink(tmp);
+        free(tmp);
+        errno = saved;
+        return -1;
+    }
+    free(tmp);
     return 0;
 }
 
@@ -206,9 +237,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
             return -1;
         return 0;
     }
-    /* a device or a pipe (/dev/null, /dev/stdout) is written, never replaced */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (!replaced_whole(path)) {
         int fd = open(path, O_WRONLY);
         if (fd < 0)
             return -1;
@@ -218,27 +247,9 @@ static int write_atomic(const char *path, const char *data, size_t len)
         errno = saved;
         return r;
     }
-    Buf tmp = {0};
-    buf_printf(&tmp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp.s);
-    if (fd < 0) {
-        free(tmp.s);
-        return -1;
-    }
-    int werr = write_all(fd, data, len);
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    int err = werr != 0 || close(fd) != 0;
-    if (err || rename(tmp.s, path) != 0) {
-        int saved = errno;
-        unlink(tmp.s);
-        free(tmp.s);
-        errno = saved;
-        return -1;
-    }
-    free(tmp.s);
-    return 0;
+    char *tmp;
+    int fd = open_beside(path, &tmp);
+    return fd < 0 ? -1 : finish_beside(path, tmp, fd, data, len);
 }
 
 /* The headers the input read, each once (clang reports one inclusion per
@@ -348,6 +359,16 @@ static int check_outputs(const Options *o, const char *out, const char *mf)
     return 2;
 }
 
+/* The temporary file the C is streamed into (open_beside) until it
+ * replaces the output: removed when acc exits without finishing it. */
+static char *stream_tmp;
+
+static void remove_stream_tmp(void)
+{
+    if (stream_tmp)
+        unlink(stream_tmp);
+}
+
 /* Each declaration is lowered right after its analysis, while its tree
  * is at hand; a file with an analysis error anywhere is not lowered (what
  * was lowered before the error is dropped, diagnostics included). */
@@ -380,16 +401,40 @@ static int translate_file(const Options *o, const char *out, const char *mf)
     }
     Source *src = parse_file(o->input, o->input, n, args);
     Program *p = analyze_begin(src);
-    Emit *E = emit_begin(p, !o->no_line, strcmp(out, "-") == 0 ? "<stdout>" : out);
+    /* A file is written as the C is made, into its temporary; should the
+     * temporary not be made, the write at the end says why. */
+    int fd = -1;
+    if (!o->syntax_only && !analysis_error_count() && replaced_whole(out)) {
+        fd = open_beside(out, &stream_tmp);
+        if (fd >= 0)
+            atexit(remove_stream_tmp);
+    }
+    Emit *E = emit_begin(p, !o->no_line, strcmp(out, "-") == 0 ? "<stdout>" : out, fd);
     analyze_tops(p, lower_top, E);
     if (analysis_error_count())
         return 1;
-    char *text = emit_end(E);
+    size_t len;
+    int werr;
+    char *text = emit_end(E, &len, &werr);
     if (error_count())
         return 1;
     if (o->syntax_only)
         return 0;
-    if (write_atomic(out, text, strlen(text)) < 0) {
+    int r;
+    if (fd < 0) {
+        r = write_atomic(out, text, len);
+    } else {
+        char *tmp = stream_tmp;
+        stream_tmp = NULL; /* finish_beside removes it on failure */
+        r = werr ? -1 : finish_beside(out, tmp, fd, text, len);
+        if (werr) {
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            errno = werr;
+        }
+    }
+    if (r < 0) {
         fprintf(stderr, "acc: error: cannot write '%s': %s\n", out, strerror(errno));
         return 2;
     }

@@ -35,14 +35,13 @@ static void index_lines(Source *src)
     src->line_starts = xrealloc(NULL, cap * sizeof *src->line_starts);
     src->nlines = 0;
     src->line_starts[src->nlines++] = 0;
-    for (size_t i = 0; i < src->len; i++) {
-        if (src->text[i] != '\n')
-            continue;
+    const char *t = src->text, *end = t + src->len;
+    for (const char *p = t; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
         if (src->nlines == cap) {
             cap *= 2;
             src->line_starts = xrealloc(src->line_starts, cap * sizeof *src->line_starts);
         }
-        src->line_starts[src->nlines++] = (unsigned)i + 1;
+        src->line_starts[src->nlines++] = (unsigned)(p - t) + 1;
     }
 }
 
@@ -54,6 +53,9 @@ static bool may_renumber_lines(Source *src)
 {
     const char *t = src->text, *end = t + src->len;
     for (const char *p = t; p < end; p++) {
+        p += strcspn(p, "\r#%?"); /* the text ends in a NUL: so does this */
+        if (p >= end)
+            break;
         if (*p == '\r' && (p + 1 == end || p[1] != '\n'))
             return true;
         const char *q;
@@ -84,6 +86,17 @@ static bool may_renumber_lines(Source *src)
 
 unsigned line_of(Source *src, unsigned off)
 {
+    /* Offsets come mostly in order: the lines at and after the last
+     * answer are looked at first. */
+    static size_t last;
+    const unsigned *starts = src->line_starts;
+    if (last < src->nlines && starts[last] <= off) {
+        for (size_t k = last; k < src->nlines && k < last + 4; k++)
+            if (k + 1 == src->nlines || starts[k + 1] > off) {
+                last = k;
+                return (unsigned)k + 1;
+            }
+    }
     size_t lo = 0, hi = src->nlines;
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
@@ -92,6 +105,7 @@ unsigned line_of(Source *src, unsigned off)
         else
             hi = mid;
     }
+    last = lo;
     return (unsigned)lo + 1;
 }
 
@@ -313,6 +327,40 @@ static void expansion_of(CXSourceLocation l, CXFile sf, unsigned so, CXFile *xf,
     }
 }
 
+/* A file location (not in a macro) in the main file is, in the same raw
+ * encoding, the main file's first location plus its offset (the files'
+ * locations are consecutive ranges): decoding it that way saves
+ * clang_getSpellingLocation's search for the file. The first decodings
+ * are checked against clang's, as above. */
+static CXTranslationUnit first_tu;
+static unsigned first_loc; /* the raw location of the main file's offset 0 */
+static int decoding_checked, decoding_trusted = 1;
+
+static void spelling_of(Source *src, CXSourceLocation l, CXFile *f, unsigned *off)
+{
+    if (first_tu != src->tu) {
+        CXSourceLocation z = clang_getLocationForOffset(src->tu, src->file, 0);
+        first_loc = z.int_data;
+        first_tu = src->tu;
+        if (macro_bit(z))
+            decoding_trusted = 0;
+    }
+    unsigned rel = l.int_data - first_loc;
+    if (!decoding_trusted || !encoding_trusted || macro_bit(l) || l.int_data < first_loc || rel > src->len) {
+        clang_getSpellingLocation(l, f, NULL, NULL, off);
+        return;
+    }
+    if (decoding_checked >= 1000) {
+        *f = src->file;
+        *off = rel;
+        return;
+    }
+    clang_getSpellingLocation(l, f, NULL, NULL, off);
+    decoding_checked++;
+    if (*off != rel || !in_main(src, *f))
+        decoding_trusted = 0;
+}
+
 /* Where a cursor's text is in the main file. Plain code and whole macro
  * invocations use their expansion range; code spelled inside a macro's
  * argument uses the argument's spelling, so it can be rewritten in place. */
@@ -332,21 +380,44 @@ static unsigned plain_identifier_end(Source *src, unsigned off)
     return e;
 }
 
-/* A name written in the main file outside any macro (most DeclRefExprs)
- * is one identifier at the cursor's location: no need to ask clang for
- * the extent, which relexes the token. */
-static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
+/* The end of the integer constant that starts at off, or 0 when it is
+ * not plainly one: a preprocessing number (C11 6.4.8) may go on with a
+ * '.', a sign after an exponent's letter, and what plain_identifier_end
+ * refuses. */
+static unsigned plain_integer_end(Source *src, unsigned off)
+{
+    const char *t = src->text;
+    if (off >= src->len || t[off] < '0' || t[off] > '9')
+        return 0;
+    unsigned e = off;
+    while (e < src->len && is_ident_char(t[e]))
+        e++;
+    if (e < src->len) {
+        char c = t[e], prev = t[e - 1];
+        if (c == '.' || c == '$' || c == '\\' || c == '?' || c == '\'' || (unsigned char)c >= 0x80 ||
+            ((c == '+' || c == '-') &&
+             (prev == 'e' || prev == 'E' || prev == 'p' || prev == 'P')))
+            return 0;
+    }
+    return e;
+}
+
+/* A name written in the main file outside any macro (most DeclRefExprs),
+ * an integer constant, `break` or `continue` is one token at the cursor's
+ * location: no need to ask clang for the extent, which relexes the token. */
+static bool one_token_region(Source *src, CXCursor c, bool number, unsigned *b, unsigned *e, bool *plain)
 {
     CXSourceLocation l = clang_getCursorLocation(c);
+    *plain = encoding_trusted && !macro_bit(l); /* then it is the extent (a macro's name may not be) */
     CXFile f, xf;
     unsigned so, xo;
-    clang_getSpellingLocation(l, &f, NULL, NULL, &so);
+    spelling_of(src, l, &f, &so);
     if (!in_main(src, f))
         return false;
     expansion_of(l, f, so, &xf, &xo);
     if (xo != so || !in_main(src, xf))
         return false;
-    unsigned end = plain_identifier_end(src, so);
+    unsigned end = number ? plain_integer_end(src, so) : plain_identifier_end(src, so);
     if (!end)
         return false;
     *b = so;
@@ -354,24 +425,36 @@ static bool plain_name_region(Source *src, CXCursor c, unsigned *b, unsigned *e)
     return true;
 }
 
-bool cursor_region(Source *src, CXCursor c, unsigned *b, unsigned *e, bool *from_arg,
-                   unsigned *ob, unsigned *oe)
+/* Region of a cursor in the main file (expansion range, or macro-argument
+ * spelling), with the flags derived_region needs. */
+static bool cursor_region(Source *src, CXCursor c, Region *rg)
 {
-    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && plain_name_region(src, c, b, e)) {
+    unsigned *b = &rg->b, *e = &rg->e, *ob = &rg->ob, *oe = &rg->oe;
+    bool *from_arg = &rg->from_arg;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    bool plain;
+    if ((k == CXCursor_DeclRefExpr || k == CXCursor_BreakStmt || k == CXCursor_ContinueStmt ||
+         k == CXCursor_IntegerLiteral) &&
+        one_token_region(src, c, k == CXCursor_IntegerLiteral, b, e, &plain)) {
         *from_arg = false;
         *ob = *b;
         *oe = *e;
+        rg->plain_b = rg->plain_e = rg->exact = plain;
         return true;
     }
     CXSourceRange r = clang_getCursorExtent(c);
     CXSourceLocation s = clang_getRangeStart(r), t = clang_getRangeEnd(r);
     CXFile sf, tf, xsf, xtf;
     unsigned so, to, xso, xto;
-    clang_getSpellingLocation(s, &sf, NULL, NULL, &so);
-    clang_getSpellingLocation(t, &tf, NULL, NULL, &to);
+    spelling_of(src, s, &sf, &so);
+    spelling_of(src, t, &tf, &to);
     expansion_of(s, sf, so, &xsf, &xso);
     expansion_of(t, tf, to, &xtf, &xto);
     *from_arg = false;
+    /* a plain end is its own offset, whichever way below finds it */
+    rg->plain_b = encoding_trusted && !macro_bit(s) && in_main(src, sf);
+    rg->plain_e = encoding_trusted && !macro_bit(t) && in_main(src, tf);
+    rg->exact = true;
     if (in_main(src, sf) && in_main(src, tf) && so <= to) {
         bool start_in_arg = so != xso, end_in_arg = to != xto;
         if (start_in_arg && end_in_arg && xso == xto) {
@@ -480,11 +563,105 @@ static Node *new_node(CXCursor c, Node *parent)
     return n;
 }
 
+/* The offset of a cursor's location when it is a plain one: in the main
+ * file, outside macros. */
+static bool plain_location(Node *n, unsigned *off)
+{
+    CXSourceLocation l = clang_getCursorLocation(n->cur);
+    CXFile f;
+    if (!encoding_trusted || macro_bit(l))
+        return false;
+    spelling_of(tree_src, l, &f, off);
+    return in_main(tree_src, f);
+}
+
+/* The end of a call's `)` when only blanks, comments and line splices
+ * stand between it and `off`; else 0. */
+static unsigned close_paren_end(Source *src, unsigned off)
+{
+    const char *t = src->text;
+    for (unsigned i = off; i < src->len;) {
+        if (t[i] == ')')
+            return i + 1;
+        if (t[i] == '/' && i + 1 < src->len && t[i + 1] == '*') {
+            const char *end = strstr(t + i + 2, "*/");
+            if (!end)
+                return 0;
+            i = (unsigned)(end - t) + 2;
+        } else if (t[i] == '/' && i + 1 < src->len && t[i + 1] == '/') {
+            while (i < src->len && t[i] != '\n')
+                i++;
+        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r' || t[i] == '\f' ||
+                   t[i] == '\v' || (t[i] == '\\' && i + 1 < src->len && t[i + 1] == '\n')) {
+            i++;
+        } else {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static bool plain_span(Region *r, unsigned b, unsigned e)
+{
+    if (b > e)
+        return false;
+    *r = (Region){.b = b, .e = e, .ob = b, .oe = e, .in_main = true, .plain_b = true, .plain_e = true,
+                  .exact = true};
+    return true;
+}
+
+/* Some nodes span what their children span (clang's source ranges say
+ * so): an implicit conversion (an UnexposedExpr at the location of its one
+ * child) spans the child, a binary operator its operands, a call from its
+ * callee to the `)` after its last argument, a member access from its base
+ * to the member's name; an if, for or while statement, a return with a
+ * value and a cast span from their location (the keyword, the
+ * parenthesis) to the end of their last child. When the ends they take
+ * are plain, the node's region follows from them, without an extent. */
+static bool derived_region(Node *n, Region *r)
+{
+    unsigned b;
+    enum CXCursorKind k = n->kind;
+    if (k == CXCursor_UnexposedExpr && n->nkids == 1) {
+        if (!clang_equalLocations(clang_getCursorLocation(n->cur), clang_getCursorLocation(n->kids[0]->cur)))
+            return false;
+        const Region *kid = region(n->kids[0]);
+        if (!kid->exact)
+            return false;
+        *r = *kid;
+        return true;
+    }
+    bool from_first = ((k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) && n->nkids == 2) ||
+                      (k == CXCursor_CallExpr && n->nkids >= 2) || (k == CXCursor_MemberRefExpr && n->nkids == 1);
+    bool from_own = (k == CXCursor_IfStmt || k == CXCursor_ForStmt || k == CXCursor_WhileStmt ||
+                     k == CXCursor_ReturnStmt || k == CXCursor_CStyleCastExpr) && n->nkids > 0;
+    if (!from_first && !from_own)
+        return false;
+    const Region *first = region(n->kids[0]), *last = region(n->kids[n->nkids - 1]);
+    if (from_own)
+        return last->exact && last->plain_e && plain_location(n, &b) && plain_span(r, b, last->e);
+    if (!first->exact || !first->plain_b)
+        return false;
+    if (k == CXCursor_MemberRefExpr) {
+        unsigned e;
+        return plain_location(n, &b) && first->b <= b && (e = plain_identifier_end(tree_src, b)) != 0 &&
+               plain_span(r, first->b, e);
+    }
+    if (!last->exact || !last->plain_e)
+        return false;
+    if (k == CXCursor_CallExpr) {
+        unsigned e = close_paren_end(tree_src, last->e);
+        return e && plain_span(r, first->b, e);
+    }
+    return plain_span(r, first->b, last->e);
+}
+
 const Region *region(Node *n)
 {
     if (!n->has_region) {
         Region *r = &n->region;
-        r->in_main = cursor_region(tree_src, n->cur, &r->b, &r->e, &r->from_arg, &r->ob, &r->oe);
+        if (!derived_region(n, r) && !(r->in_main = cursor_region(tree_src, n->cur, r)))
+            r->plain_b = r->plain_e = r->exact = false;
         n->has_region = true;
     }
     return &n->region;
@@ -511,10 +688,23 @@ static void close_node(BuildCtx *ctx)
     ctx->npending = o->first_kid;
 }
 
+/* The visit passes as `parent` the very cursor it gave for the parent: one
+ * equal in every byte is the same, and cursors of different kinds are
+ * different (clang_equalCursors, which also knows cursors that differ in a
+ * flag, is asked about the others). */
+static bool same_cursor(CXCursor a, CXCursor b)
+{
+    if (a.kind != b.kind)
+        return false;
+    if (a.data[0] == b.data[0] && a.data[1] == b.data[1] && a.data[2] == b.data[2])
+        return true;
+    return clang_equalCursors(a, b);
+}
+
 static enum CXChildVisitResult build_child(CXCursor c, CXCursor parent, CXClientData data)
 {
     BuildCtx *ctx = data;
-    while (!clang_equalCursors(ctx->open[ctx->nopen - 1].node->cur, parent))
+    while (!same_cursor(ctx->open[ctx->nopen - 1].node->cur, parent))
         close_node(ctx);
     Node *kid = new_node(c, ctx->open[ctx->nopen - 1].node);
     if (ctx->npending == ctx->pending_cap) {
@@ -588,4 +778,33 @@ char *gap_text(Source *src, unsigned b, unsigned e)
     if (!out.s)
         out.s = xstrdup("");
     return out.s;
+}
+
+/* Is gap_text(src, b, e) the string `s`? Compared as gap_text would build
+ * it (up to a NUL in the text, as strcmp sees it), without building it:
+ * the lowering asks this of the gap between two operands many times. */
+bool gap_is(Source *src, unsigned b, unsigned e, const char *s)
+{
+    const char *t = src->text;
+    size_t k = 0;
+    for (unsigned i = b; i < e && i < src->len;) {
+        if (t[i] == '/' && i + 1 < e && t[i + 1] == '*') {
+            const char *end = strstr(t + i + 2, "*/");
+            i = end ? (unsigned)(end - t) + 2 : e;
+        } else if (t[i] == '/' && i + 1 < e && t[i + 1] == '/') {
+            while (i < e && t[i] != '\n')
+                i++;
+        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r' ||
+                   t[i] == '\f' || t[i] == '\v' || t[i] == '\\') {
+            i++;
+        } else {
+            if (t[i] == '\0')
+                return s[k] == '\0';
+            if (s[k] != t[i])
+                return false;
+            k++;
+            i++;
+        }
+    }
+    return s[k] == '\0';
 }

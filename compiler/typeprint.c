@@ -9,6 +9,7 @@
  */
 #include "compiler.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,19 +24,65 @@ static char *cat3(const char *a, const char *b, const char *c)
 
 const char *(*typeprint_local_name)(CXCursor decl);
 
+/* The spellings of the types that are spelled the same everywhere (named,
+ * and not declared in a function), by type: the frames of a file declare
+ * the same few types again and again, and clang spells each one anew. */
+typedef struct Spelled {
+    CXType t;
+    char *s;
+} Spelled;
+
+static Spelled *spelled; /* open addressing; kind 0 (CXType_Invalid) is free */
+static size_t spelled_cap, nspelled;
+
+static size_t spelled_slot(Spelled *table, size_t cap, CXType t)
+{
+    size_t h = (size_t)(((unsigned long)(uintptr_t)t.data[0] >> 4) * 2654435761UL) & (cap - 1);
+    while (table[h].t.kind != CXType_Invalid &&
+           !(table[h].t.kind == t.kind && table[h].t.data[0] == t.data[0] && table[h].t.data[1] == t.data[1]))
+        h = (h + 1) & (cap - 1);
+    return h;
+}
+
+static void remember_spelling(CXType t, const char *s)
+{
+    if ((nspelled + 1) * 2 > spelled_cap) {
+        size_t cap = spelled_cap ? spelled_cap * 2 : 64;
+        Spelled *table = xcalloc(cap, sizeof *table);
+        for (size_t i = 0; i < spelled_cap; i++)
+            if (spelled[i].t.kind != CXType_Invalid)
+                table[spelled_slot(table, cap, spelled[i].t)] = spelled[i];
+        free(spelled);
+        spelled = table;
+        spelled_cap = cap;
+    }
+    Spelled *e = &spelled[spelled_slot(spelled, spelled_cap, t)];
+    e->t = t;
+    e->s = xstrdup(s);
+    nspelled++;
+}
+
 /* The name of a type as C can write it at file scope, or NULL. Types made
  * inside an async function are moved to file scope by lower.c, under names
  * it gives them (typeprint_local_name). */
 static char *base_spelling(CXType t)
 {
+    if (spelled_cap && t.kind != CXType_Invalid) {
+        Spelled *e = &spelled[spelled_slot(spelled, spelled_cap, t)];
+        if (e->t.kind != CXType_Invalid)
+            return xstrdup(e->s);
+    }
     char *s = cx_str(clang_getTypeSpelling(t));
     bool anonymous = strstr(s, "(unnamed") || strstr(s, "(anonymous");
     CXCursor d = clang_getTypeDeclaration(t);
     bool has_decl = !clang_Cursor_isNull(d) && clang_getCursorKind(d) != CXCursor_NoDeclFound;
     bool local = has_decl &&
                  clang_getCursorKind(clang_getCursorSemanticParent(d)) == CXCursor_FunctionDecl;
-    if (!anonymous && !local)
+    if (!anonymous && !local) {
+        if (t.kind != CXType_Invalid)
+            remember_spelling(t, s);
         return s;
+    }
     const char *name = has_decl && typeprint_local_name ? typeprint_local_name(d) : NULL;
     free(s);
     if (!name)

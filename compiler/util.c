@@ -7,8 +7,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static void out_of_memory(void)
 {
@@ -45,30 +48,28 @@ char *xstrdup(const char *s)
     return xstrndup(s, strlen(s));
 }
 
-void buf_put(Buf *b, const char *s, size_t n)
+/* Room for `need` bytes. The translator builds many short strings: they
+ * start with room for a line, and small ones move by malloc and free,
+ * which glibc serves from its per-thread cache, where realloc takes the
+ * slow path every time. */
+void buf_grow(Buf *b, size_t need)
 {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
+    enum { FIRST_ROOM = 64, SMALL = 4096 };
+    size_t cap = need * 2 > FIRST_ROOM ? need * 2 : FIRST_ROOM;
+    if (cap > SMALL || !b->s) {
+        b->s = xrealloc(b->s, cap);
+    } else {
+        char *s = xrealloc(NULL, cap);
+        memcpy(s, b->s, b->len + 1);
+        free(b->s);
+        b->s = s;
     }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    b->cap = cap;
 }
 
 void buf_puts(Buf *b, const char *s)
 {
     buf_put(b, s, strlen(s));
-}
-
-/* The translator's formats are almost all made of %s, %d, %u and %%,
- * which are formatted here: vsnprintf's setup costs more than the text. */
-static bool is_simple_format(const char *fmt)
-{
-    for (const char *p = fmt; (p = strchr(p, '%')) != NULL; p += 2)
-        if (p[1] != 's' && p[1] != 'd' && p[1] != 'u' && p[1] != '%')
-            return false;
-    return true;
 }
 
 static void put_decimal(Buf *b, bool negative, unsigned long long v)
@@ -83,11 +84,16 @@ static void put_decimal(Buf *b, bool negative, unsigned long long v)
     buf_put(b, d + i, sizeof d - i);
 }
 
-static void simple_vprintf(Buf *b, const char *fmt, va_list ap)
+/* The translator's formats are almost all made of %s, %d, %u and %%,
+ * which are formatted here in one pass: vsnprintf's setup costs more than
+ * the text. False, having written part of it, at any other conversion. */
+static bool simple_vprintf(Buf *b, const char *fmt, va_list ap)
 {
-    const char *p = fmt;
-    for (const char *q; (q = strchr(p, '%')) != NULL; p = q + 2) {
+    for (const char *p = fmt;;) {
+        const char *q = strchrnul(p, '%');
         buf_put(b, p, (size_t)(q - p));
+        if (!*q)
+            return true;
         switch (q[1]) {
         case 's': {
             const char *s = va_arg(ap, const char *);
@@ -102,22 +108,22 @@ static void simple_vprintf(Buf *b, const char *fmt, va_list ap)
         case 'u':
             put_decimal(b, false, va_arg(ap, unsigned));
             break;
-        default:
+        case '%':
             buf_put(b, "%", 1);
+            break;
+        default:
+            return false;
         }
+        p = q + 2;
     }
-    buf_puts(b, p);
 }
 
-/* Appends straight into the buffer: room is made first when the text
- * does not fit in what is left. Most texts are short, so a little room is
- * made beforehand: a second vsnprintf costs as much as the first. */
-void buf_vprintf(Buf *b, const char *fmt, va_list ap)
+/* Any other format: vsnprintf straight into the buffer, room made first
+ * when the text does not fit in what is left. Most texts are short, so a
+ * little room is made beforehand: a second vsnprintf costs as much as the
+ * first. */
+static void full_vprintf(Buf *b, const char *fmt, va_list ap)
 {
-    if (is_simple_format(fmt)) {
-        simple_vprintf(b, fmt, ap);
-        return;
-    }
     enum { USUAL_ROOM = 128 };
     if (b->cap < b->len + USUAL_ROOM) {
         b->cap = (b->len + USUAL_ROOM) * 2;
@@ -137,6 +143,18 @@ void buf_vprintf(Buf *b, const char *fmt, va_list ap)
         b->len += (size_t)n;
 }
 
+void buf_vprintf(Buf *b, const char *fmt, va_list ap)
+{
+    size_t start = b->len;
+    va_list again;
+    va_copy(again, ap);
+    if (!simple_vprintf(b, fmt, ap)) {
+        b->len = start;
+        full_vprintf(b, fmt, again);
+    }
+    va_end(again);
+}
+
 void buf_printf(Buf *b, const char *fmt, ...)
 {
     va_list ap;
@@ -146,29 +164,57 @@ void buf_printf(Buf *b, const char *fmt, ...)
 }
 
 /* The whole file (NUL-terminated; its length in *len if len is not NULL),
- * or NULL with errno set. */
+ * or NULL with errno set. It is read straight into one buffer of the
+ * size the file has (a large source would otherwise be copied as its
+ * buffer grows), which grows only if the file does meanwhile. */
 char *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
         return NULL;
-    Buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_put(&b, chunk, n);
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(b.s);
-        errno = EIO;
-        return NULL;
+    struct stat st;
+    /* room for the file, its NUL and a byte that finds the end */
+    size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 65536;
+    char *s = xrealloc(NULL, cap);
+    size_t n = 0;
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            s = xrealloc(s, cap);
+        }
+        ssize_t r = read(fd, s + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            close(fd);
+            free(s);
+            errno = EIO;
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
     }
-    if (!b.s)
-        b.s = xstrdup("");
+    close(fd);
+    s[n] = '\0';
     if (len)
-        *len = b.len;
-    return b.s;
+        *len = n;
+    return s;
+}
+
+/* Write all of data to fd: 0, or -1 with errno set. */
+int write_all(int fd, const char *data, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (size_t)w;
+    }
+    return 0;
 }
 
 /* A child's exit status as a shell reports it (128 + signal). */
