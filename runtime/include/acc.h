@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define ACC_VERSION_MAJOR 0
-#define ACC_VERSION_MINOR 2
+#define ACC_VERSION_MINOR 3
 #define ACC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------------
@@ -160,7 +160,7 @@ static inline void acc__frame_free(acc_frame *f)
         uint64_t acc_priv[words]; \
     }
 typedef ACC__SLOT(1) acc_yield__slot;
-typedef ACC__SLOT(3) acc_sleep__slot;
+typedef ACC__SLOT(1) acc_sleep__slot;
 typedef ACC__SLOT(4) acc_wait_fd__slot;
 typedef ACC__SLOT(7) acc_read__slot;
 typedef ACC__SLOT(7) acc_write__slot;

@@ -165,7 +165,9 @@ typedef struct acc__heap {
     size_t nchunks;            /* chunks allocated, free or in use */
     size_t chunks_cap;         /* spare's and chunks' capacity */
 
-    acc__timer **owner;        /* by id: the timer armed with that id */
+    uintptr_t *owner;          /* by id: what the timer armed with that id
+                                  fires, an acc__timer * or a task | 1
+                                  (see acc__timer_start_wake) */
     uint64_t *dead_ids;        /* by id, a bit: stopped, its entry still held;
                                   clear for ids armed or free */
     uint32_t *free_ids;        /* ids not in use, a stack (as long as owner) */
@@ -178,6 +180,11 @@ uint64_t acc__now_ns(void);
 void acc__timer_init(acc__timer *t, acc__timer_cb cb);
 int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline);
 void acc__timer_stop(acc__loop *loop, acc__timer *t);
+/* A timer with no acc__timer: at the deadline it wakes task t
+ * (acc__task_wake). The caller keeps only the id set in *id, for
+ * acc__timer_stop_id, which is how acc_sleep's leaf is one word. */
+int acc__timer_start_wake(acc__loop *loop, acc_task *t, uint64_t deadline, uint32_t *id);
+void acc__timer_stop_id(acc__loop *loop, uint32_t id);
 /* The earliest deadline, or an earlier time at which acc__timer_run must
  * look closer (never a later one); UINT64_MAX with no timer armed. */
 uint64_t acc__timer_next(acc__loop *loop);

@@ -9,34 +9,27 @@
  */
 #include "internal.h"
 
-/* acc_sleep's leaf: 24 bytes. The timer finds its task through `task`,
- * since a leaf built in place has no frame header to find it by. */
+/* acc_sleep's leaf: one word, so that a task asleep in a function with
+ * no other live locals is a 64-byte block (its 32-byte task and a frame
+ * of header and slot). Until its first step the word is the sleep's
+ * length in nanoseconds, below 2^63 (0: a yield); from then on it is
+ * STARTED plus the id of the timer that wakes the task, which finds the
+ * task by itself (acc__timer_start_wake). */
 typedef struct sleep_leaf {
-    unsigned state;
-    union {
-        double seconds;   /* until the first step reads it */
-        acc__timer timer; /* then */
-    };
-    acc_task *task;       /* while the timer is armed */
+    uint64_t word;
 } sleep_leaf;
 
 ACC__SLOT_FITS(sleep_leaf, acc_sleep__slot);
 
+#define STARTED ((uint64_t)1 << 63)
 /* About 292 years: far enough, and no overflow when added to the clock. */
-#define ACC__SLEEP_MAX_NS ((uint64_t)1 << 63)
-
-static void sleep_fire(acc__timer *tm)
-{
-    sleep_leaf *l = acc__container_of(tm, sleep_leaf, timer);
-
-    acc__task_wake(l->task);
-}
+#define ACC__SLEEP_MAX_NS (STARTED - 1)
 
 void acc__sleep_cancel(acc_task *t, void *wait)
 {
     sleep_leaf *l = wait;
 
-    acc__timer_stop(acc__loop_current, &l->timer);
+    acc__timer_stop_id(acc__loop_current, (uint32_t)l->word);
     acc__task_wake(t);
 }
 
@@ -44,40 +37,48 @@ int acc_sleep__step(acc_sleep__slot *slot, int *acc_out)
 {
     sleep_leaf *l = (sleep_leaf *)(void *)slot;
     acc_task *t = acc__task_current();
-    double want;
-    uint64_t ns;
+    uint64_t ns = l->word;
+    uint32_t id;
     int r;
 
-    if (l->state == 0) {
+    if (!(ns & STARTED)) {
         if (t->cancelled)
             ACC__LEAF_RETURN(acc_out, -ECANCELED);
-        l->state = 1;
-        if (!(l->seconds > 0)) {
+        l->word = STARTED | ACC__TIMER_IDLE;
+        if (ns == 0) {
             acc__task_yield(t);
             return ACC_PENDING;
         }
-        want = l->seconds * 1e9;
-        ns = want >= (double)ACC__SLEEP_MAX_NS ? ACC__SLEEP_MAX_NS : (uint64_t)want;
-        if ((double)ns < want)
-            ns++; /* at least `seconds`: round up (without libm's ceil) */
-        acc__timer_init(&l->timer, sleep_fire);
-        l->task = t;
-        r = acc__timer_start(acc__loop_current, &l->timer, acc__now_ns() + ns);
+        r = acc__timer_start_wake(acc__loop_current, t, acc__now_ns() + ns, &id);
         if (r < 0)
             ACC__LEAF_RETURN(acc_out, r);
+        l->word = STARTED | id;
         acc__task_suspend(t, ACC__WAIT_SLEEP, l);
         return ACC_PENDING;
     }
-    /* 1: the timer fired, or the task was cancelled */
+    /* the timer fired, or the task was cancelled */
     ACC__LEAF_RETURN(acc_out, t->cancelled ? -ECANCELED : 0);
+}
+
+/* At least `seconds`, in nanoseconds: rounded up (without libm's ceil);
+ * 0 for 0, less, or NaN. */
+static uint64_t sleep_ns(double seconds)
+{
+    double want;
+    uint64_t ns;
+
+    if (!(seconds > 0))
+        return 0;
+    want = seconds * 1e9; /* may be infinite */
+    if (want >= (double)ACC__SLEEP_MAX_NS)
+        return ACC__SLEEP_MAX_NS;
+    ns = (uint64_t)want;
+    return (double)ns < want ? ns + 1 : ns;
 }
 
 acc_sleep__slot *acc_sleep__init(acc_sleep__slot *slot, double seconds)
 {
-    sleep_leaf *l = (sleep_leaf *)(void *)slot;
-
-    l->state = 0;
-    l->seconds = seconds; /* the timer is set up when the step arms it */
+    ((sleep_leaf *)(void *)slot)->word = sleep_ns(seconds); /* the clock is read when the step arms it */
     return slot;
 }
 

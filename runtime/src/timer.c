@@ -126,9 +126,14 @@ void acc__timer_init(acc__timer *t, acc__timer_cb cb)
  * the new deadline (see restart). */
 #define RESTART_BITS 36
 
-/* ---- ids: owner[id] is the timer; dead bit id is set once it is stopped,
+/* ---- ids: owner[id] is what the timer fires (an acc__timer *, or a task
+ * tagged with OWNER_TASK); dead bit id is set once it is stopped,
  * until its entry is dropped, so free ids' bits are clear and arming
  * touches no bit. */
+
+/* owner[id] of a timer that wakes a task: the task's address, whose bit 0
+ * (free: tasks and timers are aligned) tells it from an acc__timer's. */
+#define OWNER_TASK ((uintptr_t)1)
 
 static inline int is_live(const acc__heap *h, uint32_t id)
 {
@@ -149,7 +154,7 @@ static int new_id(acc__heap *h, uint32_t *out)
     }
     if (h->nids == h->ids_cap) {
         uint32_t cap = h->ids_cap ? 2 * h->ids_cap : 64;
-        acc__timer **owner;
+        uintptr_t *owner;
         uint32_t *free_ids;
         uint64_t *dead_ids;
         if (h->ids_cap >= UINT32_MAX / 2)
@@ -615,20 +620,21 @@ static inline const acc__timer_entry *run_ahead(const acc__heap *h, uint32_t d)
     return c != NULL ? &c->e[p] : NULL;
 }
 
-/* Take the first near entry (live) off; its timer, now idle. */
-static acc__timer *take(acc__heap *h, int from_run)
+/* Take the first near entry (live) off; what it fires (owner[id]). */
+static uintptr_t take(acc__heap *h, int from_run)
 {
-    acc__timer *t;
+    uintptr_t owner;
     uint32_t id;
 
     if (from_run) {
         const acc__timer_entry *a;
         id = h->run->e[h->run_pos].id;
-        /* owners 16 ahead, timers 8 ahead: expiry walks the run in order */
+        /* owners 16 ahead, timers (or tasks) 8 ahead: expiry walks the
+         * run in order; a tagged task pointer is still in the task's line */
         if ((a = run_ahead(h, 16)) != NULL)
             __builtin_prefetch(&h->owner[a->id]);
         if ((a = run_ahead(h, 8)) != NULL)
-            __builtin_prefetch(h->owner[a->id]);
+            __builtin_prefetch((const void *)h->owner[a->id]);
         run_advance(h);
     } else {
         id = h->near[0].id;
@@ -636,11 +642,10 @@ static acc__timer *take(acc__heap *h, int from_run)
         if (h->near_len > 0)
             __builtin_prefetch(&h->owner[h->near[0].id]);
     }
-    t = h->owner[id];
+    owner = h->owner[id];
     free_id(h, id);
     h->len--;
-    t->id = ACC__TIMER_IDLE;
-    return t;
+    return owner;
 }
 
 /* ---- compaction ------------------------------------------------------------ */
@@ -730,15 +735,13 @@ static void restart(acc__heap *h, uint64_t deadline)
     h->seq = 0;
 }
 
-int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
+/* Arm a timer that fires `owner` at `deadline`; its id in *out. */
+static int arm(acc__heap *h, uintptr_t owner, uint64_t deadline, uint32_t *out)
 {
-    acc__heap *h = &loop->timers;
     acc__timer_entry e;
     uint32_t id;
     int near;
 
-    if (t->id != ACC__TIMER_IDLE)
-        acc__timer_stop(loop, t);
     if (h->dead > 64 && h->dead / 3 >= h->len - h->dead)
         reclaim(h);
     if (h->len == 0)
@@ -755,8 +758,8 @@ int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
     }
     if (new_id(h, &id) < 0)
         return -ENOMEM;
-    h->owner[id] = t;
-    t->id = id;
+    h->owner[id] = owner;
+    *out = id;
     h->len++;
     e.deadline = deadline;
     e.id = id;
@@ -772,16 +775,32 @@ int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
     return 0;
 }
 
-void acc__timer_stop(acc__loop *loop, acc__timer *t)
+int acc__timer_start(acc__loop *loop, acc__timer *t, uint64_t deadline)
+{
+    if (t->id != ACC__TIMER_IDLE)
+        acc__timer_stop(loop, t);
+    return arm(&loop->timers, (uintptr_t)t, deadline, &t->id);
+}
+
+int acc__timer_start_wake(acc__loop *loop, acc_task *t, uint64_t deadline, uint32_t *id)
+{
+    return arm(&loop->timers, (uintptr_t)t | OWNER_TASK, deadline, id);
+}
+
+void acc__timer_stop_id(acc__loop *loop, uint32_t id)
 {
     acc__heap *h = &loop->timers;
-    uint32_t id = t->id;
 
-    if (id == ACC__TIMER_IDLE)
-        return;
     h->dead_ids[id >> 6] |= (uint64_t)1 << (id & 63); /* the id is freed with its entry */
-    t->id = ACC__TIMER_IDLE;
     h->dead++; /* reclaimed when arming, see reclaim() */
+}
+
+void acc__timer_stop(acc__loop *loop, acc__timer *t)
+{
+    if (t->id == ACC__TIMER_IDLE)
+        return;
+    acc__timer_stop_id(loop, t->id);
+    t->id = ACC__TIMER_IDLE;
 }
 
 uint64_t acc__timer_next(acc__loop *loop)
@@ -819,11 +838,17 @@ size_t acc__timer_run(acc__loop *loop, uint64_t now)
         int from_run;
         acc__timer_entry *e = near_first(h, &from_run);
         if (e != NULL) {
-            acc__timer *t;
+            uintptr_t owner;
             if (e->deadline > now)
                 break;
-            t = take(h, from_run);
-            atomic_load_explicit(&kinds[t->kind], memory_order_relaxed)(t);
+            owner = take(h, from_run);
+            if (owner & OWNER_TASK) {
+                acc__task_wake((acc_task *)(owner & ~OWNER_TASK));
+            } else {
+                acc__timer *t = (acc__timer *)owner;
+                t->id = ACC__TIMER_IDLE;
+                atomic_load_explicit(&kinds[t->kind], memory_order_relaxed)(t);
+            }
             n++;
         } else {
             unsigned k, j;
