@@ -108,8 +108,8 @@ typedef void (*acc__timer_cb)(acc__timer *t);
  * table, and stopping sets the id's bit in a bitmap of dead ids, O(1)
  * (the entry stays where it is, dead, and is dropped when reached or at
  * a compaction). The callback is named by a 4-byte kind rather than an
- * 8-byte pointer (timer.c keeps the few callbacks there are in a table),
- * which keeps acc_sleep's frame at 48 bytes. */
+ * 8-byte pointer (timer.c keeps the few callbacks there are in a table).
+ * acc_sleep needs none: its timer wakes the task (acc__timer_start_wake). */
 struct acc__timer {
     uint32_t id;   /* index in loop->timers.owner; ACC__TIMER_IDLE when not armed */
     uint32_t kind; /* the callback given to acc__timer_init, called once
