@@ -12,8 +12,9 @@ while, switch with fallthrough, goto, arrays, structs, pointers to
 locals, shadowed names), plus suspensions (`await acc_yield()`) and a
 bounded recursion. The twin is the same text with `async` and `await`
 removed and acc_yield() a plain function returning 0: a C compiler's
-meaning of the program. Functions are pure (values only), so both must
-print the same lines, whatever order C leaves unspecified.
+meaning of the program. Functions are pure (values only) but for a count
+of calls, so both must print the same lines whatever order C leaves
+unspecified, and the same count if &&, || and ?: skip what they must.
 """
 import random
 import sys
@@ -48,6 +49,8 @@ class Gen:
         if not fn['callees'] or not fn['calls_left']:
             return self.expr(fn, depth + 1, calls=False)
         fn['calls_left'] -= 1
+        if self.chance(0.15):  # a struct result
+            return '(await mk(%s, %s)).%s' % (self.expr(fn, depth + 1), self.expr(fn, depth + 1), self.pick('m', 'n'))
         # inside loops only f0 (which calls nothing): the run time stays small
         callee = 'f0' if fn['loops'] else self.pick(*fn['callees'])
         return 'await %s(%s, %s)' % (callee, self.expr(fn, depth + 1), self.expr(fn, depth + 1))
@@ -100,6 +103,13 @@ class Gen:
 
     def stmt_of(self, fn, depth, in_loop, r):
         ind = '    ' * (depth + 1)
+        if depth <= 2 and fn['loops'] == 0 and self.chance(0.05):
+            # a loop made of a label and a goto back, across awaits
+            self.label += 1
+            l = 'again%d' % self.label
+            return ('%s{\n%s    unsigned g = 0;\n%s:\n%s%s    if (++g < 2u && (%s))\n%s        goto %s;\n%s}\n'
+                    % (ind, ind, ind + l, self.block(fn, depth + 1, 1, in_loop), ind,
+                       self.expr(fn, calls=False), ind, l, ind))
         if depth > 2 or r < 0.35:
             op = self.pick('=', '+=', '^=', '-=', '|=')
             return '%s%s %s %s;\n' % (ind, self.lvalue(fn), op, self.expr(fn))
@@ -151,7 +161,10 @@ class Gen:
     def function(self, i):
         fn = {'vars': ['x0', 'x1', 'x2'], 'params': ['a', 'b'],
               'callees': ['f%d' % j for j in range(i)], 'calls_left': 4, 'loops': 0}
-        body = '    unsigned x0 = a, x1 = b, x2 = a ^ 0x5a5au;\n'
+        body = '    unsigned x0 = a, x1 = b, x2 = a ^ 0x5a5au;\n    calls++;\n'
+        if i > 0:  # a pointer to an async function, chosen at run time
+            body += '    async unsigned (*op)(unsigned, unsigned) = (a & 2u) ? f0 : f%d;\n' % (i - 1)
+            fn['callees'].append('op')
         body += '    unsigned arr[4] = {a, b, 3u, 7u};\n'
         body += '    struct S s = {b, a};\n'
         body += '    struct S *p = &s;\n    unsigned *q = &arr[%du];\n' % self.r.randint(0, 3)
@@ -171,6 +184,10 @@ class Gen:
         n = self.r.randint(3, 5)
         out = ['#include <stdio.h>\n', '@PRELUDE@\n',
                'struct S {\n    unsigned m, n;\n};\n\n',
+               '/* calls made: && || ?: must skip exactly what C skips */\n',
+               'static unsigned long calls;\n\n',
+               'static async struct S mk(unsigned a, unsigned b)\n{\n'
+               '    (void)await acc_yield();\n    return (struct S){a ^ b, a + b};\n}\n\n',
                # a bounded recursion through an await
                'static async unsigned rec(unsigned k, unsigned acc)\n{\n'
                '    if (k == 0)\n        return acc;\n'
@@ -182,7 +199,8 @@ class Gen:
         out.append('    printf("rec %u\\n", r);\n')
         out.append('    for (unsigned i = 0; i < 3u; i++) {\n')
         out.append('        r = r * 31u + await f%d(i, r);\n' % (n - 1))
-        out.append('        printf("%u %u\\n", i, r);\n    }\n    return 0;\n}\n')
+        out.append('        printf("%u %u\\n", i, r);\n    }\n')
+        out.append('    printf("calls %lu\\n", calls);\n    return 0;\n}\n')
         return ''.join(out)
 
 
