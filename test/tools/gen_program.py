@@ -124,8 +124,10 @@ class Gen:
             body = self.block(fn, depth + 1, 2, True)
             if self.chance(0.4):
                 body += '%s    if (%s) %s;\n' % (ind, self.expr(fn), self.pick('break', 'continue'))
-            return '%sfor (unsigned %s = 0; %s < %du; %s) {\n%s%s}\n' % (
-                ind, v, v, self.r.randint(1, 3), inc, body, ind)
+            cond = '%s < %du' % (v, self.r.randint(1, 3))
+            if self.chance(0.4):
+                cond += ' && (%s)' % self.expr(fn)
+            return '%sfor (unsigned %s = 0; %s; %s) {\n%s%s}\n' % (ind, v, cond, inc, body, ind)
         if r < 0.65:
             v = 'w%d' % depth
             return ('%s{\n%s    unsigned %s = 0;\n%s    while (%s < 3u && (%s)) {\n%s        %s++;\n%s%s    }\n%s}\n'
