@@ -9,9 +9,11 @@ position (call arguments, conditions, subscripts, compound literals,
 &&, ||, ?:, the comma operator, loop increments, return) and statements
 of every kind around them (nested loops with break and continue, do
 while, switch with fallthrough, goto, arrays, structs, pointers to
-locals, shadowed names), plus suspensions (`await acc_yield()`) and a
-bounded recursion. The twin is the same text with `async` and `await`
-removed and acc_yield() a plain function returning 0: a C compiler's
+locals, shadowed names), plus suspensions (`await acc_yield()`), a
+bounded recursion, and children run as tasks (acc_gather, acc_spawn and
+acc_join). The twin is the same text with `async` and `await`
+removed, acc_yield() a plain function returning 0 and tasks plain calls
+made in the order written (TWIN_PRELUDE): a C compiler's
 meaning of the program. Functions are pure (values only) but for a count
 of calls, so both must print the same lines whatever order C leaves
 unspecified, and the same count if &&, || and ?: skip what they must.
@@ -86,6 +88,27 @@ class Gen:
 
     # ---- statements -------------------------------------------------------
 
+    def concurrent(self, fn, ind):
+        """Children that run as tasks (acc_gather, or acc_spawn and
+        acc_join), their results stored by `lvalue = call`."""
+        calls = ['%s(%s, %s)' % (self.pick(*[c for c in fn['callees'] if c != 'op']),
+                                 self.expr(fn, calls=False), self.expr(fn, calls=False))
+                 for _ in range(self.r.randint(2, 3))]
+        names = ['g%d' % k for k in range(len(calls))]
+        s = '%s{\n%s    unsigned %s;\n' % (ind, ind, ', '.join(n + ' = 0' for n in names))
+        if self.chance(0.5):
+            s += '%s    x1 ^= (unsigned)await acc_gather(%s);\n' % (
+                ind, ', '.join('%s = %s' % nc for nc in zip(names, calls)))
+        else:
+            s += '%s    acc_task *tk[%d];\n' % (ind, len(calls))
+            for k, nc in enumerate(zip(names, calls)):
+                s += '%s    tk[%d] = acc_spawn(%s = %s);\n' % ((ind, k) + nc)
+            s += '%s    (void)await acc_yield();\n' % ind
+            for k in range(len(calls)):
+                s += '%s    x1 ^= (unsigned)await acc_join(tk[%d]);\n' % (ind, k)
+        s += '%s    x0 += %s;\n%s}\n' % (ind, ' + '.join('%du * %s' % (k + 1, n) for k, n in enumerate(names)), ind)
+        return s
+
     def lvalue(self, fn):
         return self.pick(self.pick(*fn['vars']), 'arr[(%s) & 3u]' % self.pick(*fn['vars']),
                          's.m', 's.n', 'p->n', '*q')
@@ -103,6 +126,8 @@ class Gen:
 
     def stmt_of(self, fn, depth, in_loop, r):
         ind = '    ' * (depth + 1)
+        if depth == 0 and fn['loops'] == 0 and fn['callees'] and self.chance(0.15):
+            return self.concurrent(fn, ind)
         if depth <= 2 and fn['loops'] == 0 and self.chance(0.05):
             # a loop made of a label and a goto back, across awaits
             self.label += 1
@@ -206,6 +231,15 @@ class Gen:
         return ''.join(out)
 
 
+# What the twin has for acc.h: a yield that does nothing, and tasks that
+# run at once, in the order written.
+TWIN_PRELUDE = '''typedef struct acc_task acc_task;
+static int acc_yield(void) { return 0; }
+#define acc_gather(...) ((void)(__VA_ARGS__), 0)
+#define acc_spawn(call) ((void)(call), (acc_task *)0)
+static int acc_join(acc_task *t) { (void)t; return 0; }'''
+
+
 def main():
     seed, acc_path, sync_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     text = Gen(seed).program()
@@ -215,7 +249,7 @@ def main():
     sync = text.replace('async ', '').replace('await ', '')
     with open(sync_path, 'w') as f:
         f.write('/* the plain-C twin of seed %d */\n' % seed)
-        f.write(sync.replace('@PRELUDE@', 'static int acc_yield(void) { return 0; }'))
+        f.write(sync.replace('@PRELUDE@', TWIN_PRELUDE))
 
 
 if __name__ == '__main__':
