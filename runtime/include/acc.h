@@ -92,8 +92,10 @@ extern ACC__THREAD_LOCAL uintptr_t acc__stack_base;
 #define ACC__FRAME_GRAIN 16
 #define ACC__FRAME_CLASSES 32
 extern ACC__THREAD_LOCAL acc_frame *acc__frame_cache[ACC__FRAME_CLASSES];
-extern ACC__THREAD_LOCAL size_t acc__frame_cached;      /* bytes on the free lists */
-extern ACC__THREAD_LOCAL size_t acc__frame_cache_limit; /* most bytes they may hold */
+/* Nonzero while frees take the slow path: the thread holds more frame
+ * memory than its cache may keep, or the cache is off. The fast paths
+ * keep no count (alloc.c counts on the slow paths). */
+extern ACC__THREAD_LOCAL unsigned char acc__frame_cache_closed;
 acc_frame *acc__frame_alloc_slow(size_t size);
 void acc__frame_free_slow(acc_frame *f);
 /* The same for a frame that needs `align` (> 16) bytes of alignment. */
@@ -105,7 +107,6 @@ static inline acc_frame *acc__frame_alloc(size_t size)
     acc_frame *f;
     if (c < ACC__FRAME_CLASSES && (f = acc__frame_cache[c]) != NULL) {
         acc__frame_cache[c] = f->caller;
-        acc__frame_cached -= f->size;
         f->caller = NULL;
         return f;
     }
@@ -119,10 +120,9 @@ static inline void acc__frame_free(acc_frame *f)
     if (f == NULL || f->size == 0)
         return;
     size_t c = (f->size - 1) / ACC__FRAME_GRAIN;
-    if (c < ACC__FRAME_CLASSES && acc__frame_cached + f->size <= acc__frame_cache_limit) {
+    if (c < ACC__FRAME_CLASSES && !acc__frame_cache_closed) {
         f->caller = acc__frame_cache[c];
         acc__frame_cache[c] = f;
-        acc__frame_cached += f->size;
         return;
     }
     acc__frame_free_slow(f);

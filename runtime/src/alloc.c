@@ -12,9 +12,13 @@
  * The free lists are thread-local, so frames can be created before any
  * loop exists (the argument of acc_run is built before acc_run runs) and
  * no lock is ever taken. A frame freed on another thread than the one
- * that allocated it simply joins that thread's lists. Each thread caches
- * at most ACC__CACHE_MAX bytes on the lists the inline fast paths use;
- * acc_run gives everything back when its loop ends (acc__frame_trim).
+ * that allocated it simply joins that thread's lists. The inline fast
+ * paths keep no count (a running byte count, updated by every allocation
+ * and free, cost 5% of a spawn in bench/ 4a): the slow paths count what
+ * the thread holds (in use or cached), and while that is more than
+ * ACC__CACHE_MAX the cache is closed and frees take the slow path, so the
+ * cache never keeps more than that; acc_run gives everything back when
+ * its loop ends (acc__frame_trim).
  *
  * The blocks of the classes are carved from slabs of SLAB_BYTES, not
  * malloc'd one by one: no 16-byte malloc header per block, and blocks of
@@ -41,16 +45,43 @@
 #define ACC__GRAIN ACC__FRAME_GRAIN                    /* class width, and malloc's alignment */
 #define ACC__NCLASS ACC__FRAME_CLASSES                  /* classes of 16, 32, ... 512 bytes */
 #define ACC__CLASS_MAX (ACC__GRAIN * ACC__NCLASS)
-#define ACC__CACHE_MAX ((size_t)256 << 20)              /* bytes cached per thread */
+#define ACC__CACHE_MAX ((size_t)256 << 20)              /* bytes held before the cache closes */
 
 /* The free lists, one per class: a cached frame's `caller` links it to the
  * next one. acc.h pops and pushes them inline (the fast path of every
  * await); the functions below are the slow paths. */
 _Thread_local acc_frame *acc__frame_cache[ACC__NCLASS];
-_Thread_local size_t acc__frame_cached;
-_Thread_local size_t acc__frame_cache_limit = ACC__CACHE_MAX;
+_Thread_local unsigned char acc__frame_cache_closed;
 #define free_list acc__frame_cache
-#define cached_bytes acc__frame_cached
+
+/* Bytes of class blocks this thread took from its slabs or slow lists and
+ * has not put back on a slow list: in use, or in the cache. Past
+ * cache_limit the cache closes, and opens again at half of it (0: off,
+ * for failure injection and ACC_FRAME_MALLOC). */
+static _Thread_local size_t held;
+static _Thread_local size_t cache_limit = ACC__CACHE_MAX;
+
+static void held_add(size_t bytes)
+{
+    held += bytes;
+    if (held > cache_limit)
+        acc__frame_cache_closed = 1;
+}
+
+/* A frame freed on another thread than its own may not have been counted
+ * here: never below 0. */
+static void held_sub(size_t bytes)
+{
+    held = held > bytes ? held - bytes : 0;
+    if (acc__frame_cache_closed && cache_limit > 0 && held <= cache_limit / 2)
+        acc__frame_cache_closed = 0;
+}
+
+void acc__frame_cache_set_limit(size_t bytes)
+{
+    cache_limit = bytes;
+    acc__frame_cache_closed = held > cache_limit || cache_limit == 0;
+}
 
 /* ---- slabs ---------------------------------------------------------- */
 
@@ -150,7 +181,7 @@ static acc_frame *carve(size_t c, size_t size)
     return (acc_frame *)(void *)b;
 }
 
-/* Frames freed while the cache is full or off (failure injection): kept
+/* Frames freed while the cache is closed or off (failure injection): kept
  * for the slow path only, so that with the cache off every allocation is
  * counted. When they add up to sweep_at bytes, sweep() looks for slabs to
  * give back, so that a burst does not pin its peak until acc_run ends. */
@@ -212,7 +243,7 @@ static void sweep(void)
         count_back(slow_list[c], 1);
     }
     for (size_t c = 0; c < ACC__NCLASS; c++) {
-        cached_bytes -= drop_free(&free_list[c]);
+        held_sub(drop_free(&free_list[c]));
         slow_bytes -= drop_free(&slow_list[c]);
     }
     for (size_t c = 0; c < ACC__NCLASS; c++) {
@@ -227,7 +258,7 @@ static void sweep(void)
  * the cache's limit (1 to 64 MiB) later: amortized O(1) per free. */
 static void next_sweep(void)
 {
-    size_t step = acc__frame_cache_limit / 4;
+    size_t step = cache_limit / 4;
 
     if (step < ((size_t)1 << 20))
         step = (size_t)1 << 20;
@@ -244,7 +275,7 @@ static _Thread_local long fail_after = -1;
 void acc__fail_alloc_after(long n)
 {
     fail_after = n;
-    acc__frame_cache_limit = n >= 0 ? 0 : ACC__CACHE_MAX;
+    acc__frame_cache_set_limit(n >= 0 ? 0 : ACC__CACHE_MAX);
     if (n >= 0)
         acc__frame_trim();
 }
@@ -297,7 +328,7 @@ static int frames_from_malloc(void)
         const char *e = getenv("ACC_FRAME_MALLOC");
         malloc_mode = e != NULL && strcmp(e, "1") == 0;
         if (malloc_mode)
-            acc__frame_cache_limit = 0;
+            acc__frame_cache_set_limit(0);
     }
     return malloc_mode;
 }
@@ -331,7 +362,6 @@ acc_frame *acc__frame_alloc_slow(size_t size)
     f = free_list[c];
     if (f != NULL) {
         free_list[c] = f->caller;
-        cached_bytes -= f->size;
         f->caller = NULL;
         return f;
     }
@@ -344,6 +374,7 @@ acc_frame *acc__frame_alloc_slow(size_t size)
         errno = ENOMEM;
         return NULL;
     }
+    held_add(size);
     f->size = (unsigned)size;
     f->caller = NULL;
     return f;
@@ -372,8 +403,8 @@ acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
     return f;
 }
 
-/* The cache is full (or off), or the frame is too big for it. Blocks of
- * the classes belong to slabs: they wait on slow_list. */
+/* The cache is closed (or off), or the frame is too big for it. Blocks
+ * of the classes belong to slabs: they wait on slow_list. */
 void acc__frame_free_slow(acc_frame *f)
 {
     if (f->size > ACC__CLASS_MAX) {
@@ -384,6 +415,7 @@ void acc__frame_free_slow(acc_frame *f)
     f->caller = slow_list[c];
     slow_list[c] = f;
     slow_bytes += f->size;
+    held_sub(f->size);
     if (sweep_at == 0)
         next_sweep();
     if (slow_bytes >= sweep_at) {
@@ -424,7 +456,8 @@ void acc__frame_trim(void)
     if (region_next != region_end) /* the slabs this thread did not use */
         munmap(region_next, (size_t)(region_end - region_next));
     region_next = region_end = NULL;
-    cached_bytes = 0;
+    held = 0; /* what is still in use is not counted again: see held_sub */
+    acc__frame_cache_set_limit(cache_limit);
 }
 
 /* ---- arrays that grow by doubling ------------------------------------ */

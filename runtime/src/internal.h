@@ -87,6 +87,9 @@ void *acc__malloc(size_t size);
 void *acc__calloc(size_t n, size_t size);
 void *acc__realloc(void *p, size_t size);
 void acc__fail_alloc_after(long n);
+/* The frame memory a thread may hold before its cache closes (alloc.c;
+ * 256 MiB, 0: no cache). A test hook too. */
+void acc__frame_cache_set_limit(size_t bytes);
 /* An array that grows (the loop's task table): acc__realloc while small,
  * whole 2 MiB regions with huge pages once large. The caller keeps its
  * size in bytes, which both need. NULL (errno ENOMEM) without memory; p
