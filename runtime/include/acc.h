@@ -394,8 +394,22 @@ acc_task *acc_spawn(acc_frame *coro);
  * acc_run), allocated with room for its task in front: one allocation per
  * task. For f defined above in the same file, acc_spawn(f(x)) becomes
  *     acc_spawn(f__init(acc__root_alloc(sizeof(struct f__frame)), x))
- * (f__init returns NULL when given NULL). */
-void *acc__root_alloc(size_t frame_size);
+ * (f__init returns NULL when given NULL). Inline: the size is a constant
+ * there, so the size class is too. The frame's caller marks it
+ * (&acc__in_block) until its task is made; its size is the block's. */
+#define ACC__TASK_BYTES 32 /* the task, rounded up to ACC__FRAME_GRAIN */
+extern acc_frame acc__in_block;
+static inline void *acc__root_alloc(size_t frame_size)
+{
+    acc_frame *block = acc__frame_alloc(ACC__TASK_BYTES + frame_size);
+    acc_frame *f;
+    if (block == NULL)
+        return NULL; /* errno is ENOMEM */
+    f = (acc_frame *)(void *)((char *)block + ACC__TASK_BYTES);
+    f->size = block->size;
+    f->caller = &acc__in_block;
+    return f;
+}
 acc_frame *acc_join__coro(int *acc_out, acc_task *t);
 acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n);
 /* acc_wait_for(c, s) is translated to this. */

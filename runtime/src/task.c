@@ -50,14 +50,17 @@ static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
 }
 
 /* What the `caller` of a root frame allocated with its task holds until
- * the task is made (acc__root_alloc): only its address matters. Every
- * other frame starts with caller NULL (acc__frame_alloc), and the mark is
- * cleared before a block is freed, so it is never seen by mistake. */
-static acc_frame in_block;
+ * the task is made (acc__root_alloc, acc.h): only its address matters.
+ * Every other frame starts with caller NULL (acc__frame_alloc), and the
+ * mark is cleared before a block is freed, so it is never seen by
+ * mistake. */
+acc_frame acc__in_block;
+
+_Static_assert(TASK_BYTES == ACC__TASK_BYTES, "acc.h's ACC__TASK_BYTES is the task's room in a block");
 
 bool acc__frame_in_block(const acc_frame *root)
 {
-    return root->caller == &in_block;
+    return root->caller == &acc__in_block;
 }
 
 /* The start of a root frame's block: where its task goes. */
@@ -89,28 +92,6 @@ static inline acc_task *task_new(acc_frame *root)
 acc_task *acc__task_new(acc_frame *root)
 {
     return task_new(root);
-}
-
-/* A root frame and its task in one block: the frame starts TASK_BYTES in
- * (16-byte aligned, like any frame). */
-void *acc__root_alloc(size_t frame_size)
-{
-    acc_frame *block;
-    acc_frame *f;
-
-    if (frame_size > (unsigned)-1 - TASK_BYTES) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    block = acc__frame_alloc(TASK_BYTES + frame_size);
-    if (block == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    f = (acc_frame *)(void *)((char *)block + TASK_BYTES);
-    f->size = block->size; /* the block's, until acc__task_new takes it */
-    f->caller = &in_block;
-    return f;
 }
 
 void acc__root_discard(acc_frame *root)
