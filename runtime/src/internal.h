@@ -558,14 +558,18 @@ static inline int acc__task_reserve(acc__loop *loop, size_t n)
 }
 
 /* Append t to the loop's ready queue (FIFO). */
-static inline void acc__task_enqueue(acc_task *t)
+/* The link alone: the caller sets `queued` (acc_spawn, with its other flags). */
+static inline void acc__ready_append(acc__ready *q, acc_task *t)
 {
-    acc__ready *q = &acc__loop_current->ready;
-
-    t->queued = 1;
     t->ready_next = NULL;
     *q->tail = t;
     q->tail = &t->ready_next;
+}
+
+static inline void acc__task_enqueue(acc_task *t)
+{
+    t->queued = 1;
+    acc__ready_append(&acc__loop_current->ready, t);
 }
 
 /* A suspension that ends at once (a yield): the runner stops, the task
