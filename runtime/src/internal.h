@@ -557,7 +557,6 @@ static inline int acc__task_reserve(acc__loop *loop, size_t n)
     return acc__task_reserve_slow(loop, n);
 }
 
-/* Append t to the loop's ready queue (FIFO). */
 /* The link alone: the caller sets `queued` (acc_spawn, with its other flags). */
 static inline void acc__ready_append(acc__ready *q, acc_task *t)
 {
@@ -566,6 +565,7 @@ static inline void acc__ready_append(acc__ready *q, acc_task *t)
     q->tail = &t->ready_next;
 }
 
+/* Append t to the loop's ready queue (FIFO). */
 static inline void acc__task_enqueue(acc_task *t)
 {
     t->queued = 1;
