@@ -44,8 +44,8 @@ int acc_sleep__step(acc_sleep__slot *slot, int *acc_out)
     if (!(ns & STARTED)) {
         if (t->cancelled)
             ACC__LEAF_RETURN(acc_out, -ECANCELED);
-        l->word = STARTED | ACC__TIMER_IDLE;
         if (ns == 0) {
+            l->word = STARTED | ACC__TIMER_IDLE; /* no timer */
             acc__task_yield(t);
             return ACC_PENDING;
         }
