@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define ACC_VERSION_MAJOR 0
-#define ACC_VERSION_MINOR 3
+#define ACC_VERSION_MINOR 4
 #define ACC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------------
@@ -166,18 +166,125 @@ typedef ACC__SLOT(7) acc_read__slot;
 typedef ACC__SLOT(7) acc_write__slot;
 typedef ACC__SLOT(7) acc__awaitable_slot;
 typedef struct acc_awaitable acc_awaitable;
-acc_yield__slot *acc_yield__init(acc_yield__slot *slot);
 acc_sleep__slot *acc_sleep__init(acc_sleep__slot *slot, double seconds);
 acc_wait_fd__slot *acc_wait_fd__init(acc_wait_fd__slot *slot, int fd, int events);
 acc_read__slot *acc_read__init(acc_read__slot *slot, int fd, void *buf, size_t n);
 acc_write__slot *acc_write__init(acc_write__slot *slot, int fd, const void *buf, size_t n);
 acc__awaitable_slot *acc__awaitable_init(acc__awaitable_slot *slot, acc_awaitable *aw);
-int acc_yield__step(acc_yield__slot *slot, int *acc_out);
 int acc_sleep__step(acc_sleep__slot *slot, int *acc_out);
 int acc_wait_fd__step(acc_wait_fd__slot *slot, int *acc_out);
 int acc_read__step(acc_read__slot *slot, ssize_t *acc_out);
 int acc_write__step(acc_write__slot *slot, ssize_t *acc_out);
 int acc__awaitable_step(acc__awaitable_slot *slot, int *acc_out);
+
+/* ------------------------------------------------------------------------
+ * Tasks and the ready queue, as the inline acc_yield below sees them.
+ * Private: the layout is not API (before 1.0 it may change with the minor
+ * version, docs/abi.md); only the runtime and this header's inline
+ * functions touch the fields. Not in C++, which has no async functions to
+ * await a yield from.
+ * ---------------------------------------------------------------------- */
+#ifndef __cplusplus
+struct acc__done_hook;
+
+/* 32 bytes on LP64: a spawned task whose root frame is 32 bytes (a
+ * function awaiting acc_yield) fills one 64-byte block, one cache line
+ * (bench/README.md, 4a and 4b). */
+struct acc_task {
+    acc__task_head head; /* first: generated code sees it through acc__running.
+                            Before the task starts, head.top is its root frame. */
+    /* A task is never queued and waiting at once (acc__task_wake ends the
+     * wait before it queues), so the link and the wait share a word. */
+    union {
+        acc_task *ready_next; /* in the loop's ready queue while queued */
+        void *wait;           /* while waiting: its state, for the wait's hook */
+    };
+    struct acc__done_hook *on_done; /* called once when the task finishes */
+    uint32_t seq;             /* while attached: its index in the loop's task table */
+    /* Bytes of their own, not bits of one word: a byte store to a flag
+     * followed by a wider load of the word stalls store forwarding
+     * (measured: 4a 10% slower). */
+    unsigned char blocked;    /* set while the task waits to be woken: the runner stops */
+    unsigned char wait_kind;  /* while waiting: enum acc__wait_kind */
+    unsigned char block_class; /* what acc__task_free gives back: the size class
+                                  of its block (the task, and the root frame
+                                  when it is in the block), or ACC__BIG_BLOCK */
+    union {
+        unsigned char flags; /* all of them, cleared at once */
+        struct {
+            unsigned char started : 1;   /* its root frame has been resumed */
+            unsigned char waiting : 1;   /* suspended, not yet woken */
+            unsigned char queued : 1;    /* on the ready queue */
+            unsigned char cancelled : 1; /* cancellation requested */
+            unsigned char done : 1;      /* finished: its frames are all gone */
+            unsigned char detached : 1;  /* free it when done; else its owner does */
+            unsigned char spawned : 1;   /* made by acc_spawn: the handle's, until released */
+            unsigned char attached : 1;  /* in its loop's task table (the loop of
+                                            this thread, acc__loop_current:
+                                            tasks never move between threads) */
+        };
+    };
+};
+
+/* The ready queue: FIFO, singly linked through ready_next. */
+typedef struct acc__ready {
+    acc_task *head;
+    acc_task **tail; /* &head when empty, else &last->ready_next */
+} acc__ready;
+
+/* The loop running on this thread, or NULL. Its ready queue is its first
+ * member. */
+extern ACC__THREAD_LOCAL struct acc__loop *acc__loop_current;
+
+/* The link alone: the caller sets `queued` (acc_spawn, with its other flags). */
+static inline void acc__ready_append(acc__ready *q, acc_task *t)
+{
+    t->ready_next = NULL;
+    *q->tail = t;
+    q->tail = &t->ready_next;
+}
+
+/* Append t to the running loop's ready queue (FIFO). */
+static inline void acc__task_enqueue(acc_task *t)
+{
+    t->queued = 1;
+    acc__ready_append((acc__ready *)(void *)acc__loop_current, t);
+}
+
+/* A suspension that ends at once (a yield): the runner stops, the task
+ * goes to the back of the ready queue and runs again after every task
+ * that is ready now. acc__task_suspend and acc__task_wake in a row,
+ * without the wait in between. */
+static inline void acc__task_yield(acc_task *t)
+{
+    t->blocked = 1;
+    acc__task_enqueue(t);
+}
+
+/* `await acc_yield()`, the leaf, inline: a call of the library for each
+ * step cost 4a a fifth of its time. The slot's word is 0 before the
+ * first step, 1 while the task waits in the queue. A cancelled task does
+ * not yield: -ECANCELED at once. */
+static inline acc_yield__slot *acc_yield__init(acc_yield__slot *slot)
+{
+    slot->acc_priv[0] = 0;
+    return slot;
+}
+
+static inline int acc_yield__step(acc_yield__slot *slot, int *acc_out)
+{
+    acc_task *t = (acc_task *)(void *)acc__running;
+
+    if (slot->acc_priv[0] == 0 && !t->cancelled) {
+        slot->acc_priv[0] = 1;
+        acc__task_yield(t);
+        return ACC_PENDING;
+    }
+    if (acc_out != NULL)
+        *acc_out = t->cancelled ? -ECANCELED : 0;
+    return ACC_DONE;
+}
+#endif /* !__cplusplus */
 
 /* An await whose callee could not be created (out of memory): prints a
  * message and aborts, like a C stack overflow would. */

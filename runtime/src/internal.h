@@ -242,45 +242,6 @@ struct acc__done_hook {
     void (*fn)(acc__done_hook *h, acc_task *t);
 };
 
-/* 32 bytes on LP64: a spawned task whose root frame is 32 bytes (a
- * function awaiting acc_yield) fills one 64-byte block, one cache line
- * (bench/README.md, 4a and 4b). */
-struct acc_task {
-    acc__task_head head; /* first: generated code sees it through acc__running.
-                            Before the task starts, head.top is its root frame. */
-    /* A task is never queued and waiting at once (acc__task_wake ends the
-     * wait before it queues), so the link and the wait share a word. */
-    union {
-        acc_task *ready_next; /* in loop->ready while queued */
-        void *wait;           /* while waiting: its state, for the wait's hook */
-    };
-    acc__done_hook *on_done;  /* called once when the task finishes */
-    uint32_t seq;             /* while attached: its index in loop->tasks */
-    /* Bytes of their own, not bits of one word: a byte store to a flag
-     * followed by a wider load of the word stalls store forwarding
-     * (measured: 4a 10% slower). */
-    unsigned char blocked;    /* set while the task waits to be woken: the runner stops */
-    unsigned char wait_kind;  /* while waiting: enum acc__wait_kind */
-    unsigned char block_class; /* what acc__task_free gives back: the size class
-                                  of its block (the task, and the root frame
-                                  when it is in the block), or ACC__BIG_BLOCK */
-    union {
-        unsigned char flags; /* all of them, cleared at once */
-        struct {
-            unsigned char started : 1;   /* its root frame has been resumed */
-            unsigned char waiting : 1;   /* suspended, not yet woken */
-            unsigned char queued : 1;    /* on the ready queue */
-            unsigned char cancelled : 1; /* cancellation requested */
-            unsigned char done : 1;      /* finished: its frames are all gone */
-            unsigned char detached : 1;  /* free it when done; else its owner does */
-            unsigned char spawned : 1;   /* made by acc_spawn: the handle's, until released */
-            unsigned char attached : 1;  /* in its loop's task table (the loop of
-                                            this thread, acc__loop_current:
-                                            tasks never move between threads) */
-        };
-    };
-};
-
 /* block_class of a block above the frame cache's classes (or from malloc,
  * ACC_FRAME_MALLOC): acc__task_free hands it to free(). */
 #define ACC__BIG_BLOCK UCHAR_MAX
@@ -297,12 +258,6 @@ typedef struct acc__task_table {
     uint32_t holes;
     size_t unfinished; /* attached tasks not done */
 } acc__task_table;
-
-/* The ready queue: FIFO, singly linked through ready_next. */
-typedef struct acc__ready {
-    acc_task *head;
-    acc_task **tail; /* &head when empty, else &last->ready_next */
-} acc__ready;
 
 /* A new task that will run `root` (not started, on no loop). When root
  * comes from acc__root_alloc (acc.h), the task is the one in its block. */
@@ -474,7 +429,7 @@ void acc__gather_discard(acc_frame *self);
 typedef struct acc__backend acc__backend;
 
 struct acc__loop {
-    acc__ready ready;        /* tasks to run, FIFO */
+    acc__ready ready;        /* tasks to run, FIFO; first (acc.h reads it) */
     acc__task_table tasks;   /* every attached task until released, oldest first */
     unsigned nest;           /* runners nested on the C stack */
     size_t nexternal;        /* waits that another thread may end */
@@ -498,7 +453,8 @@ struct acc__loop {
     acc__list wake_list;     /* wakers woken from other threads */
 };
 
-/* The loop running on this thread, or NULL. */
+/* The loop running on this thread, or NULL (declared in acc.h too: its
+ * ready queue, first in the loop, is where acc_yield queues a task). */
 extern _Thread_local acc__loop *acc__loop_current;
 
 /* Past this many task runners nested on the C stack (gathers of gathers),
@@ -557,29 +513,7 @@ static inline int acc__task_reserve(acc__loop *loop, size_t n)
     return acc__task_reserve_slow(loop, n);
 }
 
-/* The link alone: the caller sets `queued` (acc_spawn, with its other flags). */
-static inline void acc__ready_append(acc__ready *q, acc_task *t)
-{
-    t->ready_next = NULL;
-    *q->tail = t;
-    q->tail = &t->ready_next;
-}
-
-/* Append t to the loop's ready queue (FIFO). */
-static inline void acc__task_enqueue(acc_task *t)
-{
-    t->queued = 1;
-    acc__ready_append(&acc__loop_current->ready, t);
-}
-
-/* A suspension that ends at once (a yield): the runner stops, the task
- * goes to the back of the ready queue and runs again after every task
- * that is ready now. acc__task_suspend and acc__task_wake in a row,
- * without the wait in between. */
-static inline void acc__task_yield(acc_task *t)
-{
-    t->blocked = 1;
-    acc__task_enqueue(t);
-}
+/* acc__ready_append, acc__task_enqueue and acc__task_yield are in acc.h:
+ * the inline acc_yield there needs them. */
 
 #endif /* ACC_INTERNAL_H */

@@ -94,39 +94,13 @@ acc_frame *acc_sleep__coro(int *acc_out, double seconds)
     return &f->hdr;
 }
 
-/* A yield needs no timer: its leaf is its state. */
-typedef struct yield_leaf {
-    unsigned state;
-} yield_leaf;
-
-ACC__SLOT_FITS(yield_leaf, acc_yield__slot);
-
-int acc_yield__step(acc_yield__slot *slot, int *acc_out)
-{
-    yield_leaf *l = (yield_leaf *)(void *)slot;
-    acc_task *t = acc__task_current();
-
-    if (l->state == 0) {
-        if (t->cancelled)
-            ACC__LEAF_RETURN(acc_out, -ECANCELED);
-        l->state = 1;
-        acc__task_yield(t);
-        return ACC_PENDING;
-    }
-    ACC__LEAF_RETURN(acc_out, t->cancelled ? -ECANCELED : 0);
-}
-
-acc_yield__slot *acc_yield__init(acc_yield__slot *slot)
-{
-    ((yield_leaf *)(void *)slot)->state = 0;
-    return slot;
-}
-
+/* A yield needs no timer: its leaf is its state, and its step is inline
+ * in acc.h. */
 ACC__LEAF_FRAME_STEP(yield_frame_step, acc_yield__step)
 
 acc_frame *acc_yield__coro(int *acc_out)
 {
-    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(yield_leaf), yield_frame_step, acc_out);
+    acc__leaf_frame *f = acc__leaf_frame_new(sizeof(acc_yield__slot), yield_frame_step, acc_out);
 
     if (f == NULL)
         return NULL;
