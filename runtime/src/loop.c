@@ -19,6 +19,7 @@
  * finished.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,9 @@
 #include "backend.h"
 
 _Thread_local acc__loop *acc__loop_current;
+
+/* acc.h's inline acc_yield takes the loop for its ready queue. */
+_Static_assert(offsetof(acc__loop, ready) == 0, "the ready queue is the loop's first member");
 
 static const acc__backend *choose_backend(void)
 {
