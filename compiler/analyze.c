@@ -124,6 +124,20 @@ static bool declared_in_runtime_header(CXCursor c)
     return r;
 }
 
+/* The parameters of declaration c. */
+static void read_params(AsyncFn *fn, CXCursor c)
+{
+    int n = clang_Cursor_getNumArguments(c);
+    fn->nparams = n < 0 ? 0 : n;
+    fn->param_types = xcalloc((size_t)fn->nparams, sizeof *fn->param_types);
+    fn->param_names = xcalloc((size_t)fn->nparams, sizeof *fn->param_names);
+    for (int i = 0; i < fn->nparams; i++) {
+        CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
+        fn->param_types[i] = clang_getCursorType(a);
+        fn->param_names[i] = cx_str(clang_getCursorSpelling(a));
+    }
+}
+
 static void note_async_decl(Source *src, CXCursor c, bool leaf)
 {
     AsyncFn *fn = find_async_fn(prog, c);
@@ -142,15 +156,7 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
         fn->from_runtime = declared_in_runtime_header(c);
         fn->slot_leaf = leaf;
         fn->is_main = strcmp(fn->name, "main") == 0;
-        int n = clang_Cursor_getNumArguments(c);
-        fn->nparams = n < 0 ? 0 : n;
-        fn->param_types = xcalloc((size_t)fn->nparams, sizeof *fn->param_types);
-        fn->param_names = xcalloc((size_t)fn->nparams, sizeof *fn->param_names);
-        for (int i = 0; i < fn->nparams; i++) {
-            CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
-            fn->param_types[i] = clang_getCursorType(a);
-            fn->param_names[i] = cx_str(clang_getCursorSpelling(a));
-        }
+        read_params(fn, c);
         fn->index = prog->nfns;
         table_insert(prog, fn);
         prog->fns = xrealloc(prog->fns, (size_t)(prog->nfns + 1) * sizeof *prog->fns);
@@ -160,6 +166,9 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
         if (ft.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(ft) && in_main) {
             error_at(name_offset(c), "async function '%s' cannot be variadic", fn->name);
         }
+        if (fn->is_main && in_main && clang_getCanonicalType(fn->ret).kind != CXType_Int)
+            error_at(name_offset(c), "async function 'main' must return int: acc's C main returns "
+                                     "its result");
     }
     if (in_main) {
         for (int i = 0; i < fn->nparams; i++) {
@@ -188,6 +197,16 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
     if (is_def && fn->slot_leaf && in_main)
         error_at(name_offset(c), "async function '%s' is declared ACC__LEAF and has a body: only a "
                                  "leaf written by hand in C (docs/abi.md) can be an ACC__LEAF", fn->name);
+    if (is_def && !fresh && clang_Cursor_getNumArguments(c) != fn->nparams) {
+        /* `async int f();` first, then an old-style definition: its
+         * parameters are the ones */
+        for (int i = 0; i < fn->nparams; i++)
+            free(fn->param_names[i]);
+        free(fn->param_types);
+        free(fn->param_names);
+        read_params(fn, c);
+        fresh = true;
+    }
     if (is_def) {
         fn->decl = c;
         /* parameter names of the definition are the ones the body uses */
@@ -621,6 +640,45 @@ static bool calls_async_pointer(Node *call)
     return call->nkids > 0 && is_async_callee(call->kids[0]);
 }
 
+/* The first await under n (depth first, in source order). */
+static Node *first_await(Node *n)
+{
+    if (n->role == ROLE_AWAIT)
+        return n;
+    for (int i = 0; i < n->nkids; i++) {
+        Node *a = n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT ? first_await(n->kids[i]) : NULL;
+        if (a)
+            return a;
+    }
+    return NULL;
+}
+
+/* GNU builtins that do not evaluate their operands, as sizeof does not,
+ * and __builtin_choose_expr, which evaluates one of two: an await in
+ * them would be performed where C performs nothing. */
+static void check_await_in_builtin(Source *src, Node *n)
+{
+    static const char *const unevaluated[] = {
+        "__builtin_constant_p", "__builtin_classify_type",
+        "__builtin_object_size", "__builtin_dynamic_object_size",
+    };
+    const Region *r = region(n);
+    Node *a = first_await(n);
+    if (!r->in_main || r->from_arg || !a)
+        return;
+    if (word_at(src, r->b, "__builtin_choose_expr")) {
+        error_at(region(a)->b, "acc cannot translate an await inside __builtin_choose_expr, which "
+                               "evaluates one operand only; await before it and choose among the results");
+        return;
+    }
+    for (size_t i = 0; i < sizeof unevaluated / sizeof unevaluated[0]; i++)
+        if (word_at(src, r->b, unevaluated[i])) {
+            error_at(region(a)->b, "'await' cannot be used inside %s: its operand is not evaluated",
+                     unevaluated[i]);
+            return;
+        }
+}
+
 /* Second pass: roles, and the rules. */
 static void classify(Walk *w, Node *n, bool in_sizeof)
 {
@@ -674,6 +732,11 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         } else if (callee) {
             n->role = ROLE_CORO_CALL;
             n->callee = callee;
+            if (clang_getCursorType(callee->decl).kind == CXType_FunctionNoProto &&
+                clang_Cursor_getNumArguments(n->cur) != callee->nparams)
+                error_at(region(n)->b, "async function '%s' is declared without a prototype: acc needs "
+                                       "the types of its parameters to build its frame; declare them",
+                         callee->name);
         } else if (calls_async_pointer(n)) {
             n->role = ROLE_CORO_CALL; /* callee NULL: through a pointer */
         } else if (name && w->fn &&
@@ -682,7 +745,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
                            "survive an await", w->fn->name);
         } else if (name && w->fn &&
                    (strcmp(name, "setjmp") == 0 || strcmp(name, "_setjmp") == 0 ||
-                    strcmp(name, "sigsetjmp") == 0 || strcmp(name, "__sigsetjmp") == 0)) {
+                    strcmp(name, "sigsetjmp") == 0 || strcmp(name, "__sigsetjmp") == 0 ||
+                    strcmp(name, "__builtin_setjmp") == 0)) {
             error_at(region(n)->b, "setjmp cannot be used in async function '%s': a longjmp cannot "
                            "cross an await", w->fn->name);
         }
@@ -732,6 +796,8 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         if (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT)
             n->has_await = true;
     }
+    if (w->fn && n->has_await && (n->kind == CXCursor_CallExpr || n->kind == CXCursor_UnexposedExpr))
+        check_await_in_builtin(src, n);
     if (n->kind == CXCursor_GenericSelectionExpr && w->fn) {
         /* the controlling expression is never evaluated; of the
          * associations only the selected one is, which we cannot tell */
@@ -1101,6 +1167,65 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
+/* A header's plain functions reach the C compiler as written: acc
+ * translates only the file it is given. So an await or a call of an
+ * async function in one cannot work, and is reported where it stands
+ * (SPEC 1.3). System headers are not looked into. */
+static void where_in_header(CXCursor c, char **file, unsigned *line, unsigned *col)
+{
+    CXFile f;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &f, line, col, NULL);
+    *file = cx_str(clang_getFileName(f));
+}
+
+static bool is_await_in_header(Source *src, CXCursor c)
+{
+    CXFile f;
+    unsigned offset;
+    size_t size;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &f, NULL, NULL, &offset);
+    const char *text = f ? clang_getFileContents(src->tu, f, &size) : NULL;
+    return text && offset + 5 <= size && memcmp(text + offset, "await", 5) == 0 &&
+           (offset + 5 == size || !is_ident_char(text[offset + 5]));
+}
+
+static enum CXChildVisitResult header_body_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Source *src = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    char *file;
+    unsigned line, col;
+    if (k == CXCursor_UnaryOperator && is_await_in_header(src, c)) {
+        where_in_header(c, &file, &line, &col);
+        error_in_file(file, line, col, "'await' outside an async function");
+        free(file);
+        return CXChildVisit_Continue; /* its operand is awaited: no second error */
+    }
+    AsyncFn *fn = k == CXCursor_CallExpr ? find_async_fn(prog, clang_getCursorReferenced(c)) : NULL;
+    if (fn) {
+        where_in_header(c, &file, &line, &col);
+        error_in_file(file, line, col, "call of async function '%s' in a plain function of a header: "
+                                       "acc translates only the file it is given, so the C compiler "
+                                       "would see it as written; move the function into a .acc file",
+                      fn->name);
+        free(file);
+    }
+    return CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult header_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Source *src = data;
+    CXSourceLocation loc = clang_getCursorLocation(c);
+    if (clang_getCursorKind(c) == CXCursor_FunctionDecl && clang_isCursorDefinition(c) &&
+        !is_main_file(src, loc) && !clang_Location_isInSystemHeader(loc) &&
+        !declared_in_runtime_header(c) && !(annotations(c) & ANNOTATED_ASYNC))
+        clang_visitChildren(c, header_body_visit, src);
+    return CXChildVisit_Continue;
+}
+
 /* The names acc gives an async function's entry, step function and frame
  * (docs/abi.md) must not be taken at file scope by the user: `f__coro`,
  * `f__init` and `f__step` as ordinary identifiers, `f__frame` as a tag.
@@ -1265,6 +1390,7 @@ Program *analyze_begin(Source *src)
     check_typeof(src);
 
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, src);
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), header_visit, src);
     return prog;
 }
 

@@ -149,6 +149,11 @@ static void parse_args(Options *o, int argc, char **argv)
     }
     if (!o->input)
         die_usage("no input file%s", "");
+    /* acc run writes its C into a directory of its own, and runs it */
+    if (o->run && o->output)
+        die_usage("acc run does not take -o%s", "");
+    if (o->run && o->syntax_only)
+        die_usage("acc run does not take -fsyntax-only (check with acc -fsyntax-only FILE.acc)%s", "");
 }
 
 /* FILE.acc -> FILE.c, in the current directory. */
@@ -369,6 +374,18 @@ static void remove_stream_tmp(void)
         unlink(stream_tmp);
 }
 
+/* The input had errors: the temporary goes now, not at exit (acc run
+ * removes its directory before it exits). */
+static int drop_stream_tmp(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+    remove_stream_tmp();
+    free(stream_tmp);
+    stream_tmp = NULL;
+    return 1;
+}
+
 /* Each declaration is lowered right after its analysis, while its tree
  * is at hand; a file with an analysis error anywhere is not lowered (what
  * was lowered before the error is dropped, diagnostics included). */
@@ -412,12 +429,12 @@ static int translate_file(const Options *o, const char *out, const char *mf)
     Emit *E = emit_begin(p, !o->no_line, strcmp(out, "-") == 0 ? "<stdout>" : out, fd);
     analyze_tops(p, lower_top, E);
     if (analysis_error_count())
-        return 1;
+        return drop_stream_tmp(fd);
     size_t len;
     int werr;
     char *text = emit_end(E, &len, &werr);
     if (error_count())
-        return 1;
+        return drop_stream_tmp(fd);
     if (o->syntax_only)
         return 0;
     int r;
@@ -499,9 +516,13 @@ static int run(Options *o)
             free(c);
         }
     }
-    char dir[] = "/tmp/acc-run-XXXXXX";
+    const char *tmp = getenv("TMPDIR");
+    Buf dir_buf = {0};
+    buf_printf(&dir_buf, "%s/acc-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    char *dir = dir_buf.s; /* lives as long as the process */
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "acc: error: cannot make a temporary directory: %s\n", strerror(errno));
+        fprintf(stderr, "acc: error: cannot make a temporary directory in '%s': %s\n",
+                tmp && *tmp ? tmp : "/tmp", strerror(errno));
         return 2;
     }
     Buf c_file = {0}, exe = {0};

@@ -191,10 +191,11 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
         if (async_fn && (pt.kind == CXType_Typedef || pt.kind == CXType_Elaborated))
             pt = clang_getCanonicalType(pt); /* spelled out below: its name may be plain in C */
         enum CXTypeKind pk = clang_getCanonicalType(pt).kind;
-        if (pt.kind == CXType_ConstantArray || pt.kind == CXType_IncompleteArray ||
-            pt.kind == CXType_FunctionProto || pt.kind == CXType_FunctionNoProto ||
-            (pt.kind != CXType_Typedef && pt.kind != CXType_Elaborated &&
-             (pk == CXType_FunctionProto || pk == CXType_FunctionNoProto))) {
+        /* a pointer to an array or a function needs parentheses, unless
+         * a typedef names the pointee (`typeof`, spelled out, does not) */
+        if (pt.kind != CXType_Typedef && pt.kind != CXType_Elaborated &&
+            (pk == CXType_FunctionProto || pk == CXType_FunctionNoProto || pk == CXType_ConstantArray ||
+             pk == CXType_IncompleteArray || pk == CXType_VariableArray)) {
             d = cat3("(", b.s, ")");
             free(b.s);
         } else {
@@ -344,8 +345,9 @@ bool type_is_variably_modified(CXType t)
             return true;
         case CXType_Typedef:
         case CXType_Elaborated:
+        case CXType_Unexposed: /* typeof(...) */
             t = clang_getCanonicalType(t);
-            if (t.kind == CXType_Typedef || t.kind == CXType_Elaborated)
+            if (t.kind == CXType_Typedef || t.kind == CXType_Elaborated || t.kind == CXType_Unexposed)
                 return false;
             break;
         default:
