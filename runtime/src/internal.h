@@ -256,6 +256,7 @@ typedef struct acc__task_table {
     acc_task **task; /* [0, len): tasks and holes */
     uint32_t len, cap;
     uint32_t holes;
+    uint32_t squeezes; /* how many times the holes were squeezed out */
     size_t unfinished; /* attached tasks not done */
 } acc__task_table;
 

@@ -86,12 +86,13 @@ static int loop_new(acc__loop **out)
     return 0;
 }
 
-/* Cancel every live task, oldest first. Cancelling one may finish and
- * release others (a gather's unstarted children): they leave holes in
- * the table, which is squeezed only when tasks are attached, never here. */
-static void cancel_all(acc__loop *loop)
+/* Cancel every live task from the table's index `from` on, oldest
+ * first. Cancelling one may finish and release others (a gather's
+ * unstarted children): they leave holes in the table, which is squeezed
+ * only when tasks are attached, never here. */
+static void cancel_from(acc__loop *loop, uint32_t from)
 {
-    for (uint32_t i = 0; i < loop->tasks.len; i++) {
+    for (uint32_t i = from; i < loop->tasks.len; i++) {
         acc_task *t = loop->tasks.task[i];
         if (t != NULL && !t->done)
             acc__task_cancel(t);
@@ -122,6 +123,11 @@ static int poll_timeout(acc__loop *loop)
  * armed, no descriptor watched (the wake eventfd aside) and no wait that
  * another thread could end. Rather than block forever, cancel them: their
  * waits return -ECANCELED and the program gets to clean up and finish. */
+static void cancel_all(acc__loop *loop)
+{
+    cancel_from(loop, 0);
+}
+
 static int deadlocked(acc__loop *loop)
 {
     return loop->tasks.unfinished > 0 && loop->ready.head == NULL &&
@@ -188,8 +194,17 @@ int acc_run(acc_frame *coro)
     while (!root->done)
         loop_turn(loop);
     cancel_all(loop);
-    while (loop->tasks.unfinished > 0)
+    /* Tasks that the cancelled ones spawn as they clean up are cancelled
+     * too, before they start: they were attached past the table's old
+     * length, unless the table was squeezed meanwhile. */
+    while (loop->tasks.unfinished > 0) {
+        uint32_t len = loop->tasks.len, squeezes = loop->tasks.squeezes;
         loop_turn(loop);
+        if (loop->tasks.squeezes != squeezes)
+            cancel_all(loop);
+        else if (loop->tasks.len != len)
+            cancel_from(loop, len);
+    }
 
     acc__task_free(root);
     acc__loop_current = NULL;

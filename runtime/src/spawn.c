@@ -84,12 +84,12 @@ static int join_step(acc_frame *self)
     case 0:
         if (f->target == NULL)
             ACC__RETURN(f, f->out, -EINVAL);
-        if (f->target->done)
-            ACC__RETURN(f, f->out, reap(f->target));
-        if (t->cancelled) {
+        if (t->cancelled) { /* at once, finished target or not (SPEC 2) */
             acc_detach(f->target);
             ACC__RETURN(f, f->out, -ECANCELED);
         }
+        if (f->target->done)
+            ACC__RETURN(f, f->out, reap(f->target));
         f->task = t;
         f->done.fn = join_done;
         f->target->on_done = &f->done;
@@ -99,6 +99,13 @@ static int join_step(acc_frame *self)
     default:
         if (f->target == NULL) /* join_cancel detached it */
             ACC__RETURN(f, f->out, -ECANCELED);
+        /* woken by the target's end, then cancelled before it ran: the
+         * wait ended, but a cancelled task's awaits return -ECANCELED, as
+         * acc_join_all's do */
+        if (t->cancelled) {
+            reap(f->target);
+            ACC__RETURN(f, f->out, -ECANCELED);
+        }
         ACC__RETURN(f, f->out, reap(f->target));
     }
 }

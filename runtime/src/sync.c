@@ -380,8 +380,8 @@ static int put_step(acc_frame *self)
     default:
         if (!f->w.granted)
             ACC__RETURN(f, f->out, -ECANCELED);
-        if (f->w.result < 0 || f->w.orphaned) /* closed, or freed */
-            ACC__RETURN(f, f->out, -EPIPE);
+        if (f->w.result < 0 || f->w.orphaned) /* closed, or freed (cancelled since: that first) */
+            ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : -EPIPE);
         /* a slot was promised to it */
         acc__list_remove(&f->w.node);
         q->reserved--;
@@ -421,8 +421,8 @@ static int get_step(acc_frame *self)
     default:
         if (!f->w.granted)
             ACC__RETURN(f, f->out, -ECANCELED);
-        if (f->w.result < 0) /* closed */
-            ACC__RETURN(f, f->out, f->w.result);
+        if (f->w.result < 0) /* closed (cancelled since: that first) */
+            ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : f->w.result);
         /* an item was handed to it */
         if (f->w.orphaned) {
             *f->dst = f->w.item; /* its queue is gone: nowhere to give it back */

@@ -124,6 +124,7 @@ int acc__task_reserve_slow(acc__loop *loop, size_t n)
         }
         tt->len = j;
         tt->holes = 0;
+        tt->squeezes++;
         if (n <= tt->cap - tt->len)
             return 0;
     }
