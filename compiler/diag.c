@@ -25,6 +25,7 @@ typedef struct Diag {
     unsigned line, col;
     int from_clang;
     bool from_lowering;
+    int seq;            /* order of arrival: the last key of the sort */
     char *text;
 } Diag;
 
@@ -41,7 +42,8 @@ static FILE *diag_buffer(char **text, size_t *len)
 static void keep(int file_rank, unsigned line, unsigned col, int from_clang, char *text)
 {
     diags = xrealloc(diags, (size_t)(ndiags + 1) * sizeof *diags);
-    diags[ndiags++] = (Diag){file_rank, line, col, from_clang, lowering, text};
+    diags[ndiags] = (Diag){file_rank, line, col, from_clang, lowering, ndiags, text};
+    ndiags++;
 }
 
 static int diag_order(const void *a, const void *b)
@@ -53,7 +55,42 @@ static int diag_order(const void *a, const void *b)
         return x->line < y->line ? -1 : 1;
     if (x->col != y->col)
         return x->col < y->col ? -1 : 1;
-    return x->from_clang - y->from_clang;
+    if (x->from_clang != y->from_clang)
+        return x->from_clang - y->from_clang;
+    return x->seq - y->seq;
+}
+
+/* Is all[k] a consequence of another error that is shown: clang's at the
+ * same place as acc's, or acc's "outside" next to a more precise one; clang's "not a
+ * compile-time constant" on the line of an await in a file-scope
+ * initializer; acc's "operand of 'await'" before a clang error in it? */
+static bool shadowed(const Diag *all, int n, int k)
+{
+    const Diag *d = &all[k];
+    int first = k, last = k; /* sorted: the diagnostics of d's line are around it */
+    while (first > 0 && all[first - 1].file_rank == d->file_rank && all[first - 1].line == d->line)
+        first--;
+    while (last + 1 < n && all[last + 1].file_rank == d->file_rank && all[last + 1].line == d->line)
+        last++;
+    for (int i = first; i <= last; i++) {
+        const Diag *o = &all[i];
+        /* an await's operand that clang could not make a call of (a type
+         * error in its arguments) is clang's to explain */
+        if (o->from_clang && !d->from_clang && o->col > d->col &&
+            strstr(d->text, "the operand of 'await' must be"))
+            return true;
+        if (o == d || o->from_clang)
+            continue;
+        /* clang's error where acc's is; acc's plain "'await' outside an
+         * async function" where acc says more of the same await */
+        static const char outside[] = "error: 'await' outside an async function";
+        if (o->col == d->col &&
+            (d->from_clang || (strstr(d->text, outside) && (!strstr(o->text, outside) || o->seq < d->seq))))
+            return true;
+        if (d->from_clang && strstr(d->text, "not a compile-time constant") && strstr(o->text, "'await'"))
+            return true;
+    }
+    return false;
 }
 
 void diag_flush(void)
@@ -69,15 +106,11 @@ void diag_flush(void)
         ndiags = kept;
     }
     qsort(diags, (size_t)ndiags, sizeof *diags, diag_order);
-    for (int i = 0; i < ndiags; i++) {
-        Diag *d = &diags[i];
-        bool shadowed = i > 0 && d->from_clang && !diags[i - 1].from_clang &&
-                        d->file_rank == diags[i - 1].file_rank && d->line == diags[i - 1].line &&
-                        d->col == diags[i - 1].col;
-        if (!shadowed)
-            fputs(d->text, stderr);
-        free(d->text);
-    }
+    for (int i = 0; i < ndiags; i++)
+        if (!shadowed(diags, ndiags, i))
+            fputs(diags[i].text, stderr);
+    for (int i = 0; i < ndiags; i++)
+        free(diags[i].text);
     free(diags);
     diags = NULL;
     ndiags = 0;
