@@ -8,11 +8,13 @@
 # For each .acc source of <target> (those listed in add_executable() or
 # add_library(), plus SOURCES), a custom command runs
 #
-#   acc <-I and -D of the target> <OPTIONS> -MD -MF <out>.d -MT <out> FILE.acc -o <out>
+#   acc <-I and -D of the target> <OPTIONS> -MD -MF <out>.d FILE.acc -o <out>
 #
 # with <out> = ${CMAKE_CURRENT_BINARY_DIR}/acc-generated/<target>/<FILE>.c, and
 # the generated C replaces the .acc file in the target's compilation. The
-# depfile lists every header acc read, so touching a header re-translates
+# depfile's target is <out>, escaped for make (no -MT, which is taken
+# literally, as gcc takes it: a space in the build path would split it);
+# it lists every header acc read, so touching a header re-translates
 # the .acc files that include it, and only those. The generated C is
 # compiled with the .acc file's directory on its include path, so
 # `#include "x.h"` beside the source still works. <target> links
@@ -96,7 +98,7 @@ function(acc_target_sources target)
               "$<$<BOOL:${incs}>:-I$<JOIN:${incs},;-I>>"
               "$<$<BOOL:${defs}>:-D$<JOIN:${defs},;-D>>"
               ${ACC_OPTIONS}
-              -MD -MF "${out}.d" -MT "${out}" "${abs}" -o "${out}"
+              -MD -MF "${out}.d" "${abs}" -o "${out}"
       DEPENDS "${abs}" acc::acc
       DEPFILE "${out}.d"
       COMMENT "acc: translating ${rel}"

@@ -663,8 +663,10 @@ static void check_await_in_builtin(Source *src, Node *n)
         "__builtin_object_size", "__builtin_dynamic_object_size",
     };
     const Region *r = region(n);
+    if (!r->in_main || r->from_arg || r->b >= src->len || src->text[r->b] != '_')
+        return;
     Node *a = first_await(n);
-    if (!r->in_main || r->from_arg || !a)
+    if (!a)
         return;
     if (word_at(src, r->b, "__builtin_choose_expr")) {
         error_at(region(a)->b, "acc cannot translate an await inside __builtin_choose_expr, which "
