@@ -446,6 +446,7 @@ struct acc__loop {
     int fired_cap;
 
     int reserve_fd;          /* spare descriptor for accept's EMFILE, or -1 */
+    int shed_fd;             /* the listener whose queue acc_accept last shed, or -1 */
     unsigned uses_pool : 1;  /* submitted work to the thread pool */
 
     int wake_fd;             /* eventfd (or pipe's read end) the loop watches */
@@ -464,7 +465,9 @@ extern _Thread_local acc__loop *acc__loop_current;
 
 /* Store a coroutine's result and return from it: the common epilogue of
  * the runtime's own coroutines. `value` is evaluated only when there is a
- * result to store (out not NULL): pass a value, never a call. */
+ * result to store (out not NULL): pass a value, never a call with an
+ * effect (`await acc_join(t);` with its result unused once skipped the
+ * release of t that way). */
 #define ACC__RETURN(frame, out, value)         \
     do {                                       \
         if ((out) != NULL)                     \

@@ -74,6 +74,7 @@ static int loop_new(acc__loop **out)
     loop->wake_fd = loop->wake_wfd = -1;
     loop->parked = -1;
     loop->reserve_fd = -1;
+    loop->shed_fd = -1;
     loop->backend = choose_backend();
     r = loop->backend->create(loop);
     if (r == 0)

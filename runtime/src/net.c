@@ -12,8 +12,10 @@
  * the loop keeps a spare descriptor (opened at the first acc_accept);
  * on EMFILE it is closed, the pending connections are accepted and closed
  * at once (their peers see the connection end), and it is opened again.
- * The caller gets -EMFILE (or -ENFILE) and the next acc_accept waits for
- * a new connection.
+ * The caller gets -EMFILE (or -ENFILE) and the next acc_accept on that
+ * listener waits for a new connection before it calls accept4 (which
+ * fails with EMFILE at once, queue or no queue: a caller that retries
+ * would spin otherwise).
  *
  * acc_connect takes numeric addresses directly; any other name is looked
  * up with getaddrinfo on the thread pool (thread.c), so the loop never
@@ -34,8 +36,11 @@
 
 #include "internal.h"
 
-/* getaddrinfo's errors as errno values. A name that does not resolve has
- * no errno of its own; EHOSTUNREACH says "cannot get there". */
+/* getaddrinfo's errors as errno values (called right after it, errno
+ * cleared before it). A name that does not resolve has no errno of its
+ * own; EHOSTUNREACH says "cannot get there". Out of descriptors, glibc
+ * says EAI_NONAME for "localhost" (it could not open /etc/hosts) but
+ * leaves EMFILE in errno: that is the error. */
 static int gai_errno(int e)
 {
     switch (e) {
@@ -45,7 +50,8 @@ static int gai_errno(int e)
     case EAI_FAMILY: return -EAFNOSUPPORT;
     case EAI_SERVICE: return -EINVAL;
     case EAI_SYSTEM: return errno ? -errno : -EIO;
-    default: return -EHOSTUNREACH; /* EAI_NONAME, EAI_NODATA, EAI_FAIL, ... */
+    default: /* EAI_NONAME, EAI_NODATA, EAI_FAIL, ... */
+        return errno == EMFILE || errno == ENFILE ? -errno : -EHOSTUNREACH;
     }
 }
 
@@ -76,6 +82,7 @@ int acc_listen(const char *host, int port, int backlog)
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     snprintf(service, sizeof service, "%d", port);
+    errno = 0;
     r = getaddrinfo(host, service, &hints, &res);
     if (r != 0)
         return gai_errno(r);
@@ -150,6 +157,8 @@ static int accept_step(acc_frame *self)
             ACC__RETURN(f, f->out, -ECANCELED);
         if (loop->reserve_fd < 0)
             loop->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (loop->shed_fd == f->fd) /* its queue was just shed: wait for a new one */
+            goto wait;
         break;
     default:
         r = acc__fdwait_end(&f->w);
@@ -162,6 +171,8 @@ static int accept_step(acc_frame *self)
         if (c >= 0) {
             set_nodelay(c);
             acc__io_forget(acc__loop_current, c);
+            if (loop->shed_fd == f->fd)
+                loop->shed_fd = -1;
             ACC__RETURN(f, f->out, c);
         }
         switch (errno) {
@@ -179,20 +190,23 @@ static int accept_step(acc_frame *self)
 #if EWOULDBLOCK != EAGAIN
         case EWOULDBLOCK:
 #endif
-            r = acc__fdwait_start(&f->w, t, f->fd, ACC_READABLE);
-            if (r < 0)
-                ACC__RETURN(f, f->out, r);
-            self->state = 1;
-            return ACC_PENDING;
+            goto wait;
         case EMFILE:
         case ENFILE:
             r = -errno;
             shed_connections(loop, f->fd);
+            loop->shed_fd = f->fd;
             ACC__RETURN(f, f->out, r);
         default:
             ACC__RETURN(f, f->out, -errno);
         }
     }
+wait:
+    r = acc__fdwait_start(&f->w, t, f->fd, ACC_READABLE);
+    if (r < 0)
+        ACC__RETURN(f, f->out, r);
+    self->state = 1;
+    return ACC_PENDING;
 }
 
 acc_frame *acc_accept__coro(int *acc_out, int listen_fd)
