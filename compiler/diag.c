@@ -60,10 +60,11 @@ static int diag_order(const void *a, const void *b)
     return x->seq - y->seq;
 }
 
-/* Is all[k] a consequence of another error that is shown: clang's at the
- * same place as acc's, or acc's "outside" next to a more precise one; clang's "not a
- * compile-time constant" on the line of an await in a file-scope
- * initializer; acc's "operand of 'await'" before a clang error in it? */
+/* Is all[k] the consequence of another error that is shown? Clang's at
+ * the place of acc's; acc's plain "'await' outside" where acc says more;
+ * clang's "not a compile-time constant" on the line of an await in a
+ * file-scope initializer; acc's "operand of 'await'" before a clang
+ * error in that call. */
 static bool shadowed(const Diag *all, int n, int k)
 {
     const Diag *d = &all[k];

@@ -100,6 +100,11 @@ static void cancel_from(acc__loop *loop, uint32_t from)
     }
 }
 
+static void cancel_all(acc__loop *loop)
+{
+    cancel_from(loop, 0);
+}
+
 /* How long phase 1 may block, in milliseconds (rounded up: waking early
  * only costs a turn; waking late would break nothing either, but be
  * slower than asked). */
@@ -124,11 +129,6 @@ static int poll_timeout(acc__loop *loop)
  * armed, no descriptor watched (the wake eventfd aside) and no wait that
  * another thread could end. Rather than block forever, cancel them: their
  * waits return -ECANCELED and the program gets to clean up and finish. */
-static void cancel_all(acc__loop *loop)
-{
-    cancel_from(loop, 0);
-}
-
 static int deadlocked(acc__loop *loop)
 {
     return loop->tasks.unfinished > 0 && loop->ready.head == NULL &&
