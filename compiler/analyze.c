@@ -240,12 +240,18 @@ const char *form_name(enum FormKind k)
 
 /* ---- the rules inside function bodies ----------------------------------- */
 
-static bool word_at(Source *src, unsigned off, const char *w)
+/* Does the word w (a whole identifier) start at text[off]? */
+static bool word_in(const char *text, size_t len, size_t off, const char *w)
 {
     size_t n = strlen(w);
-    if (off + n > src->len || strncmp(src->text + off, w, n) != 0)
+    if (off + n > len || strncmp(text + off, w, n) != 0)
         return false;
-    return off + n >= src->len || !is_ident_char(src->text[off + n]);
+    return off + n >= len || !is_ident_char(text[off + n]);
+}
+
+static bool word_at(Source *src, unsigned off, const char *w)
+{
+    return word_in(src->text, src->len, off, w);
 }
 
 /* `await` reaches clang as `__extension__`, a unary operator, or as a cast
@@ -695,7 +701,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
         while (stmt_expr && stmt_expr->kind != CXCursor_StmtExpr)
             stmt_expr = stmt_expr->parent;
         if (!w->fn) {
-            error_at(region(n)->b, "'await' outside an async function");
+            error_at(region(n)->b, MSG_AWAIT_OUTSIDE);
         } else if (in_sizeof) {
             error_at(region(n)->b, "'await' cannot be used inside sizeof, _Alignof or typeof: its operand is not evaluated");
         } else if (stmt_expr) {
@@ -895,8 +901,7 @@ static void check_await_operands(Walk *w, Node *n)
                                          op->form != FORM_SPAWN))
         return;
     if (!type_is_awaitable_pointer(clang_getCursorType(n->kids[0]->cur)))
-        error_at(region(n->kids[0])->b, "the operand of 'await' must be a call of an async function or a "
-                                "pointer to an acc_awaitable");
+        error_at(region(n->kids[0])->b, MSG_AWAIT_OPERAND);
 }
 
 /* ---- conversions between async and plain function pointers -------------- */
@@ -1187,8 +1192,7 @@ static bool is_await_in_header(Source *src, CXCursor c)
     size_t size;
     clang_getExpansionLocation(clang_getCursorLocation(c), &f, NULL, NULL, &offset);
     const char *text = f ? clang_getFileContents(src->tu, f, &size) : NULL;
-    return text && offset + 5 <= size && memcmp(text + offset, "await", 5) == 0 &&
-           (offset + 5 == size || !is_ident_char(text[offset + 5]));
+    return text && word_in(text, size, offset, "await");
 }
 
 static enum CXChildVisitResult header_body_visit(CXCursor c, CXCursor parent, CXClientData data)
@@ -1200,7 +1204,7 @@ static enum CXChildVisitResult header_body_visit(CXCursor c, CXCursor parent, CX
     unsigned line, col;
     if (k == CXCursor_UnaryOperator && is_await_in_header(src, c)) {
         where_in_header(c, &file, &line, &col);
-        error_in_file(file, line, col, "'await' outside an async function");
+        error_in_file(file, line, col, MSG_AWAIT_OUTSIDE);
         free(file);
         return CXChildVisit_Continue; /* its operand is awaited: no second error */
     }

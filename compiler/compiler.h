@@ -79,6 +79,10 @@ bool func_name_at(const char *t, size_t len, size_t off);
 typedef struct Source Source;
 void diag_init(Source *src, const char *display_name);
 /* `file:line:col: error: msg` plus the source line and a caret; counts it. */
+/* Messages that diag.c also recognizes, when it leaves out an error that
+ * another one causes (docs/design.md, Diagnostics). */
+#define MSG_AWAIT_OUTSIDE "'await' outside an async function"
+#define MSG_AWAIT_OPERAND "the operand of 'await' must be a call of an async function or a pointer to an acc_awaitable"
 void error_at(unsigned offset, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void warning_at(unsigned offset, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An error in another file (a header), at its line and column. */

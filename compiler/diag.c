@@ -78,13 +78,13 @@ static bool shadowed(const Diag *all, int n, int k)
         /* an await's operand that clang could not make a call of (a type
          * error in its arguments) is clang's to explain */
         if (o->from_clang && !d->from_clang && o->col > d->col &&
-            strstr(d->text, "the operand of 'await' must be"))
+            strstr(d->text, MSG_AWAIT_OPERAND))
             return true;
         if (o == d || o->from_clang)
             continue;
         /* clang's error where acc's is; acc's plain "'await' outside an
          * async function" where acc says more of the same await */
-        static const char outside[] = "error: 'await' outside an async function";
+        const char *outside = "error: " MSG_AWAIT_OUTSIDE;
         if (o->col == d->col &&
             (d->from_clang || (strstr(d->text, outside) && (!strstr(o->text, outside) || o->seq < d->seq))))
             return true;

@@ -100,10 +100,8 @@ int acc_wait_fd__step(acc_wait_fd__slot *slot, int *acc_out)
     acc_task *t = acc__task_current();
     int r;
 
-    if (l->state != 0) {
-        r = acc__fdwait_end(&l->w); /* whether or not the result is wanted */
-        ACC__LEAF_RETURN(acc_out, r);
-    }
+    if (l->state != 0)
+        ACC__LEAF_RETURN(acc_out, acc__fdwait_end(&l->w));
     if (t->cancelled)
         ACC__LEAF_RETURN(acc_out, -ECANCELED);
     if (l->events == 0 || (l->events & ~(ACC_READABLE | ACC_WRITABLE)))

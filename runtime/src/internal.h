@@ -464,14 +464,15 @@ extern _Thread_local acc__loop *acc__loop_current;
 #define ACC__MAX_NEST 16
 
 /* Store a coroutine's result and return from it: the common epilogue of
- * the runtime's own coroutines. `value` is evaluated only when there is a
- * result to store (out not NULL): pass a value, never a call with an
- * effect (`await acc_join(t);` with its result unused once skipped the
- * release of t that way). */
+ * the runtime's own coroutines. `value` is evaluated once whether or not
+ * there is a result to store (out NULL): it may be a call that must run
+ * (reap a joined task, end a descriptor wait). */
 #define ACC__RETURN(frame, out, value)         \
     do {                                       \
         if ((out) != NULL)                     \
             *(out) = (value);                  \
+        else                                   \
+            (void)(value);                     \
         return acc__return(&(frame)->hdr);     \
     } while (0)
 
@@ -481,6 +482,8 @@ extern _Thread_local acc__loop *acc__loop_current;
     do {                                       \
         if ((out) != NULL)                     \
             *(out) = (value);                  \
+        else                                   \
+            (void)(value);                     \
         return ACC_DONE;                       \
     } while (0)
 

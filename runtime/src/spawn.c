@@ -88,10 +88,8 @@ static int join_step(acc_frame *self)
             acc_detach(f->target);
             ACC__RETURN(f, f->out, -ECANCELED);
         }
-        if (f->target->done) {
-            int r = reap(f->target); /* whether or not the result is wanted */
-            ACC__RETURN(f, f->out, r);
-        }
+        if (f->target->done)
+            ACC__RETURN(f, f->out, reap(f->target));
         f->task = t;
         f->done.fn = join_done;
         f->target->on_done = &f->done;
@@ -101,12 +99,14 @@ static int join_step(acc_frame *self)
     default:
         if (f->target == NULL) /* join_cancel detached it */
             ACC__RETURN(f, f->out, -ECANCELED);
-        /* (a call, not in ACC__RETURN: it must run even if the result
-         * is not wanted.) Woken by the target's end, then cancelled
-         * before it ran: the wait ended, but a cancelled task's awaits
-         * return -ECANCELED, as acc_join_all's do. */
-        int r = reap(f->target);
-        ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : r);
+        /* Woken by the target's end, then cancelled before it ran: the
+         * wait ended, but a cancelled task's awaits return -ECANCELED, as
+         * acc_join_all's do. */
+        if (t->cancelled) {
+            reap(f->target);
+            ACC__RETURN(f, f->out, -ECANCELED);
+        }
+        ACC__RETURN(f, f->out, reap(f->target));
     }
 }
 

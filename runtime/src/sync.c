@@ -362,7 +362,6 @@ static int put_step(acc_frame *self)
     queue_frame *f = (queue_frame *)self;
     acc_task *t = acc__task_current();
     acc_queue *q = f->q;
-    int r;
 
     switch (self->state) {
     case 0:
@@ -370,10 +369,8 @@ static int put_step(acc_frame *self)
             ACC__RETURN(f, f->out, -ECANCELED);
         if (q->closed)
             ACC__RETURN(f, f->out, -EPIPE);
-        if (!acc__list_empty(&q->getters) || has_room(q)) {
-            r = deliver(q, f->item); /* (ACC__RETURN evaluates its value only for a result) */
-            ACC__RETURN(f, f->out, r);
-        }
+        if (!acc__list_empty(&q->getters) || has_room(q))
+            ACC__RETURN(f, f->out, deliver(q, f->item));
         wait_on(&q->putters, &f->w, t);
         self->state = 1;
         return ACC_PENDING;
@@ -393,8 +390,7 @@ static int put_step(acc_frame *self)
             free_slot(q);
             ACC__RETURN(f, f->out, -EPIPE);
         }
-        r = deliver(q, f->item);
-        ACC__RETURN(f, f->out, r);
+        ACC__RETURN(f, f->out, deliver(q, f->item));
     }
 }
 
