@@ -1174,6 +1174,27 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
+/* `async int (*p)(int, ...)`: async functions are never variadic (SPEC
+ * 1.1), so neither is a pointer or typedef declared async. */
+static enum CXChildVisitResult variadic_visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    Source *src = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (!is_main_file(src, clang_getCursorLocation(c)))
+        return CXChildVisit_Continue;
+    if ((k == CXCursor_VarDecl || k == CXCursor_FieldDecl || k == CXCursor_ParmDecl || k == CXCursor_TypedefDecl) &&
+        type_names_variadic_function(k == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(c)
+                                                               : clang_getCursorType(c)) &&
+        has_async_annotation(c)) {
+        char *name = cx_str(clang_getCursorSpelling(c));
+        error_at(name_offset(c), "'%s' is declared async with a variadic function type: async functions "
+                                 "cannot be variadic", name);
+        free(name);
+    }
+    return CXChildVisit_Recurse;
+}
+
 /* A header's plain functions reach the C compiler as written: acc
  * translates only the file it is given. So an await or a call of an
  * async function in one cannot work, and is reported where it stands
@@ -1396,6 +1417,7 @@ Program *analyze_begin(Source *src)
     check_typeof(src);
 
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, src);
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), variadic_visit, src);
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), header_visit, src);
     return prog;
 }

@@ -309,6 +309,7 @@ char *declare_member(CXType t, const char *name);
  * entry: `int (*)(int)` becomes `acc_frame *(*)(int *, int)`. */
 char *declare_async(CXType t, const char *name, bool mutable_top);
 bool type_is_async(CXType t);
+bool type_names_variadic_function(CXType t);
 char *declare_param(CXType t, const char *name, bool mutable_top);
 bool type_is_variably_modified(CXType t);
 bool type_has_const_member(CXType t);

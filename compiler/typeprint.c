@@ -154,6 +154,20 @@ bool type_is_async(CXType t)
     return false;
 }
 
+/* Is the function type that `t` names (through typedefs, pointers and
+ * arrays) variadic? */
+bool type_names_variadic_function(CXType t)
+{
+    for (int depth = 0; depth < 16; depth++) {
+        t = clang_getCanonicalType(t);
+        if (t.kind == CXType_FunctionProto)
+            return clang_isFunctionTypeVariadic(t);
+        if (!step_in(&t))
+            return false;
+    }
+    return false;
+}
+
 /* `inner` is the declarator built so far; NULL result: cannot spell it.
  * With `async_fn`, the first function type met is an async one, spelled
  * as its entry: `R (P)` becomes `acc_frame *(R *, P)`. */
