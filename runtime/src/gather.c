@@ -83,9 +83,11 @@ int acc__gather_step(acc_frame *self)
         }
         f->left = f->n;
         f->task = t;
+        acc__task_hold(loop, f->n);
         for (size_t i = 0; i < f->n; i++) {
             acc_task *kid = f->kid[i];
             kid->on_done = &f->kid_done;
+            acc__task_let_go(loop);
             if (t->cancelled) /* by an earlier child: this one never runs */
                 acc__task_cancel(kid);
             else if (loop->nest < ACC__MAX_NEST)

@@ -256,6 +256,9 @@ typedef struct acc__task_table {
     acc_task **task; /* [0, len): tasks and holes */
     uint32_t len, cap;
     uint32_t holes;
+    uint32_t held;     /* slots kept free for gathers' children not yet
+                          attached: a child runs before the next is
+                          attached, and may attach tasks of its own */
     uint32_t squeezes; /* how many times the holes were squeezed out */
     size_t unfinished; /* attached tasks not done */
 } acc__task_table;
@@ -515,9 +518,22 @@ acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void
 
 static inline int acc__task_reserve(acc__loop *loop, size_t n)
 {
-    if (n <= loop->tasks.cap - loop->tasks.len)
+    if (n <= loop->tasks.cap - loop->tasks.len - loop->tasks.held)
         return 0;
     return acc__task_reserve_slow(loop, n);
+}
+
+/* A gather reserves room for all its children at once, and holds it
+ * while they start one by one: each is let go just before its child is
+ * attached (or is never attached, cancelled before it ran). */
+static inline void acc__task_hold(acc__loop *loop, size_t n)
+{
+    loop->tasks.held += (uint32_t)n;
+}
+
+static inline void acc__task_let_go(acc__loop *loop)
+{
+    loop->tasks.held--;
 }
 
 /* acc__ready_append, acc__task_enqueue and acc__task_yield are in acc.h:

@@ -105,7 +105,7 @@ void acc__root_discard(acc_frame *root)
 
 /* ---- the loop's task table -------------------------------------------- */
 
-/* Make room for n more tasks: squeeze the holes out when they are half
+/* Make room for n more tasks, beside the room held (acc__task_hold): squeeze the holes out when they are half
  * the table (in order, so the table stays oldest first), else grow it.
  * Done before tasks are attached, where a failure can still be reported,
  * so that attaching never fails. */
@@ -125,13 +125,13 @@ int acc__task_reserve_slow(acc__loop *loop, size_t n)
         tt->len = j;
         tt->holes = 0;
         tt->squeezes++;
-        if (n <= tt->cap - tt->len)
+        if (n <= tt->cap - tt->len - tt->held)
             return 0;
     }
-    if (n > UINT32_MAX / 2 - tt->len)
+    if (n > UINT32_MAX / 2 - tt->len - tt->held)
         return -ENOMEM;
     size_t cap = tt->cap ? tt->cap : 64;
-    while (cap - tt->len < n)
+    while (cap - tt->len - tt->held < n)
         cap *= 2;
     acc_task **task = acc__array_resize(tt->task, tt->cap * sizeof *task, cap * sizeof *task);
     if (task == NULL)
