@@ -1606,6 +1606,16 @@ static void lower_stmt(Lower *L, Node *n)
         return;
     case CXCursor_NullStmt:
         return;
+    case CXCursor_UnexposedStmt:
+        /* a statement with attributes: a loop hint (`#pragma GCC unroll`,
+         * `#pragma clang loop`) before a loop. A loop that awaits becomes
+         * part of the state machine, so the hint is dropped and the loop
+         * lowered; one that does not passes through with it, below. */
+        if (n->has_await && n->nkids == 1 && clang_isStatement(n->kids[0]->kind)) {
+            lower_stmt(L, n->kids[0]);
+            return;
+        }
+        break;
     case CXCursor_GotoStmt: {
         sync_to(L, region(n)->b);
         char *t = render(L, n);
