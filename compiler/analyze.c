@@ -240,15 +240,6 @@ const char *form_name(enum FormKind k)
 
 /* ---- the rules inside function bodies ----------------------------------- */
 
-/* Does the word w (a whole identifier) start at text[off]? */
-static bool word_in(const char *text, size_t len, size_t off, const char *w)
-{
-    size_t n = strlen(w);
-    if (off + n > len || strncmp(text + off, w, n) != 0)
-        return false;
-    return off + n >= len || !is_ident_char(text[off + n]);
-}
-
 static bool word_at(Source *src, unsigned off, const char *w)
 {
     return word_in(src->text, src->len, off, w);
@@ -271,11 +262,32 @@ static bool is_await_node(Source *src, Node *n)
     return r->in_main && r->from_arg && word_at(src, r->b, "await");
 }
 
+/* Code that an #include inside an async body brings reaches the C
+ * compiler as written (lower.c keeps the #include in its place), so acc
+ * cannot rewrite it: where c (a part of it that would need rewriting)
+ * stands in another file than the main one, report it there. */
+bool report_if_included(Source *src, CXCursor c)
+{
+    CXFile f;
+    unsigned line, col;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &f, &line, &col, NULL);
+    if (!f || clang_File_isEqual(f, src->file))
+        return false;
+    char *file = cx_str(clang_getFileName(f));
+    error_in_file(file, line, col, "acc cannot translate code that an #include brings into an async "
+                                   "function's body when it awaits, calls an async function, or "
+                                   "declares or uses a local that lives across an await");
+    free(file);
+    return true;
+}
+
 /* An await in a macro's definition that expand.c did not expand (a use
  * outside an async body): we could not rewrite it where it expands. */
 static void check_await_from_macro(Source *src, Node *n, bool in_async)
 {
     unsigned off;
+    if (in_async && report_if_included(src, n->cur))
+        return;
     clang_getExpansionLocation(clang_getCursorLocation(n->cur), NULL, NULL, NULL, &off);
     char *name = xstrndup(src->text + off, ident_end(src, off) - off);
     if (in_async)

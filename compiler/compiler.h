@@ -66,6 +66,7 @@ void buf_put_make_name(Buf *b, const char *name);
 int wait_exit_status(int pid);
 /* A character of an identifier (ASCII: letters, digits, _). */
 bool is_ident_char(char c);
+bool word_in(const char *text, size_t len, size_t off, const char *w);
 /* Does t[b, e) hold w as a whole word (an identifier, not part of one)? */
 bool text_has_word(const char *t, size_t b, size_t e, const char *w);
 /* The names C and GNU give the enclosing function's name: __func__,
@@ -124,7 +125,12 @@ struct Source {
                             * presumed line is its own line (line_of) */
     CXTranslationUnit tu;
     CXFile file;
+    unsigned *skipped;  /* blocks the preprocessor skipped: [b, e) pairs, by b */
+    size_t nskipped;    /* pairs; read by in_skipped_block() */
+    bool skipped_read;
 };
+/* Is off in a block of the main file that a conditional left out? */
+bool in_skipped_block(Source *src, unsigned off);
 
 /* What a node means to us, beyond its clang cursor kind. */
 enum NodeRole {
@@ -287,6 +293,9 @@ typedef struct Program {
  * file in order and calls `each` with it, after which its tree is freed. */
 typedef void TopAnalyzed(Program *p, Node *top, void *data);
 Program *analyze_begin(Source *src);
+/* Where c stands in a file an #include brought into the main one, report
+ * that acc cannot rewrite it there, and say so. */
+bool report_if_included(Source *src, CXCursor c);
 void analyze_tops(Program *p, TopAnalyzed *each, void *data);
 AsyncFn *find_async_fn(Program *p, CXCursor referenced);
 /* A name the lowering uses in every frame or step function (acc_out, acc_t1,

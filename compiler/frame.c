@@ -189,6 +189,8 @@ void place_locals(Source *src, AsyncFn *fn)
         }
         for (int r = 0; r < l->nrefs; r++) {
             const Region *R = region(l->refs[r]);
+            if (!R->in_main && report_if_included(src, l->refs[r]->cur))
+                continue;
             if (!R->in_main || !text_is(src, R->b, R->e, l->name))
                 error_at(R->b, "acc cannot translate a macro whose definition uses '%s', a local of "
                                "async function '%s' that lives across an await; pass it to the macro "

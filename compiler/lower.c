@@ -1439,6 +1439,108 @@ static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
     }
 }
 
+/* The next preprocessor directive in [b, e): a line whose first
+ * non-blank character is `#`, through its continuation lines. Strings and
+ * comments are skipped, so a `#` in them is not one. */
+static bool next_directive(Lower *L, unsigned b, unsigned e, unsigned *db, unsigned *de)
+{
+    const char *t = L->src->text;
+    for (unsigned i = b; i < e; i++) {
+        if (t[i] == '"' || t[i] == '\'') {
+            char q = t[i];
+            for (i++; i < e && t[i] != q && t[i] != '\n'; i++)
+                if (t[i] == '\\')
+                    i++;
+            continue;
+        }
+        if (t[i] == '/' && i + 1 < e && (t[i + 1] == '*' || t[i + 1] == '/')) {
+            const char *x = t[i + 1] == '*' ? strstr(t + i + 2, "*/") : strchr(t + i, '\n');
+            if (!x)
+                return false;
+            i = (unsigned)(x - t) + (t[i + 1] == '*' ? 1 : 0);
+            continue;
+        }
+        if (t[i] != '#')
+            continue;
+        unsigned ls = i;
+        while (ls > 0 && (t[ls - 1] == ' ' || t[ls - 1] == '\t'))
+            ls--;
+        if (ls > 0 && t[ls - 1] != '\n')
+            continue; /* `#` inside a line: not a directive */
+        unsigned end = i;
+        while (end < e && !(t[end] == '\n' && t[end - 1] != '\\' &&
+                            !(t[end - 1] == '\r' && end >= 2 && t[end - 2] == '\\')))
+            end++;
+        *db = i;
+        *de = end;
+        return true;
+    }
+    return false;
+}
+
+/* Does the directive at db have the name `word` (`#  define`)? */
+static bool directive_is(Lower *L, unsigned db, unsigned de, const char *word)
+{
+    unsigned i = db + 1;
+    while (i < de && (L->src->text[i] == ' ' || L->src->text[i] == '\t'))
+        i++;
+    return word_in(L->src->text, L->src->len, i, word);
+}
+
+/* The first node under n that included code cannot hold: acc rewrites
+ * only the main file's text, and an #include brings its statements as
+ * written, so they cannot await, call an async function, or declare or
+ * use a local that lives in the frame. */
+static Node *needs_rewriting(Node *n)
+{
+    if (n->role != ROLE_NONE || n->local)
+        return n;
+    for (int i = 0; i < n->nkids; i++) {
+        Node *r = needs_rewriting(n->kids[i]);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+/* A statement that an #include inside the body brought (not a macro's:
+ * those expand in the main file). Reported when it needs rewriting. */
+static bool from_included_file(Lower *L, Node *n)
+{
+    CXFile f;
+    clang_getExpansionLocation(clang_getCursorLocation(n->cur), &f, NULL, NULL, NULL);
+    if (!f)
+        return false;
+    Node *bad = needs_rewriting(n);
+    if (bad)
+        report_if_included(L->src, bad->cur);
+    return true;
+}
+
+/* What lies between statements: comments, which explain the code and
+ * some of which compilers read (a fall-through comment), and directives.
+ * #define, #undef, #pragma and #include keep their place, with their
+ * effect on the code after them (which passes through as written); the
+ * statements an #include brings are left to it (lower_stmt). Conditionals
+ * were decided when acc parsed (only the code they selected is here), and
+ * the directives in the blocks they left out are dropped with them. */
+static void put_gap(Lower *L, unsigned b, unsigned e, unsigned next_line)
+{
+    unsigned db, de;
+    while (next_directive(L, b, e, &db, &de)) {
+        put_comments(L, b, db, next_line);
+        if (!in_skipped_block(L->src, db) &&
+            (directive_is(L, db, de, "define") || directive_is(L, db, de, "undef") ||
+             directive_is(L, db, de, "pragma") || directive_is(L, db, de, "include"))) {
+            sync_to(L, db);
+            out_text(L->o, L->src->text + db, de - db);
+            put(L, "\n");
+        }
+        b = de;
+    }
+    put_comments(L, b, e, next_line);
+}
+
 /* The comments in [b, e) as block comments on one line, each followed by
  * a space; NULL if there is none. */
 static char *inline_comments(Lower *L, unsigned b, unsigned e)
@@ -1495,30 +1597,39 @@ static char *fallthrough_comments(Lower *L, Node *n, Node *next)
     return inline_comments(L, region(n)->e, region(next)->b);
 }
 
+static void lower_stmt(Lower *L, Node *n);
+
+/* The statements of a block, with what lies between them (put_gap). */
+static void lower_block_items(Lower *L, Node *n)
+{
+    unsigned pos = region(n)->b + 1;
+    for (int i = 0; i < n->nkids; i++) {
+        const Region *k = region(n->kids[i]);
+        if (!k->in_main && !k->from_arg && from_included_file(L, n->kids[i]))
+            continue; /* the #include before it, kept by put_gap, brings it */
+        if (k->in_main && !k->from_arg && k->b >= pos) {
+            put_gap(L, pos, k->b, line_of(L->src, k->b));
+            pos = k->e;
+        }
+        L->fallthrough = fallthrough_comments(L, n->kids[i], i + 1 < n->nkids ? n->kids[i + 1] : NULL);
+        lower_stmt(L, n->kids[i]);
+        free(L->fallthrough);
+        L->fallthrough = NULL;
+    }
+    if (region(n)->e > pos)
+        put_gap(L, pos, region(n)->e - 1, 0);
+}
+
 static void lower_stmt(Lower *L, Node *n)
 {
     L->fn->cur_stmt++;
     switch (n->kind) {
-    case CXCursor_CompoundStmt: {
+    case CXCursor_CompoundStmt:
         sync_to(L, region(n)->b);
         put(L, "{\n");
-        unsigned pos = region(n)->b + 1;
-        for (int i = 0; i < n->nkids; i++) {
-            const Region *k = region(n->kids[i]);
-            if (k->in_main && !k->from_arg && k->b >= pos) {
-                put_comments(L, pos, k->b, line_of(L->src, k->b));
-                pos = k->e;
-            }
-            L->fallthrough = fallthrough_comments(L, n->kids[i], i + 1 < n->nkids ? n->kids[i + 1] : NULL);
-            lower_stmt(L, n->kids[i]);
-            free(L->fallthrough);
-            L->fallthrough = NULL;
-        }
-        if (region(n)->e > pos)
-            put_comments(L, pos, region(n)->e - 1, 0);
+        lower_block_items(L, n);
         put(L, "}\n");
         return;
-    }
     case CXCursor_DeclStmt:
         lower_decl(L, n);
         return;
@@ -2164,8 +2275,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
                 .out_line = 1, .mapped = (unsigned)-1, .auto_indent = true, .depth = 1};
     L.o = &body;
     if (fn->body)
-        for (int i = 0; i < fn->body->nkids; i++)
-            lower_stmt(&L, fn->body->kids[i]);
+        lower_block_items(&L, fn->body);
 
     /* 2. the frame */
     if (types.s) {

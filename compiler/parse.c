@@ -282,6 +282,29 @@ unsigned ident_end(Source *src, unsigned off)
     return off;
 }
 
+bool in_skipped_block(Source *src, unsigned off)
+{
+    if (!src->skipped_read) {
+        src->skipped_read = true;
+        CXSourceRangeList *list = clang_getSkippedRanges(src->tu, src->file);
+        if (list) {
+            src->skipped = xcalloc((size_t)list->count * 2 + 2, sizeof *src->skipped);
+            for (unsigned i = 0; i < list->count; i++) {
+                clang_getSpellingLocation(clang_getRangeStart(list->ranges[i]), NULL, NULL, NULL,
+                                          &src->skipped[2 * i]);
+                clang_getSpellingLocation(clang_getRangeEnd(list->ranges[i]), NULL, NULL, NULL,
+                                          &src->skipped[2 * i + 1]);
+            }
+            src->nskipped = list->count;
+            clang_disposeSourceRangeList(list);
+        }
+    }
+    for (size_t i = 0; i < src->nskipped; i++)
+        if (off >= src->skipped[2 * i] && off < src->skipped[2 * i + 1])
+            return true;
+    return false;
+}
+
 bool is_main_file(Source *src, CXSourceLocation loc)
 {
     CXFile f;

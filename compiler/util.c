@@ -276,3 +276,12 @@ bool func_name_at(const char *t, size_t len, size_t off)
     }
     return false;
 }
+
+/* Does the word w (a whole identifier) start at text[off]? */
+bool word_in(const char *text, size_t len, size_t off, const char *w)
+{
+    size_t n = strlen(w);
+    if (off + n > len || strncmp(text + off, w, n) != 0)
+        return false;
+    return off + n >= len || !is_ident_char(text[off + n]);
+}
