@@ -475,24 +475,62 @@ static int translate(const Options *o, const char *out)
     return rc;
 }
 
-static int spawn_wait(char **argv)
+/* acc run's temporary files, and the process it waits for: a SIGTERM or
+ * SIGHUP (`timeout`, a closed terminal) goes on to that process, and acc
+ * cleans up once it has ended; one that comes with no process running
+ * cleans up at once. Only async-signal-safe calls in the handler. */
+static const char *run_dir, *run_c_file, *run_exe;
+static volatile sig_atomic_t run_child;
+
+static void remove_run_files(void)
 {
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        fprintf(stderr, "acc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    return wait_exit_status(pid);
+    unlink(run_c_file);
+    unlink(run_exe);
+    rmdir(run_dir);
 }
 
-static void remove_dir(const char *dir, const char *c_file, const char *exe)
+static void on_termination(int sig)
 {
-    unlink(c_file);
-    unlink(exe);
-    rmdir(dir);
+    if (run_child > 0) {
+        kill((pid_t)run_child, sig);
+        return;
+    }
+    remove_run_files();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void clean_up_on_termination(const char *dir, const char *c_file, const char *exe)
+{
+    run_dir = dir, run_c_file = c_file, run_exe = exe;
+    struct sigaction sa = {.sa_handler = on_termination};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* Ctrl-C reaches the whole process group: the compiler or the program
+     * gets it too, and acc cleans up when that one has ended */
+    signal(SIGINT, SIG_IGN);
+}
+
+/* Run argv[0] with argv, as the process that a termination signal goes
+ * on to; its exit status, 128 + N for signal N, or 127 if it could not
+ * be run. `path` names the program when argv[0] is only its name to it. */
+static int spawn_wait(const char *path, char **argv)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 127;
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        execvp(path, argv);
+        fprintf(stderr, "acc: error: cannot run '%s': %s\n", path, strerror(errno));
+        _exit(127);
+    }
+    run_child = pid;
+    int rc = wait_exit_status(pid);
+    run_child = 0;
+    return rc;
 }
 
 /* acc run: translate into a temporary directory, compile, run. */
@@ -529,16 +567,17 @@ static int run(Options *o)
     char *base = default_output(o->input);
     buf_printf(&c_file, "%s/%s", dir, base);
     buf_printf(&exe, "%s/program", dir);
+    clean_up_on_termination(dir, c_file.s, exe.s);
     int rc = translate(o, c_file.s);
     if (rc != 0) {
-        remove_dir(dir, c_file.s, exe.s);
+        remove_run_files();
         return rc;
     }
 
     char *inc = prefix_dir("include"), *lib = prefix_dir("lib");
     if (!inc || !lib) {
         fprintf(stderr, "acc: error: cannot find the runtime (include/ and lib/ beside the acc binary)\n");
-        remove_dir(dir, c_file.s, exe.s);
+        remove_run_files();
         return 2;
     }
     const char *cc = getenv("CC");
@@ -548,11 +587,12 @@ static int run(Options *o)
     for (char *w = strtok(cc_words, " \t"); w && n < 32; w = strtok(NULL, " \t"))
         argv[n++] = w;
     char *src_copy = xstrdup(o->input);
-    Buf srcdir = {0}, incflag = {0}, libpath = {0};
-    buf_printf(&srcdir, "-I%s", dirname(src_copy));
+    Buf incflag = {0}, libpath = {0};
     buf_printf(&incflag, "-I%s", inc);
     buf_printf(&libpath, "%s/libacc.a", lib);
-    argv[n++] = srcdir.s;
+    /* `#include "x.h"` finds x.h beside the source, as acc did; <x.h> does not */
+    argv[n++] = "-iquote";
+    argv[n++] = dirname(src_copy);
     for (int i = 0; i < o->nclang_args; i++)
         if (strncmp(o->clang_args[i], "-std=", 5) != 0)
             argv[n++] = (char *)o->clang_args[i];
@@ -566,31 +606,25 @@ static int run(Options *o)
     argv[n++] = ACC_RUNTIME_LINK_FLAG;
 #endif
     argv[n] = NULL;
-    rc = spawn_wait(argv);
+    rc = spawn_wait(argv[0], argv);
     if (rc != 0) {
+        remove_run_files();
+        if (rc == 127) /* no compiler to run: said above */
+            return 2;
+        if (rc > 128) /* stopped by a signal */
+            return rc;
+        /* the compiler's messages say what is wrong in the input */
         fprintf(stderr, "acc: error: compiling '%s' failed\n", o->input);
-        remove_dir(dir, c_file.s, exe.s);
-        return 2;
+        return 1;
     }
 
+    /* argv[0] is the source, as Python's sys.argv[0] is the script */
     char **pargv = xcalloc((size_t)o->nrun_args + 2, sizeof *pargv);
-    pargv[0] = exe.s;
+    pargv[0] = (char *)o->input;
     for (int i = 0; i < o->nrun_args; i++)
         pargv[i + 1] = o->run_args[i];
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        remove_dir(dir, c_file.s, exe.s);
-        return 2;
-    }
-    if (pid == 0) {
-        execv(exe.s, pargv);
-        _exit(127);
-    }
-    /* the program owns the terminal's signals; we only wait for it */
-    signal(SIGINT, SIG_IGN);
-    rc = wait_exit_status(pid);
-    remove_dir(dir, c_file.s, exe.s);
+    rc = spawn_wait(exe.s, pargv);
+    remove_run_files();
     return rc;
 }
 
