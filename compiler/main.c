@@ -119,8 +119,9 @@ static void parse_args(Options *o, int argc, char **argv)
                 die_usage("%s needs an argument", a);
             add_clang_arg(o, a);
             add_clang_arg(o, argv[++i]);
-        } else if (strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0 ||
-                   strncmp(a, "-U", 2) == 0 || strncmp(a, "-std=", 5) == 0) {
+        } else if (strncmp(a, "-I", 2) == 0 || strncmp(a, "-D", 2) == 0 || strncmp(a, "-U", 2) == 0 ||
+                   strncmp(a, "-std=", 5) == 0 || strncmp(a, "-include", 8) == 0 ||
+                   strncmp(a, "-isystem", 8) == 0) { /* joined, as cc takes them too */
             add_clang_arg(o, a);
         } else if (strcmp(a, "--no-line") == 0) {
             o->no_line = true;
@@ -437,6 +438,11 @@ static int translate_file(const Options *o, const char *out, const char *mf)
         return drop_stream_tmp(fd);
     if (o->syntax_only)
         return 0;
+    /* the dependency file first: should it fail, no C is left either */
+    if (mf && write_depfile(src, o, out, mf) < 0) {
+        drop_stream_tmp(fd);
+        return 2;
+    }
     int r;
     if (fd < 0) {
         r = write_atomic(out, text, len);
@@ -455,8 +461,6 @@ static int translate_file(const Options *o, const char *out, const char *mf)
         fprintf(stderr, "acc: error: cannot write '%s': %s\n", out, strerror(errno));
         return 2;
     }
-    if (mf && write_depfile(src, o, out, mf) < 0)
-        return 2;
     free(text);
     free(inc);
     free(args);
