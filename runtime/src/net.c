@@ -69,7 +69,7 @@ int acc_listen(const char *host, int port, int backlog)
 {
     struct addrinfo hints, *res = NULL, *ai;
     char service[8];
-    int r, fd = -1, err = -EADDRNOTAVAIL, one = 1;
+    int r, fd = -1, err = -EADDRNOTAVAIL, one = 1, zero = 0;
 
     if (port < 0 || port > 65535)
         return -EINVAL;
@@ -86,18 +86,27 @@ int acc_listen(const char *host, int port, int backlog)
     r = getaddrinfo(host, service, &hints, &res);
     if (r != 0)
         return gai_errno(r);
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
+    /* Every address (no host): IPv6's `::` first, made dual-stack, so
+     * that one socket takes IPv4 and IPv6 connections (as asyncio's
+     * server listens on both); IPv4's 0.0.0.0 where there is no IPv6. */
+    for (int pass = host == NULL ? 0 : 1; pass < 2 && fd < 0; pass++) {
+        for (ai = res; ai != NULL; ai = ai->ai_next) {
+            if (host == NULL && (ai->ai_family == AF_INET6) != (pass == 0))
+                continue;
+            fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+            if (fd < 0) {
+                err = -errno;
+                continue;
+            }
+            (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+            if (host == NULL && ai->ai_family == AF_INET6)
+                (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+            if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0)
+                break;
             err = -errno;
-            continue;
+            close(fd);
+            fd = -1;
         }
-        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0)
-            break;
-        err = -errno;
-        close(fd);
-        fd = -1;
     }
     freeaddrinfo(res);
     if (fd >= 0 && acc__loop_current != NULL)
