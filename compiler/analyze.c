@@ -846,6 +846,94 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
     }
 }
 
+/* The object an lvalue's address would be taken of: `s` in `s.a[1].b`
+ * (members of it, elements of an array member), or NULL when a pointer
+ * is followed. */
+static CXCursor lvalue_variable(Node *lv)
+{
+    for (Node *e = strip(lv); e;) {
+        if (e->kind == CXCursor_DeclRefExpr)
+            return clang_getCursorReferenced(e->cur);
+        if (e->nkids == 0)
+            break;
+        Node *base = strip(e->kids[0]);
+        CXType bt = clang_getCanonicalType(clang_getCursorType(base->cur));
+        bool through_object = (e->kind == CXCursor_MemberRefExpr && bt.kind == CXType_Record) ||
+                              (e->kind == CXCursor_ArraySubscriptExpr &&
+                               (bt.kind == CXType_ConstantArray || bt.kind == CXType_IncompleteArray));
+        if (!through_object)
+            break;
+        e = base;
+    }
+    return clang_getNullCursor();
+}
+
+/* `lvalue = call` in a form: the callee stores through the lvalue's
+ * address when it returns (lower.c converts the value on the way when
+ * the types differ). So the lvalue needs an address, and the result of
+ * a nested acc_gather or acc_wait_for, which acc does not convert, needs
+ * the lvalue to have its type. */
+static void check_result_lvalue(Walk *w, Node *arg, Node *call)
+{
+    Node *s = strip(arg);
+    if (!is_binop(w->src, s, "="))
+        return;
+    Node *lv = s->kids[0];
+    const Region *r = region(lv);
+    char *lv_text = r->in_main ? xstrndup(w->src->text + r->b, r->e - r->b) : xstrdup("the lvalue");
+    const char *callee = call->role == ROLE_FORM ? form_name(call->form) : call->callee ? call->callee->name : NULL;
+    char *what = NULL;
+    if (callee) {
+        Buf b = {0};
+        buf_printf(&b, "'%s'", callee);
+        what = b.s;
+    } else {
+        what = xstrdup("the call through a pointer");
+    }
+    Node *e = strip(lv);
+    CXCursor field = e->kind == CXCursor_MemberRefExpr ? clang_getCursorReferenced(e->cur) : clang_getNullCursor();
+    CXCursor var = lvalue_variable(lv);
+    if (!clang_Cursor_isNull(field) && clang_getCursorKind(field) == CXCursor_FieldDecl &&
+        clang_Cursor_isBitField(field)) {
+        error_at(r->b, "acc cannot store the result of %s in bit-field '%s': the result is stored through a "
+                       "pointer when the call returns, and a bit-field has no address; store it in a variable",
+                 what, lv_text);
+    } else if (!w->fn && !clang_Cursor_isNull(var) && clang_getCursorKind(var) == CXCursor_VarDecl &&
+               clang_Cursor_getStorageClass(var) == CX_SC_Register) {
+        char *name = cx_str(clang_getCursorSpelling(var));
+        error_at(r->b, "acc cannot store the result of %s in '%s': the result is stored through a pointer "
+                       "when the call returns, and register variable '%s' has no address; drop 'register'",
+                 what, lv_text, name);
+        free(name);
+    } else if (result_needs_conversion(lv, call)) {
+        CXType to = clang_getCursorType(lv->cur);
+        char *from_s = cx_str(clang_getTypeSpelling(clang_getCursorType(call->cur)));
+        char *to_s = cx_str(clang_getTypeSpelling(to));
+        char *spelled = w->fn ? NULL : declare(to, "");
+        CXType fn_type = call->role == ROLE_CORO_CALL && !call->callee && call->nkids > 1
+                             ? clang_getCanonicalType(clang_getCursorType(call->kids[0]->cur))
+                             : (CXType){.kind = CXType_Invalid};
+        if (fn_type.kind == CXType_Pointer)
+            fn_type = clang_getCanonicalType(clang_getPointeeType(fn_type));
+        if (call->role == ROLE_FORM)
+            error_at(r->b, "the result of %s (%s) is stored through a pointer: '%s' must have type %s, not %s",
+                     what, from_s, lv_text, from_s, to_s);
+        else if (fn_type.kind == CXType_FunctionNoProto)
+            /* the converting coroutine (lower.c) keeps the arguments */
+            error_at(r->b, "acc cannot convert the result of %s (%s) to the type of '%s' (%s): the pointer's "
+                           "function type has no prototype; declare its parameters",
+                     what, from_s, lv_text, to_s);
+        else if (!w->fn && !spelled)
+            /* the converting coroutine is at file scope (a function's
+             * types move there only from async functions) */
+            error_at(r->b, "acc cannot convert the result of %s (%s) to the type of '%s' (%s): the type is "
+                           "declared inside a plain function; declare it at file scope, or give '%s' type %s",
+                     what, from_s, lv_text, to_s, lv_text, from_s);
+        free(from_s), free(to_s), free(spelled);
+    }
+    free(lv_text), free(what);
+}
+
 /* Is this coroutine call's value used by an await or a form? */
 static void check_calls(Walk *w, Node *n)
 {
@@ -861,6 +949,8 @@ static void check_calls(Walk *w, Node *n)
                          i + 1, form_name(n->form));
             else if (call->role != ROLE_FORM)
                 call->role = ROLE_CORO_CALL; /* accepted where it stands */
+            if (call)
+                check_result_lvalue(w, n->form_args[i], call);
         }
         if (n->form != FORM_GATHER && n->nform_args > 1)
             error_at(region(n)->b, "%s takes one coroutine call", form_name(n->form));

@@ -162,6 +162,54 @@ static bool in_invocation(Source *src, unsigned off)
     return false;
 }
 
+/* The declaration a called expression names (`f`, `op`, `s->op`,
+ * `(*op)`, `ops[i]`), or a null cursor. */
+static CXCursor callee_decl(CXCursor e)
+{
+    for (int depth = 0; depth < 16; depth++) {
+        switch (clang_getCursorKind(e)) {
+        case CXCursor_UnexposedExpr:
+        case CXCursor_ParenExpr:
+        case CXCursor_UnaryOperator:
+        case CXCursor_ArraySubscriptExpr:
+            e = first_child(e, 0);
+            break;
+        case CXCursor_DeclRefExpr:
+        case CXCursor_MemberRefExpr:
+            return clang_getCursorReferenced(e);
+        default:
+            return clang_getNullCursor();
+        }
+    }
+    return clang_getNullCursor();
+}
+
+/* Is `e` (an await's operand) a call of an async function, directly or
+ * through a pointer declared async? Then the await is of a coroutine,
+ * whatever its result: an async function may return an awaitable. */
+static bool is_coroutine_call(CXCursor e)
+{
+    while (clang_getCursorKind(e) == CXCursor_ParenExpr || clang_getCursorKind(e) == CXCursor_UnexposedExpr) {
+        CXCursor inner = first_child(e, 0);
+        if (clang_Cursor_isNull(inner))
+            return false;
+        e = inner;
+    }
+    if (clang_getCursorKind(e) != CXCursor_CallExpr)
+        return false;
+    CXCursor ref = clang_getCursorReferenced(e);
+    if (clang_getCursorKind(ref) == CXCursor_FunctionDecl &&
+        (has_async_annotation(ref) || has_async_annotation(clang_getCanonicalCursor(ref))))
+        return true;
+    CXCursor callee = first_child(e, 0);
+    if (clang_Cursor_isNull(callee))
+        return false;
+    CXCursor d = callee_decl(callee);
+    if (!clang_Cursor_isNull(d) && (has_async_annotation(d) || type_is_async(clang_getCursorType(d))))
+        return true;
+    return type_is_async(clang_getCursorType(callee));
+}
+
 static enum CXChildVisitResult find_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     Found *f = data;
@@ -184,7 +232,8 @@ static enum CXChildVisitResult find_visit(CXCursor c, CXCursor parent, CXClientD
         return CXChildVisit_Recurse;
     CXCursor operand = first_child(c, 0);
     add(&f->seen, off);
-    if (!clang_Cursor_isNull(operand) && type_is_awaitable_pointer(clang_getCursorType(operand)))
+    if (!clang_Cursor_isNull(operand) && type_is_awaitable_pointer(clang_getCursorType(operand)) &&
+        !is_coroutine_call(operand))
         add(&f->awaitable, off);
     return CXChildVisit_Recurse;
 }

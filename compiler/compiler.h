@@ -366,6 +366,11 @@ void out_generated(Out *o);
  * form making tasks) builds that way, without the entry. */
 bool frame_in_place(AsyncFn *callee);
 void mark_frames_built(Node *n);
+/* Must the result of `lvalue = call` in a form be converted to the
+ * lvalue's type (it differs from the result's)? emit_conversions writes
+ * the coroutines that convert, for the code lowered or rendered so far. */
+bool result_needs_conversion(Node *lvalue, Node *call);
+void emit_conversions(Program *p, Out *o);
 /* A static async function's entry f__coro goes at the end of the output,
  * and only if something uses it: its awaits may all build the frame in
  * place, and C warns about unused static functions. */

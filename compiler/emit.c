@@ -410,8 +410,9 @@ void emit_top(Emit *E, Node *t)
     } else if (needs_render(t)) {
         copy_to(E, region(t)->b);
         need_acc_h(E);
-        out_sync_at(o, p->src, region(t)->b);
         char *text = render_plain(p, t);
+        emit_conversions(p, o); /* the coroutines its forms use */
+        out_sync_at(o, p->src, region(t)->b);
         out_str(o, text);
         free(text);
         E->pos = region(t)->e;

@@ -54,6 +54,7 @@ typedef struct Lower {
     Buf dispatch;      /* the cases of the step's switch, one or two per await */
     bool spells_func;  /* the body's text holds __func__ (or GNU's names for it) */
     bool file_scope;   /* rendering a type moved to file scope */
+    const char *plain_name; /* a plain function's name (fn NULL): names its conversions */
 } Lower;
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
@@ -394,12 +395,36 @@ static bool root_in_block(Node *form, Node *call)
            f && !f->slot_leaf && frame_in_place(f);
 }
 
+/* The lvalue of an `lvalue = call` argument of a form, or NULL. */
+static Node *form_lvalue(Node *arg)
+{
+    Node *s = strip(arg);
+    if (s->role != ROLE_CORO_CALL && s->kind == CXCursor_BinaryOperator && s->nkids == 2)
+        return s->kids[0];
+    return NULL;
+}
+
+/* The callee stores its result through a pointer to the lvalue of
+ * `lvalue = call`, so only an lvalue of exactly the result's type can be
+ * given to it; any other (`double d = f()` of an int f, a volatile int)
+ * goes through a conversion coroutine (conversion_entry). */
+bool result_needs_conversion(Node *lvalue, Node *call)
+{
+    return !canon_equal(clang_getCursorType(lvalue->cur), clang_getCursorType(call->cur));
+}
+
+static bool converted_arg(Node *arg)
+{
+    Node *lv = form_lvalue(arg);
+    return lv && result_needs_conversion(lv, form_call(arg));
+}
+
 void mark_frames_built(Node *n)
 {
     if (n->role == ROLE_FORM) {
         for (int i = 0; i < n->nform_args; i++) {
             Node *call = form_call(n->form_args[i]);
-            if (root_in_block(n, call))
+            if (root_in_block(n, call) && !converted_arg(n->form_args[i]))
                 call->frame_built = true;
         }
     } else if (n->role == ROLE_AWAIT && n->nkids) {
@@ -436,12 +461,25 @@ static char *in_place_frame(AsyncFn *fn, AsyncFn *callee, int *slot)
 /* `f(args)` as the expression that makes its frame: f__coro(dest, args),
  * or f__init(frame, dest, args) to build it in `frame`, or for a leaf
  * f__init(slot, args) (its step takes dest). */
-static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const char *frame)
+static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const char *frame,
+                       const char *conversion)
 {
     AsyncFn *callee = call->callee;
     Buf b = {0};
     bool returns_void;
-    if (callee && frame) {
+    if (conversion) {
+        /* its entry takes dest, then the callee pointer (if any) and the
+         * arguments: conversion_entry */
+        buf_printf(&b, "%s(%s", conversion, dest);
+        if (!callee) {
+            char *fp = pre ? lower_expr(L, call->kids[0], pre) : render(L, call->kids[0]);
+            buf_printf(&b, ", %s", fp);
+            free(fp);
+        }
+        frame = NULL;
+        dest = NULL;
+        returns_void = true; /* dest is written */
+    } else if (callee && frame) {
         buf_printf(&b, "%s__init(%s", callee->name, frame);
         returns_void = callee->returns_void;
     } else if (callee) {
@@ -457,7 +495,7 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
         free(fp), free(entry);
         returns_void = clang_getCanonicalType(clang_getCursorType(call->cur)).kind == CXType_Void;
     }
-    bool first = !(callee && frame);
+    bool first = !(callee && frame) && !conversion;
     if (!returns_void && !(callee && frame && callee->slot_leaf)) {
         buf_printf(&b, "%s%s", first ? "" : ", ", dest ? dest : "NULL");
         first = false;
@@ -517,19 +555,195 @@ static char *coro_text(Lower *L, Node *call, const char *dest, Buf *pre, const c
 static char *gather_text(Lower *L, Node *form, const char *dest, Buf *pre);
 static char *wait_for_text(Lower *L, Node *form, const char *dest, Buf *pre);
 
+/* ---- results converted on their way to the lvalue ---------------------- */
+
+/* `d = f(3)` in a form, where d is a double and f returns int: the task
+ * gets a small coroutine of acc's in place of f's frame. It awaits f(3)
+ * into a temporary of f's type and then assigns that to *acc_out, with C's
+ * conversion, when f returns (also in a spawned task, where nothing of
+ * the caller runs then). Its arguments are f's, evaluated where the form
+ * stands; f's frame is made when the task first runs, so a task cancelled
+ * before that leaves d untouched, as f's own frame would. The definitions
+ * wait in `conversions` until the output reaches the function that uses
+ * them (emit_conversions). */
+typedef struct Conversion {
+    char *head;   /* the frame, and the step up to the store */
+    char *store;  /* `*acc_out = acc_r`: on the lvalue's line, for C's messages */
+    char *tail;   /* the rest of the step, and the entry */
+    unsigned off; /* where the lvalue is */
+} Conversion;
+
+static Conversion *conversions;
+static int nconversions, conversions_made;
+
+/* What a conversion coroutine declares, spelled at file scope. */
+typedef struct ConversionParts {
+    AsyncFn *callee;     /* NULL: through a pointer, kept in acc_fp */
+    char *out, *result;  /* `U *acc_out`, `T acc_r` */
+    char *fp_member, *fp_param, *entry_type; /* the pointer, and its entry's type */
+    int nparams;         /* the arguments acc_a1, ...: */
+    Buf members, params, stores; /* as frame members, parameters, stores into the frame */
+} ConversionParts;
+
+static void free_parts(ConversionParts *c)
+{
+    free(c->out), free(c->result), free(c->fp_member), free(c->fp_param), free(c->entry_type);
+    free(c->members.s), free(c->params.s), free(c->stores.s);
+}
+
+/* Spell the parts; false if some type cannot be spelled (analyze.c has
+ * reported the usual reasons: a plain function's type, no prototype). */
+static bool spell_conversion(Node *lvalue, Node *call, ConversionParts *c)
+{
+    AsyncFn *callee = c->callee = call->callee;
+    c->out = declare(clang_getCursorType(lvalue->cur), "*acc_out");
+    c->result = declare_member(clang_getCursorType(call->cur), "acc_r");
+    bool ok = c->out && c->result;
+    CXType fn_type = {.kind = CXType_Invalid};
+    c->nparams = callee ? callee->nparams : 0;
+    if (!callee) {
+        CXType ft = clang_getCursorType(call->kids[0]->cur);
+        fn_type = clang_getCanonicalType(ft);
+        if (fn_type.kind == CXType_Pointer)
+            fn_type = clang_getCanonicalType(clang_getPointeeType(fn_type));
+        c->nparams = fn_type.kind == CXType_FunctionProto ? clang_getNumArgTypes(fn_type) : 0;
+        c->fp_member = declare_param(ft, "acc_fp", true);
+        c->fp_param = declare_param(ft, "acc_fp", false);
+        c->entry_type = clang_getCanonicalType(ft).kind == CXType_Pointer ? declare_async(ft, "", false)
+                                                                          : declare_async(ft, "(*)", false);
+        ok = ok && c->fp_member && c->fp_param && c->entry_type;
+    }
+    ok = ok && call->nkids - 1 == c->nparams;
+    for (int i = 0; i < c->nparams && ok; i++) {
+        CXType t = callee ? callee->param_types[i] : clang_getArgType(fn_type, (unsigned)i);
+        Buf a = {0}, member = {0};
+        buf_printf(&a, "acc_a%d", i + 1);
+        buf_printf(&member, "acc_self->acc_a%d", i + 1);
+        char *m = declare_param(t, a.s, true), *param = declare_param(t, a.s, false);
+        ok = m && param;
+        if (ok) {
+            char *st = store_text(t, member.s, a.s, false);
+            buf_printf(&c->members, "    %s;\n", m);
+            buf_printf(&c->params, ", %s", param);
+            buf_printf(&c->stores, "    %s;\n", st);
+            free(st);
+        }
+        free(m), free(param), free(a.s), free(member.s);
+    }
+    return ok;
+}
+
+/* The frame, step function and entry of conversion coroutine `name`. */
+static Conversion conversion_text(const char *name, const char *what, CXType to, ConversionParts *c)
+{
+    Buf h = {0}, store = {0}, tail = {0};
+    buf_printf(&h, "/* `lvalue = call` in a form: the result of %s, converted to the lvalue's type when "
+                   "the call returns */\n", what);
+    buf_printf(&h, "struct %s__frame {\n    acc_frame acc_hdr;\n    %s;\n    %s;\n", name, c->out, c->result);
+    if (!c->callee)
+        buf_printf(&h, "    %s;\n", c->fp_member);
+    buf_puts(&h, c->members.s ? c->members.s : "");
+    buf_printf(&h, "};\nstatic int %s__step(acc_frame *acc_base)\n{\n", name);
+    buf_printf(&h, "    struct %s__frame *acc_self = (struct %s__frame *)acc_base;\n", name, name);
+    buf_puts(&h, "    if (acc_self->acc_hdr.state == 0) {\n        acc_self->acc_hdr.state = 1;\n");
+    if (c->callee)
+        buf_printf(&h, "        if (acc__await(&acc_self->acc_hdr, %s__coro(&acc_self->acc_r", c->callee->name);
+    else
+        buf_printf(&h, "        if (acc__await(&acc_self->acc_hdr, ((%s)(void (*)(void))(acc_self->acc_fp))"
+                       "(&acc_self->acc_r", c->entry_type);
+    for (int i = 0; i < c->nparams; i++)
+        buf_printf(&h, ", acc_self->acc_a%d", i + 1);
+    buf_puts(&h, ")) == ACC_PENDING)\n            return ACC_PENDING;\n    }\n");
+
+    char *st = store_text(to, "*acc_self->acc_out", "acc_self->acc_r", false);
+    buf_printf(&store, "    %s;\n", st);
+    free(st);
+
+    buf_puts(&tail, "    return acc__return(&acc_self->acc_hdr);\n}\n");
+    buf_printf(&tail, "static acc_frame *%s__coro(%s%s%s%s)\n{\n", name, c->out, c->callee ? "" : ", ",
+               c->callee ? "" : c->fp_param, c->params.s ? c->params.s : "");
+    buf_printf(&tail, "    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc(sizeof *acc_self);\n",
+               name, name);
+    buf_puts(&tail, "    if (acc_self == NULL)\n        return NULL;\n");
+    buf_printf(&tail, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", name);
+    buf_puts(&tail, "    acc_self->acc_out = acc_out;\n");
+    if (!c->callee)
+        buf_puts(&tail, "    acc_self->acc_fp = acc_fp;\n");
+    buf_puts(&tail, c->stores.s ? c->stores.s : "");
+    buf_puts(&tail, "    return &acc_self->acc_hdr;\n}\n");
+    return (Conversion){h.s, store.s, tail.s, 0};
+}
+
+/* The entry's name of a new conversion coroutine for `lvalue = call`
+ * (NULL after an error); its definition goes to `conversions`. */
+static char *conversion_entry(Lower *L, Node *lvalue, Node *call)
+{
+    CXType to = clang_getCursorType(lvalue->cur);
+    Buf what = {0};
+    if (call->callee)
+        buf_printf(&what, "'%s'", call->callee->name);
+    else
+        buf_puts(&what, "the call through a pointer");
+    ConversionParts parts = {0};
+    char *entry = NULL;
+    if (!spell_conversion(lvalue, call, &parts)) {
+        char *lv = xstrndup(L->src->text + region(lvalue)->b, region(lvalue)->e - region(lvalue)->b);
+        char *ts = cx_str(clang_getTypeSpelling(to));
+        char *fs = cx_str(clang_getTypeSpelling(clang_getCursorType(call->cur)));
+        error_at(region(lvalue)->b, "acc cannot convert the result of %s (%s) to the type of '%s' (%s): it "
+                                    "cannot spell a type of the call at file scope",
+                 what.s, fs, lv, ts);
+        free(lv), free(ts), free(fs);
+    } else {
+        Buf name = {0};
+        buf_printf(&name, "%s__conv%d", L->fn ? L->fn->name : L->plain_name ? L->plain_name : "acc",
+                   ++conversions_made);
+        conversions = xrealloc(conversions, (size_t)(nconversions + 1) * sizeof *conversions);
+        Conversion *c = &conversions[nconversions++];
+        *c = conversion_text(name.s, what.s, to, &parts);
+        c->off = region(lvalue)->b;
+        Buf e = {0};
+        buf_printf(&e, "%s__coro", name.s);
+        entry = e.s;
+        free(name.s);
+    }
+    free_parts(&parts);
+    free(what.s);
+    return entry;
+}
+
+/* The conversion coroutines made so far, before the function that uses
+ * them. */
+void emit_conversions(Program *p, Out *o)
+{
+    for (int i = 0; i < nconversions; i++) {
+        Conversion *c = &conversions[i];
+        out_generated(o);
+        out_str(o, c->head);
+        out_sync_at(o, p->src, c->off);
+        out_str(o, c->store);
+        out_generated(o);
+        out_str(o, c->tail);
+        free(c->head), free(c->store), free(c->tail);
+    }
+    nconversions = 0;
+}
+
 /* One argument of a form: `call` or `lvalue = call`, where the call may
  * be a gather or a wait_for. */
 static char *form_arg_text(Lower *L, Node *form, Node *arg, Buf *pre)
 {
     Node *s = strip(arg);
     char *dest = NULL;
+    Node *lv = NULL;
     if (s->role != ROLE_CORO_CALL && s->kind == CXCursor_BinaryOperator && s->nkids == 2) {
+        lv = s->kids[0];
         if (s->kids[0]->has_await)
             error_at(region(s->kids[0])->b, "acc cannot translate an await in the result lvalue of a coroutine call");
-        char *lv = render(L, s->kids[0]);
+        char *lv_text = render(L, s->kids[0]);
         Buf d = {0};
-        buf_printf(&d, "&(%s)", lv);
-        free(lv);
+        buf_printf(&d, "&(%s)", lv_text);
+        free(lv_text);
         dest = d.s;
         s = strip(s->kids[1]);
     }
@@ -538,11 +752,12 @@ static char *form_arg_text(Lower *L, Node *form, Node *arg, Buf *pre)
         free(dest);
         return r;
     }
+    char *conversion = lv && result_needs_conversion(lv, s) ? conversion_entry(L, lv, s) : NULL;
     Buf frame = {0};
-    if (root_in_block(form, s))
+    if (root_in_block(form, s) && !conversion)
         buf_printf(&frame, "acc__root_alloc(sizeof(struct %s__frame))", s->callee->name);
-    char *r = coro_text(L, s, dest, pre, frame.s);
-    free(dest), free(frame.s);
+    char *r = coro_text(L, s, dest, pre, frame.s, conversion);
+    free(dest), free(frame.s), free(conversion);
     return r;
 }
 
@@ -615,7 +830,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     if (op->role == ROLE_CORO_CALL) {
         in_place = frame_in_place(op->callee);
         char *frame = in_place ? in_place_frame(fn, op->callee, &slot) : NULL;
-        coro = coro_text(L, op, dest, pre, frame);
+        coro = coro_text(L, op, dest, pre, frame, NULL);
         free(frame);
     }
     else if (op->role == ROLE_FORM && op->form == FORM_GATHER)
@@ -2283,6 +2498,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         out_str(o, types.s);
         free(types.s);
     }
+    emit_conversions(p, o);
     out_generated(o);
     out_printf(o, "/* async %s: its frame, its entry and its step function */\n", fn->name);
     out_printf(o, "struct %s__frame {\n    acc_frame acc_hdr;\n", fn->name);
@@ -2350,6 +2566,9 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 /* A plain function's text, with its acc_run forms rewritten. */
 char *render_plain(Program *p, Node *n)
 {
-    Lower L = {.p = p, .src = p->src};
-    return render(&L, n);
+    char *name = cx_str(clang_getCursorSpelling(n->cur));
+    Lower L = {.p = p, .src = p->src, .plain_name = name};
+    char *text = render(&L, n);
+    free(name);
+    return text;
 }

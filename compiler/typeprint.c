@@ -192,14 +192,14 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
     }
     switch (t.kind) {
     case CXType_Pointer: {
-        const char *q = "";
-        if (!top_mutable && clang_isConstQualifiedType(t))
-            q = "const ";
-        if (clang_isRestrictQualifiedType(t))
-            q = "restrict ";
         Buf b = {0};
         buf_puts(&b, "*");
-        buf_puts(&b, q);
+        if (!top_mutable && clang_isConstQualifiedType(t))
+            buf_puts(&b, "const ");
+        if (clang_isVolatileQualifiedType(t))
+            buf_puts(&b, "volatile ");
+        if (clang_isRestrictQualifiedType(t))
+            buf_puts(&b, "restrict ");
         buf_puts(&b, inner);
         CXType pt = clang_getPointeeType(t);
         if (async_fn && (pt.kind == CXType_Typedef || pt.kind == CXType_Elaborated))
