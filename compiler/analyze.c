@@ -173,7 +173,7 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
     if (in_main) {
         for (int i = 0; i < fn->nparams; i++) {
             CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
-            if (type_is_variably_modified(clang_getCursorType(a))) {
+            if (param_type_is_variably_modified(clang_getCursorType(a))) {
                 char *pn = cx_str(clang_getCursorSpelling(a));
                 error_at(name_offset(a), "parameter '%s' of async function '%s' has a variably modified type, "
                               "which cannot be kept in a frame", pn, fn->name);
@@ -409,6 +409,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     l->name = cx_str(clang_getCursorSpelling(decl));
     l->type = clang_getCursorType(decl);
     l->is_param = is_param;
+    l->via_array = is_param && param_is_unnamed_element_array(l->type);
     l->decl = decl;
     l->decl_hash = clang_hashCursor(decl);
     /* frame member names are unique: shadowed names get a suffix */
