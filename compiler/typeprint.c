@@ -232,8 +232,19 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
         free(d);
         return r;
     }
-    case CXType_FunctionProto:
     case CXType_FunctionNoProto: {
+        /* `int ()`, no prototype (libclang calls it variadic): neither
+         * its parameters nor, for an async one, the entry's are known, and
+         * `acc_frame *()` is the entry's type without a prototype */
+        d = cat3(inner, "()", "");
+        if (async_fn)
+            r = cat3("acc_frame *", d, "");
+        else
+            r = decl_rec(clang_getResultType(t), d, false);
+        free(d);
+        return r;
+    }
+    case CXType_FunctionProto: {
         Buf b = {0};
         buf_puts(&b, inner);
         buf_puts(&b, "(");
