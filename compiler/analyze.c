@@ -1175,9 +1175,11 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
-/* `async int (*p)(int, ...)`: async functions are never variadic (SPEC
- * 1.1), so neither is a pointer or typedef declared async. */
-static enum CXChildVisitResult variadic_visit(CXCursor c, CXCursor parent, CXClientData data)
+/* A variable, member, parameter or typedef declared `async` must name an
+ * async function type, through pointers and arrays (SPEC 1.1: `async` is
+ * a function specifier), and not a variadic one: async functions are
+ * never variadic, so such a pointer could only be called wrongly. */
+static enum CXChildVisitResult async_decl_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
     Source *src = data;
@@ -1185,12 +1187,15 @@ static enum CXChildVisitResult variadic_visit(CXCursor c, CXCursor parent, CXCli
     if (!is_main_file(src, clang_getCursorLocation(c)))
         return CXChildVisit_Continue;
     if ((k == CXCursor_VarDecl || k == CXCursor_FieldDecl || k == CXCursor_ParmDecl || k == CXCursor_TypedefDecl) &&
-        type_names_variadic_function(k == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(c)
-                                                               : clang_getCursorType(c)) &&
         has_async_annotation(c)) {
+        CXType fn = named_function_type(k == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(c)
+                                                                 : clang_getCursorType(c));
         char *name = cx_str(clang_getCursorSpelling(c));
-        error_at(name_offset(c), "'%s' is declared async with a variadic function type: async functions "
-                                 "cannot be variadic", name);
+        if (fn.kind == CXType_Invalid)
+            error_at(name_offset(c), "'%s' is declared async but is not a function or a pointer to one", name);
+        else if (fn.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(fn))
+            error_at(name_offset(c), "'%s' is declared async with a variadic function type: async functions "
+                                     "cannot be variadic", name);
         free(name);
     }
     return CXChildVisit_Recurse;
@@ -1418,7 +1423,7 @@ Program *analyze_begin(Source *src)
     check_typeof(src);
 
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, src);
-    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), variadic_visit, src);
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), async_decl_visit, src);
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), header_visit, src);
     return prog;
 }

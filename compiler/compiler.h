@@ -310,7 +310,9 @@ char *declare_member(CXType t, const char *name);
  * entry: `int (*)(int)` becomes `acc_frame *(*)(int *, int)`. */
 char *declare_async(CXType t, const char *name, bool mutable_top);
 bool type_is_async(CXType t);
-bool type_names_variadic_function(CXType t);
+/* The function type `t` names through typedefs, pointers and arrays, or
+ * an invalid type. */
+CXType named_function_type(CXType t);
 char *declare_param(CXType t, const char *name, bool mutable_top);
 /* A parameter's frame member: its adjusted type (arrays and functions,
  * also through typedefs, become pointers). NULL: unspellable. */

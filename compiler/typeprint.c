@@ -154,18 +154,18 @@ bool type_is_async(CXType t)
     return false;
 }
 
-/* Is the function type that `t` names (through typedefs, pointers and
- * arrays) variadic? */
-bool type_names_variadic_function(CXType t)
+/* The function type that `t` names through typedefs, pointers and
+ * arrays (canonical), or an invalid type when it names none. */
+CXType named_function_type(CXType t)
 {
     for (int depth = 0; depth < 16; depth++) {
         t = clang_getCanonicalType(t);
-        if (t.kind == CXType_FunctionProto)
-            return clang_isFunctionTypeVariadic(t);
+        if (t.kind == CXType_FunctionProto || t.kind == CXType_FunctionNoProto)
+            return t;
         if (!step_in(&t))
-            return false;
+            break;
     }
-    return false;
+    return (CXType){.kind = CXType_Invalid};
 }
 
 /* `inner` is the declarator built so far; NULL result: cannot spell it.
