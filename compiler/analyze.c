@@ -173,7 +173,7 @@ static void note_async_decl(Source *src, CXCursor c, bool leaf)
     if (in_main) {
         for (int i = 0; i < fn->nparams; i++) {
             CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
-            if (type_is_variably_modified(clang_getCursorType(a))) {
+            if (param_type_is_variably_modified(clang_getCursorType(a))) {
                 char *pn = cx_str(clang_getCursorSpelling(a));
                 error_at(name_offset(a), "parameter '%s' of async function '%s' has a variably modified type, "
                               "which cannot be kept in a frame", pn, fn->name);
@@ -421,6 +421,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     l->name = cx_str(clang_getCursorSpelling(decl));
     l->type = clang_getCursorType(decl);
     l->is_param = is_param;
+    l->via_array = is_param && param_is_unnamed_element_array(l->type);
     l->decl = decl;
     l->decl_hash = clang_hashCursor(decl);
     /* frame member names are unique: shadowed names get a suffix */
@@ -1276,9 +1277,11 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
-/* `async int (*p)(int, ...)`: async functions are never variadic (SPEC
- * 1.1), so neither is a pointer or typedef declared async. */
-static enum CXChildVisitResult variadic_visit(CXCursor c, CXCursor parent, CXClientData data)
+/* A variable, member, parameter or typedef declared `async` must name an
+ * async function type, through pointers and arrays (SPEC 1.1: `async` is
+ * a function specifier), and not a variadic one: async functions are
+ * never variadic, so such a pointer could only be called wrongly. */
+static enum CXChildVisitResult async_decl_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
     Source *src = data;
@@ -1286,12 +1289,15 @@ static enum CXChildVisitResult variadic_visit(CXCursor c, CXCursor parent, CXCli
     if (!is_main_file(src, clang_getCursorLocation(c)))
         return CXChildVisit_Continue;
     if ((k == CXCursor_VarDecl || k == CXCursor_FieldDecl || k == CXCursor_ParmDecl || k == CXCursor_TypedefDecl) &&
-        type_names_variadic_function(k == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(c)
-                                                               : clang_getCursorType(c)) &&
         has_async_annotation(c)) {
+        CXType fn = named_function_type(k == CXCursor_TypedefDecl ? clang_getTypedefDeclUnderlyingType(c)
+                                                                 : clang_getCursorType(c));
         char *name = cx_str(clang_getCursorSpelling(c));
-        error_at(name_offset(c), "'%s' is declared async with a variadic function type: async functions "
-                                 "cannot be variadic", name);
+        if (fn.kind == CXType_Invalid)
+            error_at(name_offset(c), "'%s' is declared async but is not a function or a pointer to one", name);
+        else if (fn.kind == CXType_FunctionProto && clang_isFunctionTypeVariadic(fn))
+            error_at(name_offset(c), "'%s' is declared async with a variadic function type: async functions "
+                                     "cannot be variadic", name);
         free(name);
     }
     return CXChildVisit_Recurse;
@@ -1519,7 +1525,7 @@ Program *analyze_begin(Source *src)
     check_typeof(src);
 
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, src);
-    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), variadic_visit, src);
+    clang_visitChildren(clang_getTranslationUnitCursor(src->tu), async_decl_visit, src);
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), header_visit, src);
     return prog;
 }

@@ -238,6 +238,7 @@ struct Local {
     char *member;      /* frame member name (unique in the frame) */
     CXType type;
     bool is_param;
+    bool via_array;    /* a parameter kept as a pointer to its array: read as `*member` */
     bool in_frame;     /* lives in the frame (else a plain C local of the step) */
     CXCursor decl;
     struct Node *decl_node; /* the VarDecl (NULL for parameters) */
@@ -318,8 +319,17 @@ char *declare_member(CXType t, const char *name);
  * entry: `int (*)(int)` becomes `acc_frame *(*)(int *, int)`. */
 char *declare_async(CXType t, const char *name, bool mutable_top);
 bool type_is_async(CXType t);
-bool type_names_variadic_function(CXType t);
+/* The function type `t` names through typedefs, pointers and arrays, or
+ * an invalid type. */
+CXType named_function_type(CXType t);
 char *declare_param(CXType t, const char *name, bool mutable_top);
+/* A parameter's frame member: its adjusted type (arrays and functions,
+ * also through typedefs, become pointers). NULL: unspellable. */
+char *declare_param_member(CXType t, const char *name);
+/* A parameter of array type whose element C cannot name (va_list): its
+ * member points to the array, and the parameter reads as `*member`. */
+bool param_is_unnamed_element_array(CXType t);
+bool param_type_is_variably_modified(CXType t);
 bool type_is_variably_modified(CXType t);
 bool type_has_const_member(CXType t);
 /* Set by lower.c: the file-scope name of a type declared in an async body. */

@@ -159,7 +159,7 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
     }
     if (n->role == ROLE_LOCAL_REF) {
         Buf b = {0};
-        buf_printf(&b, "acc_self->%s", n->local->member);
+        buf_printf(&b, n->local->via_array ? "(*acc_self->%s)" : "acc_self->%s", n->local->member);
         add_edit(E, region(n)->b, region(n)->e, b.s);
         return;
     }
@@ -2201,7 +2201,7 @@ static const char *out_type_decl(AsyncFn *fn, const char *name, char **owned)
 /* A local's or parameter's type as the frame keeps it. */
 static char *frame_member(Local *l)
 {
-    return l->is_param ? declare_param(l->type, l->member, true) : declare_member(l->type, l->member);
+    return l->is_param ? declare_param_member(l->type, l->member) : declare_member(l->type, l->member);
 }
 
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names)
@@ -2255,7 +2255,18 @@ static void emit_init(AsyncFn *fn, Out *o)
             Local *l = fn->locals[i];
             Buf lv = {0};
             buf_printf(&lv, "acc_self->%s", l->member);
-            char *store = store_text(l->type, lv.s, l->member, false) /* the parameter is named as the member */;
+            char *store;
+            if (l->via_array) {
+                /* `ap` points to the first element of the caller's
+                 * va_list: keep the address of the whole array */
+                char *ptr = declare(l->type, "*");
+                Buf b = {0};
+                buf_printf(&b, "%s = (%s)%s", lv.s, ptr ? ptr : "void *", l->member);
+                store = b.s;
+                free(ptr);
+            } else {
+                store = store_text(l->type, lv.s, l->member, false) /* the parameter is named as the member */;
+            }
             out_printf(o, "    %s;\n", store);
             free(store), free(lv.s);
         }

@@ -154,18 +154,18 @@ bool type_is_async(CXType t)
     return false;
 }
 
-/* Is the function type that `t` names (through typedefs, pointers and
- * arrays) variadic? */
-bool type_names_variadic_function(CXType t)
+/* The function type that `t` names through typedefs, pointers and
+ * arrays (canonical), or an invalid type when it names none. */
+CXType named_function_type(CXType t)
 {
     for (int depth = 0; depth < 16; depth++) {
         t = clang_getCanonicalType(t);
-        if (t.kind == CXType_FunctionProto)
-            return clang_isFunctionTypeVariadic(t);
+        if (t.kind == CXType_FunctionProto || t.kind == CXType_FunctionNoProto)
+            return t;
         if (!step_in(&t))
-            return false;
+            break;
     }
-    return false;
+    return (CXType){.kind = CXType_Invalid};
 }
 
 /* `inner` is the declarator built so far; NULL result: cannot spell it.
@@ -232,8 +232,19 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
         free(d);
         return r;
     }
-    case CXType_FunctionProto:
     case CXType_FunctionNoProto: {
+        /* `int ()`, no prototype (libclang calls it variadic): neither
+         * its parameters nor, for an async one, the entry's are known, and
+         * `acc_frame *()` is the entry's type without a prototype */
+        d = cat3(inner, "()", "");
+        if (async_fn)
+            r = cat3("acc_frame *", d, "");
+        else
+            r = decl_rec(clang_getResultType(t), d, false);
+        free(d);
+        return r;
+    }
+    case CXType_FunctionProto: {
         Buf b = {0};
         buf_puts(&b, inner);
         buf_puts(&b, "(");
@@ -324,6 +335,159 @@ char *declare_param(CXType t, const char *name, bool mutable_top)
         return r;
     }
     return decl_rec(t, name, mutable_top);
+}
+
+enum { Q_CONST = 1, Q_VOLATILE = 2 }; /* qualifiers, as bits */
+
+/* The array or function type that a parameter's declared type `t` names,
+ * through typedefs and `typeof`, or an invalid type when it names neither
+ * (and so is not adjusted). *quals collects the qualifiers written on the
+ * typedef names on the way (`const vec3 v`): C puts them on the element. */
+
+static CXType adjusted_from(CXType t, unsigned *quals)
+{
+    for (int depth = 0; depth < 32; depth++) {
+        if (clang_isConstQualifiedType(t))
+            *quals |= Q_CONST;
+        if (clang_isVolatileQualifiedType(t))
+            *quals |= Q_VOLATILE;
+        switch (t.kind) {
+        case CXType_ConstantArray:
+        case CXType_IncompleteArray:
+        case CXType_VariableArray:
+        case CXType_FunctionProto:
+        case CXType_FunctionNoProto:
+            return t;
+        case CXType_Typedef:
+            t = clang_getTypedefDeclUnderlyingType(clang_getTypeDeclaration(t));
+            break;
+        case CXType_Elaborated:
+            t = clang_Type_getNamedType(t);
+            break;
+        case CXType_Unexposed: { /* typeof(...) */
+            CXType c = clang_getCanonicalType(t);
+            if (clang_equalTypes(c, t))
+                return (CXType){.kind = CXType_Invalid};
+            t = c;
+            break;
+        }
+        default:
+            return (CXType){.kind = CXType_Invalid};
+        }
+    }
+    return (CXType){.kind = CXType_Invalid};
+}
+
+/* Is `t` a parameter of array type whose element C cannot name: va_list,
+ * on targets where it is an array of a struct the compiler declares
+ * itself (x86-64's `struct __va_list_tag`, a name gcc does not know)?
+ * Such a parameter is kept as a pointer to the array it points into. */
+bool param_is_unnamed_element_array(CXType t)
+{
+    unsigned quals = 0;
+    CXType a = adjusted_from(t, &quals);
+    if (a.kind != CXType_ConstantArray && a.kind != CXType_IncompleteArray && a.kind != CXType_VariableArray)
+        return false;
+    CXType e = clang_getCanonicalType(clang_getArrayElementType(a));
+    if (e.kind != CXType_Record)
+        return false;
+    CXFile f = NULL;
+    clang_getSpellingLocation(clang_getCursorLocation(clang_getTypeDeclaration(e)), &f, NULL, NULL, NULL);
+    return f == NULL;
+}
+
+/* The declaration of `inner` as an `e` that also carries `quals`. C has
+ * no such type to hand to decl_rec: the qualifiers are written where
+ * they bind, right of a pointer's `*`, left of a named type, and on the
+ * element of an array. */
+static char *decl_qualified(CXType e, const char *inner, unsigned quals)
+{
+    if (clang_isConstQualifiedType(e))
+        quals &= ~(unsigned)Q_CONST; /* spelled already: a repeated qualifier draws a warning */
+    if (clang_isVolatileQualifiedType(e))
+        quals &= ~(unsigned)Q_VOLATILE;
+    if (!quals)
+        return decl_rec(e, inner, false);
+    const char *q = quals == (Q_CONST | Q_VOLATILE) ? "const volatile " : quals == Q_CONST ? "const " : "volatile ";
+    char *r;
+    switch (e.kind) {
+    case CXType_Pointer: {
+        char *d = cat3(q, inner, "");
+        r = decl_rec(e, d, false);
+        free(d);
+        return r;
+    }
+    case CXType_ConstantArray:
+    case CXType_IncompleteArray: {
+        Buf b = {0};
+        if (e.kind == CXType_ConstantArray)
+            buf_printf(&b, "%s[%lld]", inner, clang_getArraySize(e));
+        else
+            buf_printf(&b, "%s[]", inner);
+        r = decl_qualified(clang_getArrayElementType(e), b.s, quals);
+        free(b.s);
+        return r;
+    }
+    case CXType_Unexposed:
+        if (!clang_equalTypes(clang_getCanonicalType(e), e))
+            return decl_qualified(clang_getCanonicalType(e), inner, quals);
+        /* fall through */
+    default: /* a typedef name or a basic, struct, union or enum type */
+        r = decl_rec(e, inner, false);
+        if (!r)
+            return NULL;
+        char *qr = cat3(q, r, "");
+        free(r);
+        return qr;
+    }
+}
+
+/* The frame member that keeps a parameter: its type as C adjusts it, a
+ * pointer for an array or a function (C11 6.7.6.3p7-8), also when a
+ * typedef names that type (`vec3 v` is kept as `int *v`, `cb_t cb` as
+ * `cb_t *cb`). The top-level qualifiers are dropped: the member is
+ * assigned. */
+char *declare_param_member(CXType t, const char *name)
+{
+    unsigned quals = 0;
+    CXType a = adjusted_from(t, &quals);
+    Buf b = {0};
+    char *r;
+    if (a.kind == CXType_FunctionProto || a.kind == CXType_FunctionNoProto) {
+        /* a typedef of the function type keeps its name: `cb_t *cb` */
+        bool named = t.kind == CXType_Typedef;
+        buf_printf(&b, named ? "*%s" : "(*%s)", name);
+        r = decl_rec(named ? t : a, b.s, false);
+    } else if (param_is_unnamed_element_array(t)) {
+        /* `va_list *ap`, which lower.c reads as `*ap`; only a typedef
+         * can name such an array */
+        buf_printf(&b, "*%s", name);
+        r = t.kind == CXType_Typedef ? decl_rec(t, b.s, false) : NULL;
+    } else if (a.kind != CXType_Invalid) {
+        CXType elem = clang_getArrayElementType(a);
+        if (elem.kind == CXType_ConstantArray || elem.kind == CXType_IncompleteArray ||
+            elem.kind == CXType_VariableArray)
+            buf_printf(&b, "(*%s)", name);
+        else
+            buf_printf(&b, "*%s", name);
+        r = decl_qualified(elem, b.s, quals);
+    } else {
+        return decl_rec(t, name, true);
+    }
+    free(b.s);
+    return r;
+}
+
+/* Is the type of a parameter declared `t` variably modified once C has
+ * adjusted it? `int a[n]` is an `int *` and is not; `int a[n][m]` is an
+ * `int (*)[m]` and is. */
+bool param_type_is_variably_modified(CXType t)
+{
+    unsigned quals = 0;
+    CXType a = adjusted_from(t, &quals);
+    if (a.kind == CXType_ConstantArray || a.kind == CXType_IncompleteArray || a.kind == CXType_VariableArray)
+        return type_is_variably_modified(clang_getArrayElementType(a));
+    return type_is_variably_modified(t);
 }
 
 static enum CXVisitorResult const_field(CXCursor field, CXClientData found)
