@@ -205,6 +205,9 @@ char *cx_str(CXString s); /* heap copy, disposes s */
 char *gap_text(Source *src, unsigned b, unsigned e);
 /* Is that text `s`? */
 bool gap_is(Source *src, unsigned b, unsigned e, const char *s);
+/* Is n GNU's `a ?: b`? Its children are a, a, a (one evaluation,
+ * shown three times) and b. */
+bool is_gnu_elvis(Node *n);
 
 /* ---- expand.c --------------------------------------------------------- */
 
