@@ -4,7 +4,8 @@
  *
  * Text outside async functions is copied as written. Each async function
  * definition is replaced by its lowered form (lower.c), each async
- * prototype by the prototype of its entry function. Lines we generate point
+ * prototype by the prototype of its entry function, after a struct, union
+ * or enum that their specifiers define. Lines we generate point
  * back at the output file itself (as re2c does), so that a debugger or a
  * compiler message about generated code shows generated code.
  */
@@ -301,6 +302,49 @@ static void need_acc_h(Emit *E)
     E->have_acc_h = true;
 }
 
+/* Every async function's entry spells its result and parameter types;
+ * a type C cannot name there (an unnamed struct that a header's
+ * declaration holds) is reported rather than guessed. A definition's
+ * parameters are reported with its frame. */
+static void check_entry_types(AsyncFn *fn)
+{
+    static bool *reported;
+    static int nreported;
+    if (fn->index >= nreported) {
+        reported = xrealloc(reported, (size_t)(fn->index + 1) * sizeof *reported);
+        memset(reported + nreported, 0, (size_t)(fn->index + 1 - nreported) * sizeof *reported);
+        nreported = fn->index + 1;
+    }
+    if (fn->from_runtime || reported[fn->index])
+        return;
+    reported[fn->index] = true;
+    const char *what = NULL;
+    char *d = fn->returns_void ? NULL : declare_member(fn->ret, "");
+    if (!fn->returns_void && !d)
+        what = "the result type";
+    free(d);
+    for (int i = 0; i < fn->nparams && !what && !fn->defined_here; i++) {
+        d = declare_param(fn->param_types[i], "", false);
+        if (!d)
+            what = "the type of a parameter";
+        free(d);
+    }
+    if (!what)
+        return;
+    const char *msg = "acc cannot name %s of async function '%s' in the C it generates (an unnamed "
+                      "struct, union or enum): give the type a tag";
+    CXFile f;
+    unsigned line, col, off;
+    clang_getExpansionLocation(clang_getCursorLocation(fn->decl), &f, &line, &col, &off);
+    if (fn->declared_in_main || fn->defined_here) {
+        error_at(off, msg, what, fn->name);
+    } else {
+        char *file = cx_str(clang_getFileName(f));
+        error_in_file(file, line, col, msg, what, fn->name);
+        free(file);
+    }
+}
+
 /* The entry prototype of `fn`, unless this output has declared it. */
 static void declare_entry(Emit *E, AsyncFn *fn, bool *wrote)
 {
@@ -308,6 +352,7 @@ static void declare_entry(Emit *E, AsyncFn *fn, bool *wrote)
     if (fn->from_runtime || i < 0 || E->declared[i])
         return;
     need_acc_h(E);
+    check_entry_types(fn);
     out_generated(&E->o);
     emit_entry_prototype(fn, &E->o, false);
     out_str(&E->o, ";\n");
@@ -387,6 +432,22 @@ void emit_top(Emit *E, Node *t)
         if (fn)
             need_acc_h(E);
         declare_callees(E, t, &wrote);
+        /* a struct, union or enum the declaration defines (`async struct
+         * P {...} f(void)`) stays at file scope, before what replaces it */
+        for (int i = 0; fn && i < t->nkids; i++) {
+            Node *k = t->kids[i];
+            if ((k->kind == CXCursor_StructDecl || k->kind == CXCursor_UnionDecl || k->kind == CXCursor_EnumDecl) &&
+                clang_isCursorDefinition(k->cur) && region(k)->in_main) {
+                char *text = declared_tag_text(p, fn, k);
+                out_sync_at(o, p->src, region(k)->b);
+                out_str(o, text);
+                out_str(o, ";\n");
+                free(text);
+                wrote = true;
+            }
+        }
+        if (fn)
+            check_entry_types(fn);
         if (wrote || fn)
             out_sync_at(o, p->src, region(t)->b);
     }

@@ -1886,6 +1886,34 @@ static void hoist_types(Lower *L, Node *n, Buf *out)
         hoist_types(L, n->kids[i], out);
 }
 
+/* A struct, union or enum that an async function's declaration defines
+ * in its specifiers (`async struct P {...} f(void)`), as a declaration of
+ * its own: the function's text gives way to generated declarations, which
+ * only name the type. An unnamed one gets a tag (`struct acc_f_ret {`),
+ * so that the generated C can name it too. */
+char *declared_tag_text(Program *p, AsyncFn *fn, Node *tag)
+{
+    Lower L = {.p = p, .src = p->src};
+    char *t = render(&L, tag);
+    char *old = cx_str(clang_getCursorSpelling(tag->cur));
+    if (anonymous_name(old) && !find_hoisted(tag->cur)) {
+        Buf name = {0};
+        buf_printf(&name, "acc_%s_ret", fn->name);
+        register_hoisted(tag->cur, "", name.s);
+        char *brace = strchr(t, '{');
+        if (brace) {
+            Buf named = {0};
+            buf_put(&named, t, (size_t)(brace - t));
+            buf_printf(&named, "%s ", name.s);
+            buf_puts(&named, brace);
+            free(t);
+            t = named.s;
+        }
+    }
+    free(old);
+    return t;
+}
+
 /* ---- the function ------------------------------------------------------- */
 
 /* `T *name`, spelled as a declarator: `int (**acc_out)(int)` when T is a
