@@ -211,6 +211,9 @@ char *cx_str(CXString s); /* heap copy, disposes s */
 char *gap_text(Source *src, unsigned b, unsigned e);
 /* Is that text `s`? */
 bool gap_is(Source *src, unsigned b, unsigned e, const char *s);
+/* Is n GNU's `a ?: b`? Its children are a, a, a (one evaluation,
+ * shown three times) and b. */
+bool is_gnu_elvis(Node *n);
 
 /* ---- expand.c --------------------------------------------------------- */
 
@@ -387,6 +390,10 @@ void emit_conversions(Program *p, Out *o);
 bool entry_at_end(AsyncFn *fn);
 void emit_entry(AsyncFn *fn, Out *o);
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o);
+/* The definition of a struct, union or enum that an async function's
+ * declaration holds (`async struct P {...} f(void)`), to be written as a
+ * declaration of its own; an unnamed one is given a tag. */
+char *declared_tag_text(Program *p, AsyncFn *fn, Node *tag);
 void emit_entry_prototype(AsyncFn *fn, Out *o, bool with_names);
 /* The output, one top-level declaration at a time (emit_top, in order).
  * With fd >= 0 the text goes to fd as it is made (a large output is never

@@ -4,7 +4,9 @@
  *
  * Text outside async functions is copied as written. Each async function
  * definition is replaced by its lowered form (lower.c), each async
- * prototype by the prototype of its entry function. Lines we generate point
+ * prototype by the prototype of its entry function: a struct, union or enum
+ * their specifiers define goes before, and a declaration of several
+ * declarators is split (split_declarator). Lines we generate point
  * back at the output file itself (as re2c does), so that a debugger or a
  * compiler message about generated code shows generated code.
  */
@@ -240,6 +242,13 @@ struct Emit {
     unsigned pos;        /* source text before this is done */
     bool have_acc_h;     /* `#include <acc.h>` written */
     bool *declared;      /* per async function: its entry is declared */
+    /* The declaration the last top-level node belongs to: the declarators
+     * of `async int f(int), g(int);` are nodes of their own, each spanning
+     * from the declaration's start to its own end. */
+    unsigned decl_b, decl_e; /* the last node's region */
+    bool decl_declarator;    /* the last node declares a function or a variable */
+    bool decl_closed;        /* its declaration was ended early: the text
+                              * of a declarator was replaced, specifiers and all */
 };
 
 static int fn_index(Program *p, AsyncFn *fn)
@@ -301,6 +310,49 @@ static void need_acc_h(Emit *E)
     E->have_acc_h = true;
 }
 
+/* Every async function's entry spells its result and parameter types;
+ * a type C cannot name there (an unnamed struct that a header's
+ * declaration holds) is reported rather than guessed. A definition's
+ * parameters are reported with its frame. */
+static void check_entry_types(AsyncFn *fn)
+{
+    static bool *reported;
+    static int nreported;
+    if (fn->index >= nreported) {
+        reported = xrealloc(reported, (size_t)(fn->index + 1) * sizeof *reported);
+        memset(reported + nreported, 0, (size_t)(fn->index + 1 - nreported) * sizeof *reported);
+        nreported = fn->index + 1;
+    }
+    if (fn->from_runtime || reported[fn->index])
+        return;
+    reported[fn->index] = true;
+    const char *what = NULL;
+    char *d = fn->returns_void ? NULL : declare_member(fn->ret, "");
+    if (!fn->returns_void && !d)
+        what = "the result type";
+    free(d);
+    for (int i = 0; i < fn->nparams && !what && !fn->defined_here; i++) {
+        d = declare_param(fn->param_types[i], "", false);
+        if (!d)
+            what = "the type of a parameter";
+        free(d);
+    }
+    if (!what)
+        return;
+    const char *msg = "acc cannot name %s of async function '%s' in the C it generates (an unnamed "
+                      "struct, union or enum): give the type a tag";
+    CXFile f;
+    unsigned line, col, off;
+    clang_getExpansionLocation(clang_getCursorLocation(fn->decl), &f, &line, &col, &off);
+    if (fn->declared_in_main || fn->defined_here) {
+        error_at(off, msg, what, fn->name);
+    } else {
+        char *file = cx_str(clang_getFileName(f));
+        error_in_file(file, line, col, msg, what, fn->name);
+        free(file);
+    }
+}
+
 /* The entry prototype of `fn`, unless this output has declared it. */
 static void declare_entry(Emit *E, AsyncFn *fn, bool *wrote)
 {
@@ -308,6 +360,7 @@ static void declare_entry(Emit *E, AsyncFn *fn, bool *wrote)
     if (fn->from_runtime || i < 0 || E->declared[i])
         return;
     need_acc_h(E);
+    check_entry_types(fn);
     out_generated(&E->o);
     emit_entry_prototype(fn, &E->o, false);
     out_str(&E->o, ";\n");
@@ -373,13 +426,97 @@ Emit *emit_begin(Program *p, bool lines, const char *out_name, int fd)
     return E;
 }
 
+/* The offset of the name a cursor declares. */
+static unsigned name_offset(CXCursor c)
+{
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+    return off;
+}
+
+static bool is_declarator(Node *t)
+{
+    return t->kind == CXCursor_FunctionDecl || t->kind == CXCursor_VarDecl;
+}
+
+/* A declarator after the first of a declaration (`g(int)` in `async int
+ * f(int), g(int);`) that cannot stay in it: an async function, whose
+ * declaration is replaced, or one after such, whose specifiers are gone,
+ * or one that names an async function. The declaration is ended before
+ * it, and it is declared as if alone: an async function as below, any
+ * other name with its type spelled out. The source's `;` ends the last. */
+static bool split_declarator(Emit *E, Node *t, AsyncFn *fn)
+{
+    Program *p = E->p;
+    Out *o = &E->o;
+    const Region *r = region(t);
+    if (!is_declarator(t) || !E->decl_declarator || r->b != E->decl_b || r->e <= E->decl_e)
+        return false;
+    if (!fn && !E->decl_closed && !uses_async_fn(t))
+        return true; /* stays in the declaration, copied as written */
+    copy_to(E, E->decl_e);
+    out_str(o, ";");
+    E->pos = r->e;
+    E->decl_closed = true;
+    bool wrote = false;
+    declare_callees(E, t, &wrote);
+    need_acc_h(E);
+    out_sync_at(o, p->src, name_offset(t->cur));
+    if (fn) {
+        check_entry_types(fn);
+        if (!at_line_start(o))
+            out_str(o, " ");
+        if (fn->defined_here && entry_at_end(fn)) {
+            out_printf(o, "static int %s__step(acc_frame *acc_base)", fn->name);
+        } else {
+            emit_entry_prototype(fn, o, true);
+            if (fn->defined_here)
+                out_printf(o, "; static int %s__step(acc_frame *acc_base)", fn->name);
+            E->declared[fn_index(p, fn)] = true;
+        }
+        return true;
+    }
+    /* a variable: its storage class and type, then its initializer */
+    char *name = cx_str(clang_getCursorSpelling(t->cur));
+    char *d = declare(clang_getCursorType(t->cur), name);
+    if (!d) {
+        error_at(name_offset(t->cur), "acc cannot spell the type of '%s' in the C it generates; "
+                                      "declare it in a declaration of its own", name);
+        free(name);
+        return true;
+    }
+    enum CX_StorageClass sc = clang_Cursor_getStorageClass(t->cur);
+    if (!at_line_start(o))
+        out_str(o, " ");
+    out_printf(o, "%s%s", sc == CX_SC_Extern ? "extern " : sc == CX_SC_Static ? "static " : "", d);
+    CXCursor init = clang_Cursor_getVarDeclInitializer(t->cur);
+    for (int i = t->nkids - 1; i >= 0 && !clang_Cursor_isNull(init); i--)
+        if (clang_equalCursors(t->kids[i]->cur, init)) {
+            char *text = render_plain(p, t->kids[i]);
+            out_printf(o, " = %s", text);
+            free(text);
+            break;
+        }
+    free(d), free(name);
+    return true;
+}
+
 void emit_top(Emit *E, Node *t)
 {
     Program *p = E->p;
     Out *o = &E->o;
-    if (!region(t)->in_main || region(t)->b < E->pos)
+    if (!region(t)->in_main)
         return;
     AsyncFn *fn = t->kind == CXCursor_FunctionDecl ? find_async_fn(p, t->cur) : NULL;
+    bool later = split_declarator(E, t, fn);
+    E->decl_b = region(t)->b;
+    E->decl_e = region(t)->e;
+    E->decl_declarator = is_declarator(t);
+    if (later)
+        return;
+    E->decl_closed = fn != NULL;
+    if (region(t)->b < E->pos)
+        return;
     bool is_def = fn && clang_isCursorDefinition(t->cur);
     bool wrote = false;
     if (fn || uses_async_fn(t)) {
@@ -387,6 +524,22 @@ void emit_top(Emit *E, Node *t)
         if (fn)
             need_acc_h(E);
         declare_callees(E, t, &wrote);
+        /* a struct, union or enum the declaration defines (`async struct
+         * P {...} f(void)`) stays at file scope, before what replaces it */
+        for (int i = 0; fn && i < t->nkids; i++) {
+            Node *k = t->kids[i];
+            if ((k->kind == CXCursor_StructDecl || k->kind == CXCursor_UnionDecl || k->kind == CXCursor_EnumDecl) &&
+                clang_isCursorDefinition(k->cur) && region(k)->in_main) {
+                char *text = declared_tag_text(p, fn, k);
+                out_sync_at(o, p->src, region(k)->b);
+                out_str(o, text);
+                out_str(o, ";\n");
+                free(text);
+                wrote = true;
+            }
+        }
+        if (fn)
+            check_entry_types(fn);
         if (wrote || fn)
             out_sync_at(o, p->src, region(t)->b);
     }

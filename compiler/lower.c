@@ -25,8 +25,9 @@
  *     acc_resume_1:;
  *     acc_self->x = g(acc_self->acc_t1) + 1;
  *
- * `&&`, `||`, `?:` and `,` with an await in a later operand become if
- * statements, so that an operand C would not evaluate is not awaited.
+ * `&&`, `||`, `?:` (GNU's `a ?: b` too) and `,` with an await in a later
+ * operand become if statements, so that an operand C would not evaluate is
+ * not awaited.
  */
 #include "compiler.h"
 
@@ -960,6 +961,27 @@ static Node *unparen(Node *n)
     }
 }
 
+/* Is the `?:` of GNU `a ?: b` written between a and b (not in a macro)? */
+static bool visible_elvis(Lower *L, Node *n)
+{
+    Node *a = n->kids[0], *b = n->kids[3];
+    if (!region(a)->in_main || !region(b)->in_main)
+        return false;
+    unsigned ae = seen_e(n, a), bb = seen_b(n, b);
+    return ae <= bb && gap_is(L->src, ae, bb, "?:");
+}
+
+/* The first await in n, in the order of its text. */
+static Node *first_await_in(Node *n)
+{
+    if (n->role == ROLE_AWAIT)
+        return n;
+    for (int i = 0; i < n->nkids; i++)
+        if (is_awaited(n->kids[i]))
+            return first_await_in(n->kids[i]);
+    return n;
+}
+
 /* Returns the text of n with its awaits hoisted into `pre`. */
 static char *lower_expr(Lower *L, Node *n, Buf *pre)
 {
@@ -1011,6 +1033,29 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         }
         free(cond), free(x), free(y), free(a.s), free(b.s);
         return is_void ? xstrdup("((void)0)") : v.s;
+    }
+    if (is_gnu_elvis(n) && !visible_elvis(L, n)) {
+        error_at(region(first_await_in(n))->b, "acc cannot translate an await in GNU `a ?: b` whose `?:` a "
+                                               "macro spells: acc cannot see that it decides if the await "
+                                               "runs; write the operator itself");
+        return render(L, n);
+    }
+    if (is_gnu_elvis(n)) {
+        /* GNU `a ?: b`: a once, into a temporary; b (and its awaits) only
+         * when that is zero. C tests a's own value, so the test is on it,
+         * before it is converted to the result's type. */
+        Node *a = n->kids[0], *b = n->kids[3];
+        char *av = lower_expr(L, unparen(a), pre);
+        int ka = new_temp(L->fn, clang_getCursorType(a->cur));
+        int k = new_temp(L->fn, clang_getCursorType(n->cur));
+        Buf bpre = {0}, v = {0};
+        char *bv = lower_expr(L, b, &bpre);
+        buf_printf(pre, "acc_self->acc_t%d = %s;\nif (acc_self->acc_t%d) {\nacc_self->acc_t%d = acc_self->acc_t%d;\n"
+                        "} else {\n%sacc_self->acc_t%d = %s;\n}\n",
+                   ka, av, ka, k, ka, bpre.s ? bpre.s : "", k, bv);
+        free(av), free(bv), free(bpre.s);
+        buf_printf(&v, "acc_self->acc_t%d", k);
+        return v.s;
     }
     if (binop_is(L, n, ",")) {
         char *lhs = lower_expr(L, n->kids[0], pre);
@@ -2175,6 +2220,34 @@ static void hoist_types(Lower *L, Node *n, Buf *out)
     }
     for (int i = 0; i < n->nkids; i++)
         hoist_types(L, n->kids[i], out);
+}
+
+/* A struct, union or enum that an async function's declaration defines
+ * in its specifiers (`async struct P {...} f(void)`), as a declaration of
+ * its own: the function's text gives way to generated declarations, which
+ * only name the type. An unnamed one gets a tag (`struct acc_f_ret {`),
+ * so that the generated C can name it too. */
+char *declared_tag_text(Program *p, AsyncFn *fn, Node *tag)
+{
+    Lower L = {.p = p, .src = p->src};
+    char *t = render(&L, tag);
+    char *old = cx_str(clang_getCursorSpelling(tag->cur));
+    if (anonymous_name(old) && !find_hoisted(tag->cur)) {
+        Buf name = {0};
+        buf_printf(&name, "acc_%s_ret", fn->name);
+        register_hoisted(tag->cur, "", name.s);
+        char *brace = strchr(t, '{');
+        if (brace) {
+            Buf named = {0};
+            buf_put(&named, t, (size_t)(brace - t));
+            buf_printf(&named, "%s ", name.s);
+            buf_puts(&named, brace);
+            free(t);
+            t = named.s;
+        }
+    }
+    free(old);
+    return t;
 }
 
 /* ---- the function ------------------------------------------------------- */

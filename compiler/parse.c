@@ -831,3 +831,18 @@ bool gap_is(Source *src, unsigned b, unsigned e, const char *s)
     }
     return s[k] == '\0';
 }
+
+/* GNU `a ?: b`. libclang has no cursor kind for it: it is an unexposed
+ * expression whose four children are `a` three times (the value, the
+ * condition and the result, all one evaluation) and `b`. */
+bool is_gnu_elvis(Node *n)
+{
+    if (n->kind != CXCursor_UnexposedExpr || n->nkids != 4)
+        return false;
+    const Region *a = region(n->kids[0]);
+    for (int i = 1; i < 3; i++)
+        if (!clang_equalCursors(n->kids[i]->cur, n->kids[0]->cur) &&
+            (region(n->kids[i])->b != a->b || region(n->kids[i])->e != a->e))
+            return false;
+    return a->in_main;
+}
