@@ -186,9 +186,10 @@ char *read_file(const char *path, size_t *len)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
+            int e = errno; /* EISDIR for a directory: say that */
             close(fd);
             free(s);
-            errno = EIO;
+            errno = e;
             return NULL;
         }
         if (r == 0)
