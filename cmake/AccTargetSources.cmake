@@ -16,9 +16,10 @@
 # literally, as gcc takes it: a space in the build path would split it);
 # it lists every header acc read, so touching a header re-translates
 # the .acc files that include it, and only those. The generated C is
-# compiled with the .acc file's directory on its include path, so
-# `#include "x.h"` beside the source still works. <target> links
-# acc::runtime (a static library target passes it on to its users).
+# compiled with -iquote <the .acc file's directory>: `#include "x.h"` finds
+# x.h beside the source, as it does for acc, and `#include <x.h>` does not,
+# as it does not for acc nor for plain C. <target> links acc::runtime (a
+# static library target passes it on to its users).
 #
 # Call it in the directory that creates <target>, after the target's .acc
 # sources are known. The target's include directories and compile
@@ -105,7 +106,7 @@ function(acc_target_sources target)
       COMMAND_EXPAND_LISTS
       VERBATIM)
     target_sources(${target} PRIVATE "${out}")
-    set_property(SOURCE "${out}" APPEND PROPERTY INCLUDE_DIRECTORIES "${accdir}")
+    set_property(SOURCE "${out}" APPEND PROPERTY COMPILE_OPTIONS "-iquote${accdir}")
   endforeach()
   set_property(TARGET ${target} PROPERTY ACC_TRANSLATED_SOURCES "${done}")
 
