@@ -10,8 +10,10 @@
 #
 #   acc <-I and -D of the target> <OPTIONS> -MD -MF <out>.d FILE.acc -o <out>
 #
-# with <out> = ${CMAKE_CURRENT_BINARY_DIR}/acc-generated/<target>/<FILE>.c, and
-# the generated C replaces the .acc file in the target's compilation. The
+# with <out> = ${CMAKE_CURRENT_BINARY_DIR}/acc-generated/<target>/<FILE>.c
+# (<FILE> relative to the source directory, each `..` of it written `__`,
+# as CMake names the objects of such sources), and the generated C
+# replaces the .acc file in the target's compilation. The
 # depfile's target is <out>, escaped for make (no -MT, which is taken
 # literally, as gcc takes it: a space in the build path would split it);
 # it lists every header acc read, so touching a header re-translates
@@ -82,12 +84,11 @@ function(acc_target_sources target)
     endif()
     list(APPEND done "${abs}")
 
-    # a/b.acc -> <outdir>/a/b.c; a source outside the tree -> <outdir>/b.c
+    # a/b.acc -> a/b.c, ../c/b.acc -> __/c/b.c: distinct sources, distinct
+    # files (CMake names the objects of such sources the same way).
     file(RELATIVE_PATH rel "${srcdir}" "${abs}")
-    if(rel MATCHES "^\\.\\./" OR IS_ABSOLUTE "${rel}")
-      get_filename_component(rel "${abs}" NAME)
-    endif()
     string(REGEX REPLACE "\\.acc$" ".c" rel_c "${rel}")
+    string(REPLACE "../" "__/" rel_c "${rel_c}")
     set(out "${outdir}/${rel_c}")
     get_filename_component(outparent "${out}" DIRECTORY)
     get_filename_component(accdir "${abs}" DIRECTORY)
