@@ -1,9 +1,11 @@
 # AccTargetSources.cmake: acc_target_sources(), the CMake side of acc, as
 # bison_target() is bison's. Read by accConfig.cmake (find_package(acc)) and
 # by acc's own CMakeLists.txt (add_subdirectory(acc)); either way the
-# targets acc::acc (the translator) and acc::runtime (libacc) exist.
+# targets acc::acc (the translator), acc::runtime (libacc.a) and
+# acc::runtime_shared (libacc.so) exist.
 #
-#   acc_target_sources(<target> [SOURCES <file.acc>...] [OPTIONS <acc option>...])
+#   acc_target_sources(<target> [SHARED_RUNTIME] [SOURCES <file.acc>...]
+#                      [OPTIONS <acc option>...])
 #
 # For each .acc source of <target> (those listed in add_executable() or
 # add_library(), plus SOURCES), a custom command runs
@@ -38,8 +40,17 @@
 # .acc files that include it, and only those. The generated C is compiled
 # with -iquote <the .acc file's directory>: `#include "x.h"` finds x.h
 # beside the source, as it does for acc, and `#include <x.h>` does not, as
-# it does not for acc nor for plain C. <target> links acc::runtime (a
-# static library target passes it on to its users).
+# it does not for acc nor for plain C.
+#
+# The runtime: <target> links acc::runtime, the static libacc, unless it
+# is a SHARED or MODULE library or SHARED_RUNTIME is given: then
+# acc::runtime_shared. The runtime's state (the event loop of a thread) must
+# be one per process, so a program that links or loads (dlopen) a shared
+# library of async code uses the shared runtime too: SHARED_RUNTIME, or
+# target_link_libraries(<plain C target> acc::runtime_shared). The keyword
+# sets the target property ACC_SHARED_RUNTIME, which also picks the
+# runtime that a STATIC or OBJECT library of async code passes on to each
+# target that links it.
 #
 # Call it in the directory that creates <target>, after the target's .acc
 # sources are known. Do not also give the .acc files LANGUAGE C on the same
@@ -53,16 +64,17 @@ if(POLICY CMP0116)
 endif()
 
 function(acc_target_sources target)
-  cmake_parse_arguments(PARSE_ARGV 1 ACC "" "" "SOURCES;OPTIONS")
+  cmake_parse_arguments(PARSE_ARGV 1 ACC "SHARED_RUNTIME" "" "SOURCES;OPTIONS")
   if(ACC_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "acc_target_sources: unknown arguments: ${ACC_UNPARSED_ARGUMENTS}")
   endif()
   if(NOT TARGET ${target})
     message(FATAL_ERROR "acc_target_sources: no target named '${target}'")
   endif()
-  if(NOT TARGET acc::acc OR NOT TARGET acc::runtime)
-    message(FATAL_ERROR "acc_target_sources: the targets acc::acc and acc::runtime "
-                        "are missing (find_package(acc) or add_subdirectory(acc) first)")
+  if(NOT TARGET acc::acc OR NOT TARGET acc::runtime OR NOT TARGET acc::runtime_shared)
+    message(FATAL_ERROR "acc_target_sources: the targets acc::acc, acc::runtime and "
+                        "acc::runtime_shared are missing (find_package(acc) or "
+                        "add_subdirectory(acc) first)")
   endif()
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "INTERFACE_LIBRARY" OR type STREQUAL "UTILITY")
@@ -142,15 +154,20 @@ function(acc_target_sources target)
   endforeach()
   set_property(TARGET ${target} PROPERTY ACC_TRANSLATED_SOURCES "${done}")
 
+  if(ACC_SHARED_RUNTIME OR type STREQUAL "SHARED_LIBRARY" OR type STREQUAL "MODULE_LIBRARY")
+    set_property(TARGET ${target} PROPERTY ACC_SHARED_RUNTIME ON)
+  endif()
   # Link the runtime once. Through the properties, not
   # target_link_libraries(), so that either signature of that command stays
-  # open to the caller.
+  # open to the caller. Which runtime is read from ACC_SHARED_RUNTIME of
+  # the target that links (for a static library: of each of its users).
   get_target_property(linked ${target} ACC_LINKS_RUNTIME)
   if(NOT linked)
-    set_property(TARGET ${target} APPEND PROPERTY LINK_LIBRARIES acc::runtime)
+    set(runtime "$<IF:$<BOOL:$<TARGET_PROPERTY:ACC_SHARED_RUNTIME>>,acc::runtime_shared,acc::runtime>")
+    set_property(TARGET ${target} APPEND PROPERTY LINK_LIBRARIES "${runtime}")
     if(type STREQUAL "STATIC_LIBRARY" OR type STREQUAL "OBJECT_LIBRARY")
       set_property(TARGET ${target} APPEND PROPERTY
-        INTERFACE_LINK_LIBRARIES "$<LINK_ONLY:acc::runtime>")
+        INTERFACE_LINK_LIBRARIES "$<LINK_ONLY:${runtime}>")
     endif()
     set_property(TARGET ${target} PROPERTY ACC_LINKS_RUNTIME ON)
   endif()
