@@ -1,0 +1,2 @@
+/* config.h beside main.acc: only "config.h" would find it. */
+#define V 1

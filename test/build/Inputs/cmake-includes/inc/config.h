@@ -1,0 +1,2 @@
+/* inc/config.h: what <config.h> finds, from any source of the target. */
+#define V 2
