@@ -76,6 +76,12 @@ function(acc_target_sources target)
                         "acc::runtime_shared are missing (find_package(acc) or "
                         "add_subdirectory(acc) first)")
   endif()
+  get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+  list(FIND languages C c_enabled)
+  if(c_enabled EQUAL -1)
+    message(FATAL_ERROR "acc_target_sources: the generated sources are C: enable the C "
+                        "language (project(... C) or enable_language(C))")
+  endif()
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "INTERFACE_LIBRARY" OR type STREQUAL "UTILITY")
     message(FATAL_ERROR "acc_target_sources: '${target}' is a ${type}, it compiles nothing")
