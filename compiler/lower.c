@@ -56,6 +56,7 @@ typedef struct Lower {
     bool spells_func;  /* the body's text holds __func__ (or GNU's names for it) */
     bool file_scope;   /* rendering a type moved to file scope */
     const char *plain_name; /* a plain function's name (fn NULL): names its conversions */
+    bool after_check;  /* the next statement follows a loop's `if (!(cond)) break;` */
 } Lower;
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
@@ -1531,7 +1532,9 @@ static void lower_while(Lower *L, Node *n)
     buf_printf(&b, "if (!(%s))\n    break;\n", c);
     put(L, b.s);
     push_loop(L, NULL);
+    L->after_check = true;
     lower_body(L, body);
+    L->after_check = false; /* an empty body passes it on to nothing */
     pop_loop(L);
     put(L, "}\n");
     free(b.s), free(c), free(pre.s);
@@ -1612,9 +1615,11 @@ static void lower_for(Lower *L, Node *n)
         buf_printf(&b, "if (!(%s))\n    break;\n", c);
         put(L, b.s);
         free(b.s), free(c), free(pre.s);
+        L->after_check = true;
     }
     push_loop(L, xstrdup(label));
     lower_body(L, body);
+    L->after_check = false;
     if (pop_loop(L))
         put_label(L, label);
     if (inc) {
@@ -1883,6 +1888,15 @@ static void lower_block_items(Lower *L, Node *n)
 static void lower_stmt(Lower *L, Node *n)
 {
     L->fn->cur_stmt++;
+    /* A case label first in the body of a loop whose condition awaits
+     * follows the loop's `if (!(cond)) break;`, which gcc's
+     * -Wimplicit-fallthrough takes for code that falls into the label;
+     * in the input nothing does. A block passes this on to its first
+     * statement. */
+    bool after_check = L->after_check;
+    if (n->kind != CXCursor_CompoundStmt)
+        L->after_check = false;
+    const char *fall = after_check ? "/* fall through */ " : "";
     switch (n->kind) {
     case CXCursor_CompoundStmt:
         sync_to(L, region(n)->b);
@@ -1932,10 +1946,10 @@ static void lower_stmt(Lower *L, Node *n)
         if (n->nkids == 3) {
             /* GNU case range: case LO ... HI: */
             char *hi = render(L, n->kids[1]);
-            buf_printf(&b, "case %s ... %s:\n", v, hi);
+            buf_printf(&b, "%scase %s ... %s:\n", fall, v, hi);
             free(hi);
         } else {
-            buf_printf(&b, "case %s:\n", v);
+            buf_printf(&b, "%scase %s:\n", fall, v);
         }
         put(L, b.s);
         free(b.s), free(v);
@@ -1946,6 +1960,7 @@ static void lower_stmt(Lower *L, Node *n)
         if (!starts_with_word(L, n, "default"))
             break;
         sync_to(L, region(n)->b);
+        put(L, fall);
         put(L, "default:\n");
         lower_stmt(L, n->kids[n->nkids - 1]);
         return;
