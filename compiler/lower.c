@@ -1789,14 +1789,35 @@ static bool from_included_file(Lower *L, Node *n)
  * statements an #include brings are left to it (lower_stmt). Conditionals
  * were decided when acc parsed (only the code they selected is here), and
  * the directives in the blocks they left out are dropped with them. */
-static void put_gap(Lower *L, unsigned b, unsigned e, unsigned next_line)
+/* A loop hint: `#pragma GCC ivdep`, `#pragma GCC unroll N`, `#pragma
+ * clang loop ...`, `#pragma unroll`/`nounroll` (clang sees only some). */
+static bool is_loop_hint(Lower *L, unsigned db, unsigned de)
+{
+    const char *hints[] = {"GCC ivdep", "GCC unroll", "GCC novector", "clang loop", "unroll", "nounroll"};
+    unsigned i = db + 1;
+    while (i < de && (L->src->text[i] == ' ' || L->src->text[i] == '\t'))
+        i++;
+    i += 6; /* pragma */
+    while (i < de && (L->src->text[i] == ' ' || L->src->text[i] == '\t'))
+        i++;
+    for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++)
+        if (i < de && de - i >= strlen(hints[h]) && strncmp(L->src->text + i, hints[h], strlen(hints[h])) == 0)
+            return true;
+    return false;
+}
+
+/* next_awaits: the statement after the gap awaits, so a loop there is
+ * lowered into the state machine, and a loop hint before it is dropped
+ * (gcc would say it ignores it). */
+static void put_gap(Lower *L, unsigned b, unsigned e, unsigned next_line, bool next_awaits)
 {
     unsigned db, de;
     while (next_directive(L, b, e, &db, &de)) {
         put_comments(L, b, db, next_line);
-        if (!in_skipped_block(L->src, db) &&
-            (directive_is(L, db, de, "define") || directive_is(L, db, de, "undef") ||
-             directive_is(L, db, de, "pragma") || directive_is(L, db, de, "include"))) {
+        bool pragma = directive_is(L, db, de, "pragma");
+        if (!in_skipped_block(L->src, db) && !(pragma && next_awaits && is_loop_hint(L, db, de)) &&
+            (directive_is(L, db, de, "define") || directive_is(L, db, de, "undef") || pragma ||
+             directive_is(L, db, de, "include"))) {
             sync_to(L, db);
             out_text(L->o, L->src->text + db, de - db);
             put(L, "\n");
@@ -1873,7 +1894,7 @@ static void lower_block_items(Lower *L, Node *n)
         if (!k->in_main && !k->from_arg && from_included_file(L, n->kids[i]))
             continue; /* the #include before it, kept by put_gap, brings it */
         if (k->in_main && !k->from_arg && k->b >= pos) {
-            put_gap(L, pos, k->b, line_of(L->src, k->b));
+            put_gap(L, pos, k->b, line_of(L->src, k->b), n->kids[i]->has_await);
             pos = k->e;
         }
         L->fallthrough = fallthrough_comments(L, n->kids[i], i + 1 < n->nkids ? n->kids[i + 1] : NULL);
@@ -1882,7 +1903,7 @@ static void lower_block_items(Lower *L, Node *n)
         L->fallthrough = NULL;
     }
     if (region(n)->e > pos)
-        put_gap(L, pos, region(n)->e - 1, 0);
+        put_gap(L, pos, region(n)->e - 1, 0, false);
 }
 
 static void lower_stmt(Lower *L, Node *n)
