@@ -5,9 +5,9 @@
  * out of memory shows at the await (acc__await_failed) and never halfway
  * through starting the children. When the gather first runs it starts the
  * children in argument order, each on the C stack up to its first
- * suspension (a nested runner) before the next one starts; past
- * ACC__MAX_NEST nested runners they are queued instead, which keeps the
- * same order. The gather then waits until the last child finishes.
+ * suspension (a nested runner) before the next one starts; once nested
+ * runners hold ACC__NEST_STACK of the C stack they are queued instead
+ * (acc__may_nest), which keeps the order at each level. The gather then waits until the last child finishes.
  *
  * The children belong to the gather frame, not to the loop's caller: they
  * are freed when the gather returns. Cancelling the gathering task
@@ -90,7 +90,7 @@ int acc__gather_step(acc_frame *self)
             acc__task_let_go(loop);
             if (t->cancelled) /* by an earlier child: this one never runs */
                 acc__task_cancel(kid);
-            else if (loop->nest < ACC__MAX_NEST)
+            else if (acc__may_nest(loop))
                 acc__task_start(loop, kid);
             else
                 acc__task_start_later(loop, kid);

@@ -436,6 +436,7 @@ struct acc__loop {
     acc__ready ready;        /* tasks to run, FIFO; first (acc.h reads it) */
     acc__task_table tasks;   /* every attached task until released, oldest first */
     unsigned nest;           /* runners nested on the C stack */
+    uintptr_t nest_base;     /* where the outermost of them started */
     size_t nexternal;        /* waits that another thread may end */
     acc__heap timers;
 
@@ -462,9 +463,17 @@ struct acc__loop {
  * ready queue, first in the loop, is where acc_yield queues a task). */
 extern _Thread_local acc__loop *acc__loop_current;
 
-/* Past this many task runners nested on the C stack (gathers of gathers),
- * children are queued instead of being started on the stack. */
-#define ACC__MAX_NEST 16
+/* Gather and wait_for children start at once, in a task runner nested on
+ * the C stack (gathers of gathers), while the runners take less than
+ * ACC__NEST_STACK bytes of it from the outermost one (and are fewer than
+ * ACC__MAX_NEST); past that they are queued. Each runner lets the awaits
+ * under it take up to ACC__STACK_BUDGET before they trampoline, so the
+ * depth counts bytes, not runners: deep recursion through acc_gather
+ * keeps the SPEC's start order while it is cheap on the stack. */
+#define ACC__NEST_STACK ((uintptr_t)256 * 1024)
+#define ACC__MAX_NEST 4096
+
+static inline bool acc__may_nest(const struct acc__loop *loop);
 
 /* Store a coroutine's result and return from it: the common epilogue of
  * the runtime's own coroutines. `value` is evaluated once whether or not
@@ -534,6 +543,14 @@ static inline void acc__task_hold(acc__loop *loop, size_t n)
 static inline void acc__task_let_go(acc__loop *loop)
 {
     loop->tasks.held--;
+}
+
+static inline bool acc__may_nest(const acc__loop *loop)
+{
+    char here;
+    uintptr_t sp = (uintptr_t)&here;
+    uintptr_t used = sp < loop->nest_base ? loop->nest_base - sp : sp - loop->nest_base;
+    return loop->nest < ACC__MAX_NEST && used < ACC__NEST_STACK;
 }
 
 /* acc__ready_append, acc__task_enqueue and acc__task_yield are in acc.h:

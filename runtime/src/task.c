@@ -258,7 +258,8 @@ void acc__task_run(acc_task *t)
         return;
     }
     acc__running = &t->head;
-    loop->nest++;
+    if (loop->nest++ == 0)
+        loop->nest_base = (uintptr_t)&base;
     acc__stack_base = (uintptr_t)&base;
     run_frames(t);
     acc__stack_base = outer_base;
@@ -273,7 +274,8 @@ void acc__task_run_batch(acc_task *batch)
     acc__loop *loop = acc__loop_current;
     char base;
 
-    loop->nest++;
+    if (loop->nest++ == 0)
+        loop->nest_base = (uintptr_t)&base;
     acc__stack_base = (uintptr_t)&base;
     while (batch != NULL) {
         acc_task *t = batch;

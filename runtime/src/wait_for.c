@@ -82,7 +82,7 @@ int acc__wait_for_step(acc_frame *self)
         }
         f->task = t;
         f->kid->on_done = &f->kid_done;
-        if (loop->nest < ACC__MAX_NEST)
+        if (acc__may_nest(loop))
             acc__task_start(loop, f->kid);
         else
             acc__task_start_later(loop, f->kid);
