@@ -159,6 +159,11 @@ function(acc_target_sources target)
       [==[${target}]==] [==[${abs}]==] [==[${out}]==] [==[${out_files}]==])")
   endforeach()
   set_property(TARGET ${target} PROPERTY ACC_TRANSLATED_SOURCES "${done}")
+  get_target_property(checked ${target} ACC_CHECKS_LATE_SOURCES)
+  if(NOT checked)
+    set_property(TARGET ${target} PROPERTY ACC_CHECKS_LATE_SOURCES ON)
+    cmake_language(EVAL CODE "cmake_language(DEFER CALL _acc_check_late_sources [==[${target}]==])")
+  endif()
 
   if(ACC_SHARED_RUNTIME OR type STREQUAL "SHARED_LIBRARY" OR type STREQUAL "MODULE_LIBRARY")
     set_property(TARGET ${target} PROPERTY ACC_SHARED_RUNTIME ON)
@@ -177,6 +182,27 @@ function(acc_target_sources target)
     endif()
     set_property(TARGET ${target} PROPERTY ACC_LINKS_RUNTIME ON)
   endif()
+endfunction()
+
+# At the end of the directory of <target>: a .acc source added after the
+# last acc_target_sources(<target>) would never be translated (CMake has no
+# rule for .acc files), so say so rather than build without it.
+function(_acc_check_late_sources target)
+  get_target_property(sources ${target} SOURCES)
+  get_target_property(done ${target} ACC_TRANSLATED_SOURCES)
+  get_target_property(srcdir ${target} SOURCE_DIR)
+  foreach(src IN LISTS sources)
+    if(src MATCHES "^\\$<" OR NOT src MATCHES "\\.acc$")
+      continue()
+    endif()
+    get_filename_component(abs "${src}" ABSOLUTE BASE_DIR "${srcdir}")
+    list(FIND done "${abs}" found)
+    if(found EQUAL -1)
+      message(FATAL_ERROR "acc_target_sources: '${src}' was added to '${target}' after "
+                          "acc_target_sources(${target}); call it once the target's .acc "
+                          "sources are known (or call it again)")
+    endif()
+  endforeach()
 endfunction()
 
 # At the end of the directory of <target>: the .acc file's compile
