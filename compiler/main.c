@@ -485,6 +485,7 @@ static int translate(const Options *o, const char *out)
  * cleans up at once. Only async-signal-safe calls in the handler. */
 static const char *run_dir, *run_c_file, *run_exe;
 static volatile sig_atomic_t run_child;
+static struct sigaction run_sigint; /* as acc found it: the children's */
 
 static void remove_run_files(void)
 {
@@ -513,7 +514,9 @@ static void clean_up_on_termination(const char *dir, const char *c_file, const c
     sigaction(SIGHUP, &sa, NULL);
     /* Ctrl-C reaches the whole process group: the compiler or the program
      * gets it too, and acc cleans up when that one has ended */
-    signal(SIGINT, SIG_IGN);
+    struct sigaction ignore = {.sa_handler = SIG_IGN};
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGINT, &ignore, &run_sigint);
 }
 
 /* Run argv[0] with argv, as the process that a termination signal goes
@@ -526,7 +529,7 @@ static int spawn_wait(const char *path, char **argv)
     if (pid < 0)
         return 127;
     if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
+        sigaction(SIGINT, &run_sigint, NULL);
         execvp(path, argv);
         fprintf(stderr, "acc: error: cannot run '%s': %s\n", path, strerror(errno));
         _exit(127);
