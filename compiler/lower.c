@@ -67,6 +67,9 @@ static bool is_awaited(Node *n);
 /* Starts a pre-statement line that continues the user's text of the line
  * before (an argument list over several lines). */
 #define CONTINUED "\002"
+/* Starts a pre-statement line that maps to the source offset written
+ * after it, up to a ':' (a branch of `c ? x : y` on a line of its own). */
+#define AT_OFFSET "\003"
 
 /* ---- rendering source text with edits ------------------------------------ */
 
@@ -984,6 +987,17 @@ static Node *first_await_in(Node *n)
 }
 
 /* Returns the text of n with its awaits hoisted into `pre`. */
+/* The AT_OFFSET prefix that maps a branch's store to the branch's own
+ * line (a `?:` spread over lines), or "" where it has none in the file. */
+static void branch_line(Node *branch, char *buf, size_t size)
+{
+    const Region *r = region(branch);
+    if (r->in_main && !r->from_arg)
+        snprintf(buf, size, AT_OFFSET "%u:", r->b);
+    else
+        buf[0] = '\0';
+}
+
 static char *lower_expr(Lower *L, Node *n, Buf *pre)
 {
     if (!is_awaited(n))
@@ -1028,8 +1042,11 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         } else {
             buf_printf(&v, "acc_self->acc_t%d", k);
             char *sx = store_text(t, v.s, x, false), *sy = store_text(t, v.s, y, false);
-            buf_printf(pre, "if (%s) {\n%s%s;\n} else {\n%s%s;\n}\n", cond, a.s ? a.s : "", sx,
-                       b.s ? b.s : "", sy);
+            char at_x[32], at_y[32];
+            branch_line(n->kids[1], at_x, sizeof at_x);
+            branch_line(n->kids[2], at_y, sizeof at_y);
+            buf_printf(pre, "if (%s) {\n%s%s%s;\n} else {\n%s%s%s;\n}\n", cond, a.s ? a.s : "", at_x, sx,
+                       b.s ? b.s : "", at_y, sy);
             free(sx), free(sy);
         }
         free(cond), free(x), free(y), free(a.s), free(b.s);
@@ -1154,6 +1171,11 @@ static void put_pre(Lower *L, Node *at, const char *pre)
             sync_to(L, region(at)->b);
         } else if (*p == CONTINUED[0]) {
             out_text(L->o, p + 1, n - 1);
+        } else if (*p == AT_OFFSET[0]) {
+            char *end;
+            unsigned long off = strtoul(p + 1, &end, 10);
+            sync_to(L, (unsigned)off);
+            out_text(L->o, end + 1, n - (size_t)(end + 1 - p));
         } else {
             /* a line with the user's tokens maps to the statement's line,
              * so that __LINE__ and messages are right */
