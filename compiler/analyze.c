@@ -50,14 +50,6 @@ bool has_async_annotation(CXCursor c)
     return annotations(c) & ANNOTATED_ASYNC;
 }
 
-/* Where a declaration's name is, in the main file's text. */
-static unsigned name_offset(CXCursor c)
-{
-    unsigned off;
-    clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
-    return off;
-}
-
 /* Async functions in an open-addressing hash table: every call and every
  * name in the file is looked up. */
 /* Keyed by the canonical declaration: every redeclaration of a function

@@ -129,6 +129,8 @@ struct Source {
     size_t nskipped;    /* pairs; read by in_skipped_block() */
     bool skipped_read;
 };
+/* Where a declaration's name is, in the main file's text. */
+unsigned name_offset(CXCursor c);
 /* Is off in a block of the main file that a conditional left out? */
 bool in_skipped_block(Source *src, unsigned off);
 

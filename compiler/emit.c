@@ -426,14 +426,6 @@ Emit *emit_begin(Program *p, bool lines, const char *out_name, int fd)
     return E;
 }
 
-/* The offset of the name a cursor declares. */
-static unsigned name_offset(CXCursor c)
-{
-    unsigned off;
-    clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
-    return off;
-}
-
 static bool is_declarator(Node *t)
 {
     return t->kind == CXCursor_FunctionDecl || t->kind == CXCursor_VarDecl;

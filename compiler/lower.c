@@ -1816,14 +1816,15 @@ static bool from_included_file(Lower *L, Node *n)
 static bool is_loop_hint(Lower *L, unsigned db, unsigned de)
 {
     const char *hints[] = {"GCC ivdep", "GCC unroll", "GCC novector", "clang loop", "unroll", "nounroll"};
+    const char *t = L->src->text;
     unsigned i = db + 1;
-    while (i < de && (L->src->text[i] == ' ' || L->src->text[i] == '\t'))
+    while (i < de && (t[i] == ' ' || t[i] == '\t'))
         i++;
-    i += 6; /* pragma */
-    while (i < de && (L->src->text[i] == ' ' || L->src->text[i] == '\t'))
+    i += (unsigned)strlen("pragma"); /* a #pragma: directive_is said so */
+    while (i < de && (t[i] == ' ' || t[i] == '\t'))
         i++;
     for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++)
-        if (i < de && de - i >= strlen(hints[h]) && strncmp(L->src->text + i, hints[h], strlen(hints[h])) == 0)
+        if (i < de && de - i >= strlen(hints[h]) && strncmp(t + i, hints[h], strlen(hints[h])) == 0)
             return true;
     return false;
 }

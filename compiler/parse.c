@@ -282,6 +282,13 @@ unsigned ident_end(Source *src, unsigned off)
     return off;
 }
 
+unsigned name_offset(CXCursor c)
+{
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+    return off;
+}
+
 bool in_skipped_block(Source *src, unsigned off)
 {
     if (!src->skipped_read) {
