@@ -1187,16 +1187,42 @@ static void put_pre(Lower *L, Node *at, const char *pre)
     }
 }
 
-/* A value that is only read: as a statement it would do nothing. */
+/* Does text[b, e) start with a `(` that closes at its end? */
+static bool parenthesized(const char *text, size_t b, size_t e)
+{
+    if (e - b < 2 || text[b] != '(' || text[e - 1] != ')')
+        return false;
+    int depth = 0;
+    for (size_t i = b; i < e - 1; i++) {
+        depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+        if (depth == 0)
+            return false;
+    }
+    return true;
+}
+
+/* A value that is only read, maybe in parentheses (`(x, await f());`
+ * leaves `(acc_self->acc_t1)`): as a statement it would do nothing, and
+ * compilers warn about it. */
 static bool is_plain_value(const char *text)
 {
-    if (strcmp(text, "((void)0)") == 0)
-        return true;
+    size_t b = 0, e = strlen(text);
+    for (;;) {
+        while (b < e && text[b] == ' ')
+            b++;
+        while (e > b && text[e - 1] == ' ')
+            e--;
+        if (e - b == strlen("((void)0)") && strncmp(text + b, "((void)0)", e - b) == 0)
+            return true;
+        if (!parenthesized(text, b, e))
+            break;
+        b++, e--;
+    }
     const char *p = "acc_self->acc_t";
-    if (strncmp(text, p, strlen(p)) != 0)
+    if (e - b <= strlen(p) || strncmp(text + b, p, strlen(p)) != 0)
         return false;
-    for (text += strlen(p); *text; text++)
-        if (*text < '0' || *text > '9')
+    for (b += strlen(p); b < e; b++)
+        if (text[b] < '0' || text[b] > '9')
             return false;
     return true;
 }
