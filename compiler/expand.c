@@ -11,7 +11,11 @@
  *     is stringized gives its text; an operator of the definition beside it
  *     is seen);
  *   - `__func__` (a logging macro's), which must name the async function,
- *     not its step function: once in the body's text, it is rewritten.
+ *     not its step function: once in the body's text, it is rewritten;
+ *   - a local of the function named by the definition, not passed as an
+ *     argument (`#define FAIL() do { rc = -1; goto out; } while (0)`): the
+ *     local may live in the frame, and only its name in the body's text
+ *     can be rewritten to reach it there.
  * Such an invocation is replaced in the text by its expansion, one level
  * deep, and the file is parsed again; invocations that the expansion
  * brings into view are expanded in the next round. The expansion keeps
@@ -83,6 +87,35 @@ static bool is_func_name_literal(Source *src, CXCursor c)
     return is;
 }
 
+/* Does c, inside invocation m, name a local of the async function (an
+ * automatic variable or a parameter) from the macro's definition rather
+ * than from an argument? The frame may hold that local, and only text in
+ * the file can be rewritten to reach it (`#define FAIL() (rc = -1)`). */
+static bool names_local_from_definition(Source *src, const Token *m, CXCursor c)
+{
+    CXCursor d = clang_getCursorReferenced(c);
+    enum CXCursorKind dk = clang_getCursorKind(d);
+    if (dk != CXCursor_ParmDecl && dk != CXCursor_VarDecl)
+        return false;
+    if (clang_getCursorKind(clang_getCursorSemanticParent(d)) != CXCursor_FunctionDecl)
+        return false;
+    enum CX_StorageClass sc = clang_Cursor_getStorageClass(d);
+    if (sc != CX_SC_None && sc != CX_SC_Auto && sc != CX_SC_Register)
+        return false;
+    /* An argument's name is spelled inside the invocation; libclang gives
+     * a name from the definition the invocation's start, where the macro's
+     * own name is written. */
+    CXFile f;
+    unsigned so;
+    clang_getSpellingLocation(clang_getCursorLocation(c), &f, NULL, NULL, &so);
+    char *name = cx_str(clang_getCursorSpelling(d));
+    unsigned e = so + (unsigned)strlen(name);
+    bool in_argument = f && clang_File_isEqual(f, src->file) && so >= m->b && e <= m->e &&
+                       text_is(src, so, e, name);
+    free(name);
+    return !in_argument;
+}
+
 static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
@@ -90,15 +123,23 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
     enum CXCursorKind k = clang_getCursorKind(c);
     bool stmt = k == CXCursor_ReturnStmt || k == CXCursor_ContinueStmt || k == CXCursor_DeclStmt;
     bool literal = k == CXCursor_StringLiteral;
-    if (!stmt && !literal && k != CXCursor_UnaryOperator)
+    bool ref = k == CXCursor_DeclRefExpr;
+    if (!stmt && !literal && !ref && k != CXCursor_UnaryOperator)
         return CXChildVisit_Recurse;
     unsigned off;
     clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
     long i = invocation_at(s, off);
     if (i < 0 || s->expand[i])
         return CXChildVisit_Recurse;
-    if (stmt || literal ? !system_macro(s->src, (size_t)i) && (stmt || is_func_name_literal(s->src, c))
-                        : is_prelude_token(s->src, c))
+    bool expand;
+    if (ref)
+        expand = !system_macro(s->src, (size_t)i) &&
+                 names_local_from_definition(s->src, &s->src->macros[i], c);
+    else if (stmt || literal)
+        expand = !system_macro(s->src, (size_t)i) && (stmt || is_func_name_literal(s->src, c));
+    else
+        expand = is_prelude_token(s->src, c);
+    if (expand)
         s->expand[i] = true;
     return CXChildVisit_Recurse;
 }
