@@ -30,9 +30,12 @@
 # that acc takes (-I, -D, -U, -include, -isystem, -std=; -iquote and
 # -idirafter as -I and -isystem, as `acc cc` does) and runs acc. The
 # variables and source properties are read at the end of the directory, as
-# CMake reads them for the compile. (Not passed: the -std= that CMake
-# derives from C_STANDARD or compile features; acc parses as gnu11 unless
-# a -std= option says otherwise.)
+# CMake reads them for the compile. The standard of C_STANDARD and
+# C_EXTENSIONS goes to acc as -std=gnuNN or -std=cNN, where CMake puts it:
+# after CMAKE_C_FLAGS_<CONFIG>, before the target's options. (Not passed:
+# a standard raised by compile features alone, such as c_std_23 in
+# target_compile_features(); acc parses as gnu11 unless a -std= option
+# says otherwise.)
 #
 # The depfile's target is <out>, escaped for make (no -MT, which is taken
 # literally, as gcc takes it: a space in the build path would split it);
@@ -208,8 +211,8 @@ endfunction()
 # At the end of the directory of <target>: the .acc file's compile
 # properties go to the generated C too, and <out>.args gets what acc must
 # see of a C compile of the target (see the top of this file): one item a
-# line, D:<definition>, I:<directory> or O:<compiler option> (O:SHELL:<a
-# command line fragment>). <out> names the file of each configuration with
+# line, D:<definition>, I:<directory>, S:<standard>:<extensions> or
+# O:<compiler option> (O:SHELL:<a command line fragment>). <out> names the file of each configuration with
 # $<CONFIG>; <out_files> are those files.
 function(_acc_finish_source target abs out out_files)
   foreach(prop IN ITEMS COMPILE_DEFINITIONS COMPILE_OPTIONS INCLUDE_DIRECTORIES COMPILE_FLAGS)
@@ -252,7 +255,9 @@ function(_acc_finish_source target abs out out_files)
     string(REPLACE ">" "$<ANGLE-R>" flags "${CMAKE_C_FLAGS_${CONFIG}}")
     list(APPEND lines "$<$<CONFIG:${config}>:O:SHELL:${flags}>")
   endforeach()
+  # S:<C_STANDARD>:<C_EXTENSIONS>, for AccTranslate.cmake to spell.
   list(APPEND lines
+    "S:${tp}C_STANDARD>:${tp}C_EXTENSIONS>"
     "O:$<JOIN:${tp}COMPILE_OPTIONS>,\nO:>"
     "O:SHELL:${src_COMPILE_FLAGS}"
     "O:${src_opts}")

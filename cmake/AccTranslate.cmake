@@ -6,7 +6,8 @@
 # runs `acc <options> <acc arguments>...`, with <options> the preprocessor
 # options of a C compile of the target that acc takes, read from
 # <out>.args (written by file(GENERATE), one item a line: D:<definition>,
-# I:<directory>, O:<compiler option>, O:SHELL:<command line fragment>).
+# I:<directory>, O:<compiler option>, O:SHELL:<command line fragment>,
+# S:<C_STANDARD>:<C_EXTENSIONS> of the target).
 # A script rather than generator expressions on the command line, because
 # only file(GENERATE) evaluates $<COMPILE_LANGUAGE:C> as the C compile does,
 # and keeping `-include FILE` but not `-o FILE` needs to look at pairs.
@@ -33,6 +34,19 @@ foreach(line IN LISTS lines)
   string(REPLACE ";" "\\;" line "${line}")
   if(line MATCHES "^([DI]):(.+)")
     list(APPEND options "-${CMAKE_MATCH_1}${CMAKE_MATCH_2}")
+  elseif(line MATCHES "^S:([0-9]+):(.*)")
+    # CMake's -std= for C_STANDARD: GNU's dialect unless C_EXTENSIONS is
+    # set and false; 23 is clang 14's c2x.
+    set(std "${CMAKE_MATCH_1}")
+    set(extensions "${CMAKE_MATCH_2}")
+    if(std STREQUAL "23")
+      set(std "2x")
+    endif()
+    if(NOT extensions STREQUAL "" AND NOT extensions)
+      list(APPEND words "-std=c${std}")
+    else()
+      list(APPEND words "-std=gnu${std}")
+    endif()
   elseif(line MATCHES "^O:SHELL:(.*)")
     separate_arguments(fragment UNIX_COMMAND "${CMAKE_MATCH_1}")
     foreach(word IN LISTS fragment)
