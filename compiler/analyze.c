@@ -470,7 +470,10 @@ static Node *find_local_ref(Node *n)
 
 /* Types declared in an async body move to file scope (lower.c), where
  * the function's locals do not exist: a variably modified typedef, or a
- * definition that names a local (`char buf[sizeof x]`), cannot move. */
+ * definition that names a local (`char buf[sizeof x]`), cannot move. An
+ * enum that names one (`enum { N = sizeof tbl / sizeof tbl[0] };`) stays
+ * where it is instead, in the step function: its constants are ints, and
+ * lower.c reports a moved type or a frame member that would need it. */
 static void check_local_type(Walk *w, Node *n)
 {
     char *name = cx_str(clang_getCursorSpelling(n->cur));
@@ -483,6 +486,11 @@ static void check_local_type(Walk *w, Node *n)
         }
     }
     Node *ref = find_local_ref(n);
+    if (ref && n->kind == CXCursor_EnumDecl) {
+        n->kept_in_body = true;
+        free(name);
+        return;
+    }
     /* clang shows `struct T {...} t;`'s definition again under t: once */
     static unsigned reported = ~0u;
     if (ref && region(ref)->b != reported) {

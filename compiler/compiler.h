@@ -172,6 +172,8 @@ typedef struct Node {
     bool has_region;
     bool has_await;    /* this subtree holds an await */
     bool hoisted;      /* a type declaration moved to file scope */
+    bool kept_in_body; /* an enum that names a local: it stays in the step
+                          function (analyze.c's check_local_type) */
     enum NodeRole role;
     enum FormKind form;
     struct Node **form_args; /* FORM_*: the coroutine-call arguments */

@@ -2229,8 +2229,49 @@ static bool encloses(Node *outer, Node *inner)
     return region(outer)->b <= region(inner)->b && region(inner)->e <= region(outer)->e;
 }
 
+/* Enums that name a local stay in the step function (kept_in_body). */
+static CXCursor *kept_enums;
+static int nkept_enums;
+
+static bool is_kept_enum(CXCursor decl)
+{
+    for (int i = 0; i < nkept_enums; i++)
+        if (clang_equalCursors(kept_enums[i], decl))
+            return true;
+    return false;
+}
+
+/* A type moved to file scope cannot name an enum that stays in the body,
+ * nor its constants: an error at each such name in its text. */
+static void check_names_kept_enum(Lower *L, Node *n, Node *type)
+{
+    if (n->kind == CXCursor_DeclRefExpr || n->kind == CXCursor_TypeRef) {
+        CXCursor d = clang_getCursorReferenced(n->cur);
+        CXCursor e = clang_getCursorKind(d) == CXCursor_EnumConstantDecl ? clang_getCursorSemanticParent(d) : d;
+        if (is_kept_enum(e)) {
+            char *what = cx_str(clang_getCursorSpelling(type->cur));
+            char *used = cx_str(clang_getCursorSpelling(d));
+            error_at(region(n)->b, "acc cannot translate the declaration of '%s' in async function '%s': it "
+                                   "names '%s' of an enum that names a local, which stays in the function "
+                                   "while acc moves the other types of async functions to file scope; "
+                                   "declare it outside the function with a constant",
+                     anonymous_name(what) ? "an anonymous type" : what, L->fn->name,
+                     anonymous_name(used) ? "the enum" : used);
+            free(what), free(used);
+        }
+        return;
+    }
+    for (int i = 0; i < n->nkids; i++)
+        check_names_kept_enum(L, n->kids[i], type);
+}
+
 static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
 {
+    for (int i = 0; i < ds->nkids; i++)
+        if (ds->kids[i]->kept_in_body) {
+            kept_enums = xrealloc(kept_enums, (size_t)(nkept_enums + 1) * sizeof *kept_enums);
+            kept_enums[nkept_enums++] = ds->kids[i]->cur;
+        }
     /* names first: a typedef's name also names the anonymous struct it defines */
     for (int i = 0; i < ds->nkids; i++) {
         Node *k = ds->kids[i];
@@ -2246,7 +2287,7 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
                         register_hoisted(k->kids[j]->cur, "", xstrdup(name));
                     free(tag);
                 }
-        } else if (is_tag_decl(k->kind) && !find_hoisted(k->cur)) {
+        } else if (is_tag_decl(k->kind) && !k->kept_in_body && !find_hoisted(k->cur)) {
             bool in_typedef = false;
             for (int j = 0; j < ds->nkids; j++)
                 if (ds->kids[j]->kind == CXCursor_TypedefDecl && encloses(ds->kids[j], k))
@@ -2265,8 +2306,9 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
     }
     for (int i = 0; i < ds->nkids; i++) {
         Node *k = ds->kids[i];
-        if (k->kind != CXCursor_TypedefDecl && !is_tag_decl(k->kind))
+        if ((k->kind != CXCursor_TypedefDecl && !is_tag_decl(k->kind)) || k->kept_in_body)
             continue;
+        check_names_kept_enum(L, k, k);
         k->hoisted = true;
         bool in_typedef = false;
         for (int j = 0; j < ds->nkids; j++)
