@@ -2,19 +2,21 @@
 """gen_sched.py SEED OUT.acc EXPECTED.txt: a random async-C program over
 the scheduling operations of SPEC 2 that take no real time (tasks,
 acc_yield and acc_sleep(0), acc_spawn, acc_join, acc_detach, acc_cancel,
-acc_cancelled, acc_gather, acc_wait_for with a timeout of 1000 s that
-never expires, events, semaphores, queues), which prints a line at every
+acc_cancelled, acc_join_all, acc_gather, acc_wait_for with a timeout of
+1000 s that never expires or of 0, events, semaphores, queues), which prints a line at every
 step, and the lines that sched_model.py says it must print.
 
 Every task is a straight-line script of its own (`tK`, main is T0); a
-task's handle (`h[K]`) is used by its spawner only: cancelled any number
-of times, then joined or detached exactly once. Results go to `res[K]`
+task's handle (`h[K]`) is used by its spawner only (cancelled any number
+of times, then joined, in acc_join or acc_join_all, or detached exactly
+once), and by the task itself while it runs, to cancel itself. Results go to `res[K]`
 (-1 until the task's call returns). A janitor task (see sched_model.py)
 unblocks waits that nothing else would end, so every program finishes
 without the deadlock detector, whatever the scripts wait for.
 """
 import random
 import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import sched_model
 
@@ -37,15 +39,15 @@ class Gen:
     def chance(self, p):
         return self.r.random() < p
 
-    def new_task(self, depth):
+    def new_task(self, depth, spawned=False):
         k = self.next_id
         self.next_id += 1
         self.budget -= 1
         self.prog['tasks'][k] = None  # its place, before its own children
-        self.prog['tasks'][k] = self.script(k, depth + 1)
+        self.prog['tasks'][k] = self.script(k, depth + 1, spawned)
         return k
 
-    def script(self, tid, depth):
+    def script(self, tid, depth, spawned=False):
         r = self.r
         n = r.randint(4, 12) if tid == 0 else r.randint(1, 7)
         ops, handles = [], []
@@ -53,12 +55,18 @@ class Gen:
         # starts with a wait, so that wait lists hold several tasks
         if tid == 0:
             for _ in range(min(self.budget, r.randint(0, 4))):
-                k = self.new_task(depth)
+                k = self.new_task(depth, True)
                 handles.append(k)
                 ops.append(('spawn', k))
         elif self.chance(0.5):
             ops.append(self.wait_op())
         for _ in range(n):
+            if len(handles) >= 2 and self.chance(0.2):
+                ks = r.sample(handles, r.randint(2, len(handles)))
+                for k in ks:
+                    handles.remove(k)
+                ops.append(('join_all', ks))
+                continue
             if handles and self.chance(0.4):
                 k = r.choice(handles)
                 what = r.choice(('cancel', 'cancel', 'cancel', 'join', 'join', 'detach'))
@@ -72,7 +80,10 @@ class Gen:
                         ops.append(self.wake_op())
                 ops.append((what, k))
                 continue
-            ops.append(self.op(depth, handles))
+            ops.append(self.op(depth, handles, spawned))
+        if len(handles) >= 2 and self.chance(0.4):
+            ops.append(('join_all', handles))
+            handles = []
         for k in handles:
             ops.append((r.choice(('join', 'join', 'detach')), k))
         return ops
@@ -103,25 +114,27 @@ class Gen:
             return ('put', r.randrange(len(p['queues'])), self.value)
         return (kind, r.randrange(len(p['queues'])))
 
-    def op(self, depth, handles):
+    def op(self, depth, handles, spawned):
         r = self.r
         p = self.prog
         kinds = [('yield', 10), ('sleep0', 3), ('cancelled', 3),
                  ('set', 6), ('clear', 3), ('is_set', 2), ('wait', 8),
                  ('acquire', 8), ('release', 7),
                  ('put', 10), ('get', 7), ('close', 1)]
+        if spawned:
+            kinds += [('cancel_self', 2)]
         if self.budget > 0 and depth < 3:
-            kinds += [('spawn', 12), ('gather', 6), ('wait_for', 4)]
+            kinds += [('spawn', 12), ('gather', 6), ('wait_for', 3), ('wait_for0', 3)]
         kind = r.choices([k for k, _ in kinds], [w for _, w in kinds])[0]
         if kind == 'spawn':
-            k = self.new_task(depth)
+            k = self.new_task(depth, True)
             handles.append(k)
             return ('spawn', k)
         if kind == 'gather':
             n = min(self.budget, r.randint(1, 3))
             return ('gather', [self.new_task(depth) for _ in range(n)])
-        if kind == 'wait_for':
-            return ('wait_for', self.new_task(depth))
+        if kind in ('wait_for', 'wait_for0'):
+            return (kind, self.new_task(depth))
         if kind in ('set', 'clear', 'is_set', 'wait'):
             return (kind, r.randrange(p['events']))
         if kind in ('acquire', 'release'):
@@ -167,6 +180,8 @@ static const char *@rs(int r)
         return "ECANCELED";
     if (r == -EPIPE)
         return "EPIPE";
+    if (r == -ETIMEDOUT)
+        return "ETIMEDOUT";
     snprintf(buf, sizeof buf, "%d", r);
     return buf;
 }
@@ -233,13 +248,19 @@ def c_op(tid, op):
         return 'r = await acc_join(@h[%d]);\n%s' % (op[1], say('join T%d -> %%s res=%%d' % op[1], '@rs(r)', '@res[%d]' % op[1]))
     if kind in ('detach', 'cancel'):
         return 'acc_%s(@h[%d]);\n%s' % (kind, op[1], say('%s T%d' % (kind, op[1])))
-    if kind in ('gather', 'wait_for'):
-        ks = op[1] if kind == 'gather' else [op[1]]
-        calls = ', '.join('@res[%d] = @t%d()' % (k, k) for k in ks)
-        if kind == 'wait_for':
-            calls += ', 1000.0'
+    if kind == 'cancel_self':
+        return 'acc_cancel(@h[%d]);\n%s' % (tid, say('cancel_self'))
+    if kind in ('gather', 'wait_for', 'wait_for0', 'join_all'):
+        ks = op[1] if kind in ('gather', 'join_all') else [op[1]]
         fmt = '%s %s -> %%s res=%s' % (kind, ' '.join('T%d' % k for k in ks), ','.join('%d' for _ in ks))
-        return 'r = await acc_%s(%s);\n%s' % (kind, calls, say(fmt, '@rs(r)', *['@res[%d]' % k for k in ks]))
+        line = say(fmt, '@rs(r)', *['@res[%d]' % k for k in ks])
+        if kind == 'join_all':
+            return ('{\n    acc_task *ts[] = {%s};\n    r = await acc_join_all(ts, %d);\n}\n%s'
+                    % (', '.join('@h[%d]' % k for k in ks), len(ks), line))
+        calls = ', '.join('@res[%d] = @t%d()' % (k, k) for k in ks)
+        if kind != 'gather':
+            calls += ', 1000.0' if kind == 'wait_for' else ', 0.0'
+        return 'r = await acc_%s(%s);\n%s' % ('wait_for' if kind == 'wait_for0' else kind, calls, line)
     if kind == 'set':
         return 'acc_event_set(&@ev[%d]);\n%s' % (op[1], say('set e%d' % op[1]))
     if kind == 'clear':

@@ -2,8 +2,8 @@
 """sched_model.py: a reference model of libacc's scheduling order, written
 from SPEC section 2 (and, where the SPEC is silent, docs/runtime.md), for
 the operations that take no real time: tasks (acc_spawn, acc_join,
-acc_detach, acc_cancel, acc_cancelled, acc_gather, acc_wait_for with a
-timeout that never expires), acc_yield and acc_sleep(0), events,
+acc_join_all, acc_detach, acc_cancel, acc_cancelled, acc_gather,
+acc_wait_for with a timeout that never expires or of 0), acc_yield and acc_sleep(0), events,
 semaphores and queues.
 
 A program (gen_sched.py makes them) is a dict:
@@ -15,8 +15,9 @@ Task 0 is `main`; every other task is the child of exactly one op of
 another task's script (spawn, gather, wait_for). An op is a tuple:
 
     ('yield',) ('sleep0',) ('cancelled',)
-    ('spawn', k) ('join', k) ('detach', k) ('cancel', k)
-    ('gather', [k, ...]) ('wait_for', k)
+    ('spawn', k) ('join', k) ('join_all', [k, ...]) ('detach', k)
+    ('cancel', k) ('cancel_self',) (a spawned task, through its handle)
+    ('gather', [k, ...]) ('wait_for', k) ('wait_for0', k) (timeout 0)
     ('set', e) ('clear', e) ('is_set', e) ('wait', e)
     ('acquire', s) ('release', s)
     ('put', q, value) ('get', q) ('close', q)
@@ -37,7 +38,13 @@ The order, as the SPEC and the docs give it:
   the moment they happen; with no timer and no descriptor, the loop's
   turns (docs/runtime.md, "The loop") are just this queue's order;
 - a gather (and a wait_for) starts its children at once, in argument
-  order, each up to its first suspension before the next;
+  order, each up to its first suspension before the next; a wait_for
+  with a timeout of 0 times out at the child's first suspension (docs,
+  "acc_wait_for"): it cancels the child there, waits for it and returns
+  -ETIMEDOUT;
+- acc_join_all wakes when the last of its tasks has finished; in a
+  cancelled task (already, or while it waits) it cancels those not
+  finished, in array order, and waits for them (docs, "Cancellation");
 - every wait list (event, semaphore, queue getters, queue putters) is
   FIFO, and a wake hands over what was waited for at once (a permit, an
   item, a queue slot), so no later task overtakes a woken one;
@@ -52,11 +59,12 @@ The order, as the SPEC and the docs give it:
 from collections import Counter, deque
 
 ECANCELED = 'ECANCELED'
+ETIMEDOUT = 'ETIMEDOUT'
 EPIPE = 'EPIPE'
 
 # ops that are awaits of the runtime: in a cancelled task they return
 # -ECANCELED at once
-AWAITS = {'yield', 'sleep0', 'join', 'gather', 'wait_for', 'wait', 'acquire', 'put', 'get'}
+AWAITS = {'yield', 'sleep0', 'join', 'gather', 'wait_for', 'wait_for0', 'wait', 'acquire', 'put', 'get'}
 
 
 class Task:
@@ -74,15 +82,18 @@ class Task:
         self.joiner = None  # the task waiting in acc_join for this one
         self.group = None  # the gather or wait_for this task is a child of
         self.wait_obj = None  # the list or group it waits in
+        self.wait_done = None  # the one its last wait ended in
 
 
 class Group:
-    """An acc_gather or acc_wait_for under way: its parent and children."""
+    """An acc_gather, acc_wait_for or acc_join_all under way: its parent
+    and children (the tasks it waits for)."""
 
     def __init__(self, parent):
         self.parent = parent
         self.children = []
         self.left = 0
+        self.timed_out = False
 
 
 class Queue:
@@ -138,7 +149,7 @@ class Model:
     def wake(self, t, outcome):
         """End t's wait (it has been taken off its list) with `outcome`."""
         t.waiting = None
-        t.wait_obj = None
+        t.wait_done, t.wait_obj = t.wait_obj, None  # a wait_for0 reads its group
         t.outcome = outcome
         self.enqueue(t)
 
@@ -178,7 +189,12 @@ class Model:
             self.res[t.id] = 100 + t.id
         t.done = True
         t.was_cancelled = t.cancelled
-        if t.joiner is not None:
+        if isinstance(t.joiner, Group):  # an acc_join_all
+            g, t.joiner = t.joiner, None
+            g.left -= 1
+            if g.left == 0 and g.parent.waiting is not None:
+                self.wake(g.parent, 'done')
+        elif t.joiner is not None:
             j, t.joiner = t.joiner, None
             self.wake(j, 'done')
         g = t.group
@@ -278,7 +294,12 @@ class Model:
         if kind == 'cancel':
             self.cancel(self.tasks[op[1]])
             return 'cancel T%d' % op[1]
-        if kind in ('gather', 'wait_for'):
+        if kind == 'cancel_self':
+            self.cancel(t)
+            return 'cancel_self'
+        if kind == 'join_all':
+            return self.join_all(t, op)
+        if kind in ('gather', 'wait_for', 'wait_for0'):
             ks = op[1] if kind == 'gather' else [op[1]]
             g = Group(t)
             for k in ks:
@@ -292,6 +313,9 @@ class Model:
             if g.left == 0:
                 self.hits[kind + ' done at once'] += 1
                 return self.group_text(op, '0')
+            if kind == 'wait_for0':
+                g.timed_out = True
+                self.cancel(g.children[0])
             return self.suspend(t, op, g)
         if kind == 'set':
             self.event_do_set(op[1])
@@ -340,6 +364,26 @@ class Model:
             return 'close q%d' % op[1]
         raise ValueError('unknown op %r' % (op,))
 
+    def join_all(self, t, op):
+        g = Group(t)
+        for k in op[1]:
+            c = self.tasks[k]
+            g.children.append(c)
+            if not c.done:
+                c.joiner = g
+                g.left += 1
+        if t.cancelled:
+            self.hits['await when cancelled: join_all'] += 1
+            for c in g.children:
+                self.cancel(c)
+        if g.left == 0:
+            return self.join_all_text(op, t.cancelled)
+        return self.suspend(t, op, g)
+
+    def join_all_text(self, op, cancelled):
+        bad = cancelled or any(self.tasks[k].was_cancelled for k in op[1])
+        return self.group_text(op, ECANCELED if bad else '0')
+
     def at_once_cancelled(self, t, op):
         """An await in a task already cancelled: -ECANCELED, no effect
         (acc_join detaches its task; a gather runs no child)."""
@@ -347,7 +391,7 @@ class Model:
         if kind == 'join':
             self.tasks[op[1]].joiner = None  # detached: runs on
             return self.join_text(op[1], ECANCELED)
-        if kind in ('gather', 'wait_for'):
+        if kind in ('gather', 'wait_for', 'wait_for0'):
             return self.group_text(op, ECANCELED)
         return self.text(op, ECANCELED)
 
@@ -364,6 +408,10 @@ class Model:
             return self.join_text(op[1], ECANCELED if c.was_cancelled else '0')
         if kind in ('gather', 'wait_for'):
             return self.group_text(op, ECANCELED if t.cancelled else '0')
+        if kind == 'wait_for0':
+            return self.group_text(op, ECANCELED if t.cancelled else ETIMEDOUT if t.wait_done.timed_out else '0')
+        if kind == 'join_all':
+            return self.join_all_text(op, t.cancelled)
         if kind == 'acquire':
             if t.cancelled:
                 if outcome == 'permit':
@@ -423,7 +471,7 @@ class Model:
         return 'join T%d -> %s res=%d' % (k, r, self.res[k])
 
     def group_text(self, op, r):
-        ks = op[1] if op[0] == 'gather' else [op[1]]
+        ks = op[1] if op[0] in ('gather', 'join_all') else [op[1]]
         return '%s %s -> %s res=%s' % (op[0], ' '.join('T%d' % k for k in ks), r,
                                       ','.join(str(self.res[k]) for k in ks))
 
@@ -443,7 +491,7 @@ class Model:
             c = t.wait_obj
             c.joiner = None  # detached: runs on
             self.wake(t, 'cancel')
-        elif kind in ('gather', 'wait_for'):
+        elif kind in ('gather', 'wait_for', 'wait_for0', 'join_all'):
             for c in t.wait_obj.children:
                 self.cancel(c)
             # woken when the last child has finished

@@ -22,6 +22,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import gen_sched  # noqa: E402
 
 BACKENDS = (('epoll', {}), ('poll', {'ACC_BACKEND': 'poll'}))
