@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """gen_sched.py SEED OUT.acc EXPECTED.txt: a random async-C program over
 the scheduling operations of SPEC 2 that take no real time (tasks,
-acc_yield and acc_sleep(0), acc_spawn, acc_join, acc_detach, acc_cancel,
-acc_cancelled, acc_join_all, acc_gather, acc_wait_for with a timeout of
-1000 s that never expires or of 0, events, semaphores, queues), which prints a line at every
-step, and the lines that sched_model.py says it must print.
+acc_yield and acc_sleep of 0, -1.5 or NAN, acc_spawn, acc_join,
+acc_detach, acc_cancel, acc_cancelled, acc_join_all, acc_gather,
+acc_wait_for with a timeout of 1000 s that never expires or of 0,
+events, semaphores, queues), which prints a line at every step, and the
+lines that sched_model.py says it must print.
 
 Every task is a straight-line script of its own (`tK`, main is T0); a
 task's handle (`h[K]`) is used by its spawner only (cancelled any number
@@ -144,6 +145,8 @@ class Gen:
             return ('put', r.randrange(len(p['queues'])), self.value)
         if kind in ('get', 'close'):
             return (kind, r.randrange(len(p['queues'])))
+        if kind == 'sleep0':  # a duration that is not positive: a yield
+            return ('sleep0', r.choice(('0', '0', '-1.5', 'NAN')))
         return (kind,)
 
 
@@ -156,6 +159,7 @@ class Gen:
 
 INCLUDES = r"""#include <acc.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -236,7 +240,7 @@ def c_op(tid, op):
     kind = op[0]
     say = lambda fmt, *args: '@say(%d, %s);' % (tid, ', '.join(['"%s"' % fmt] + list(args)))
     if kind in ('yield', 'sleep0'):
-        call = 'acc_yield()' if kind == 'yield' else 'acc_sleep(0)'
+        call = 'acc_yield()' if kind == 'yield' else 'acc_sleep(%s)' % op[1]
         return 'r = await %s;\n%s' % (call, say(kind + ' -> %s', '@rs(r)'))
     if kind == 'cancelled':
         return say('cancelled -> %d', '(int)acc_cancelled()')

@@ -14,7 +14,7 @@ A program (gen_sched.py makes them) is a dict:
 Task 0 is `main`; every other task is the child of exactly one op of
 another task's script (spawn, gather, wait_for). An op is a tuple:
 
-    ('yield',) ('sleep0',) ('cancelled',)
+    ('yield',) ('sleep0', duration) ('cancelled',)   (a duration <= 0 or NaN)
     ('spawn', k) ('join', k) ('join_all', [k, ...]) ('detach', k)
     ('cancel', k) ('cancel_self',) (a spawned task, through its handle)
     ('gather', [k, ...]) ('wait_for', k) ('wait_for0', k) (timeout 0)
@@ -34,7 +34,8 @@ program ends without the runtime's deadlock detector; it stops once a
 quiet round finds no task alive. That makes it one more FIFO task here.
 
 The order, as the SPEC and the docs give it:
-- one FIFO ready queue: a yield, a wake and an acc_spawn append to it at
+- one FIFO ready queue: a yield (acc_sleep of 0, less or NaN too, docs
+  "Ordering"), a wake and an acc_spawn append to it at
   the moment they happen; with no timer and no descriptor, the loop's
   turns (docs/runtime.md, "The loop") are just this queue's order;
 - a gather (and a wait_for) starts its children at once, in argument
