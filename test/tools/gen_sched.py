@@ -10,7 +10,8 @@ lines that sched_model.py says it must print.
 Every task is a straight-line script of its own (`tK`, main is T0); a
 task's handle (`h[K]`) is used by its spawner only (cancelled any number
 of times, then joined, in acc_join or acc_join_all, or detached exactly
-once), and by the task itself while it runs, to cancel itself. Results go to `res[K]`
+once), and by the task itself while it runs, to cancel itself, and by
+its gather and wait_for descendants (it waits for them), to cancel it. Results go to `res[K]`
 (-1 until the task's call returns). A janitor task (see sched_model.py)
 unblocks waits that nothing else would end, so every program finishes
 without the deadlock detector, whatever the scripts wait for.
@@ -40,15 +41,20 @@ class Gen:
     def chance(self, p):
         return self.r.random() < p
 
-    def new_task(self, depth, spawned=False):
+    def new_task(self, depth, spawned=False, owner=None):
+        """A task for a spawn (spawned) or a gather or wait_for in the task
+        whose handle owner is `owner`."""
         k = self.next_id
         self.next_id += 1
         self.budget -= 1
         self.prog['tasks'][k] = None  # its place, before its own children
-        self.prog['tasks'][k] = self.script(k, depth + 1, spawned)
+        self.prog['tasks'][k] = self.script(k, depth + 1, spawned, k if spawned else owner)
         return k
 
-    def script(self, tid, depth, spawned=False):
+    def script(self, tid, depth, spawned=False, owner=None):
+        """A task's ops. `owner`: the spawned task (it has a handle) that
+        this one is, or is a gather or wait_for descendant of: alive while
+        this one runs, so this one may cancel it."""
         r = self.r
         n = r.randint(4, 12) if tid == 0 else r.randint(1, 7)
         ops, handles = [], []
@@ -81,7 +87,7 @@ class Gen:
                         ops.append(self.wake_op())
                 ops.append((what, k))
                 continue
-            ops.append(self.op(depth, handles, spawned))
+            ops.append(self.op(depth, handles, spawned, owner))
         if len(handles) >= 2 and self.chance(0.4):
             ops.append(('join_all', handles))
             handles = []
@@ -115,7 +121,7 @@ class Gen:
             return ('put', r.randrange(len(p['queues'])), self.value)
         return (kind, r.randrange(len(p['queues'])))
 
-    def op(self, depth, handles, spawned):
+    def op(self, depth, handles, spawned, owner):
         r = self.r
         p = self.prog
         kinds = [('yield', 10), ('sleep0', 3), ('cancelled', 3),
@@ -124,6 +130,8 @@ class Gen:
                  ('put', 10), ('get', 7), ('close', 1)]
         if spawned:
             kinds += [('cancel_self', 2)]
+        elif owner is not None:
+            kinds += [('cancel_owner', 3)]
         if self.budget > 0 and depth < 3:
             kinds += [('spawn', 12), ('gather', 6), ('wait_for', 3), ('wait_for0', 3)]
         kind = r.choices([k for k, _ in kinds], [w for _, w in kinds])[0]
@@ -133,9 +141,11 @@ class Gen:
             return ('spawn', k)
         if kind == 'gather':
             n = min(self.budget, r.randint(1, 3))
-            return ('gather', [self.new_task(depth) for _ in range(n)])
+            return ('gather', [self.new_task(depth, owner=owner) for _ in range(n)])
         if kind in ('wait_for', 'wait_for0'):
-            return (kind, self.new_task(depth))
+            return (kind, self.new_task(depth, owner=owner))
+        if kind == 'cancel_owner':
+            return ('cancel', owner)
         if kind in ('set', 'clear', 'is_set', 'wait'):
             return (kind, r.randrange(p['events']))
         if kind in ('acquire', 'release'):

@@ -16,7 +16,9 @@ another task's script (spawn, gather, wait_for). An op is a tuple:
 
     ('yield',) ('sleep0', duration) ('cancelled',)   (a duration <= 0 or NaN)
     ('spawn', k) ('join', k) ('join_all', [k, ...]) ('detach', k)
-    ('cancel', k) ('cancel_self',) (a spawned task, through its handle)
+    ('cancel', k) (a task this one spawned, or the spawned task that this
+    one is a gather or wait_for descendant of, through its handle)
+    ('cancel_self',) (a spawned task, through its handle)
     ('gather', [k, ...]) ('wait_for', k) ('wait_for0', k) (timeout 0)
     ('set', e) ('clear', e) ('is_set', e) ('wait', e)
     ('acquire', s) ('release', s)
@@ -310,13 +312,24 @@ class Model:
                 g.children.append(c)
                 g.left += 1
             for c in g.children:
-                self.start(c)
-            if g.left == 0:
-                self.hits[kind + ' done at once'] += 1
-                return self.group_text(op, '0')
-            if kind == 'wait_for0':
+                if t.cancelled:
+                    # by an earlier child (a descendant cancelling this
+                    # task through its handle): a child not started yet
+                    # is cancelled before it first runs, so never runs
+                    self.hits['%s cancelled by its child' % kind] += 1
+                    c.cancelled = True
+                    self.finish(c)
+                else:
+                    self.start(c)
+            if t.cancelled:  # the gathering task is cancelled: so are its children
+                for c in g.children:
+                    self.cancel(c)
+            elif kind == 'wait_for0' and g.left:
                 g.timed_out = True
                 self.cancel(g.children[0])
+            if g.left == 0:
+                self.hits[kind + ' done at once'] += 1
+                return self.group_text(op, ECANCELED if t.cancelled else '0')
             return self.suspend(t, op, g)
         if kind == 'set':
             self.event_do_set(op[1])
