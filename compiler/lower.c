@@ -1187,16 +1187,36 @@ static void put_pre(Lower *L, Node *at, const char *pre)
     }
 }
 
-/* A value that is only read: as a statement it would do nothing. */
+/* Whether text is one parenthesized whole: `(a)`, not `(a) + (b)`. */
+static bool is_parenthesized(const char *text, size_t n)
+{
+    if (n < 2 || text[0] != '(' || text[n - 1] != ')')
+        return false;
+    int depth = 0;
+    for (size_t i = 0; i < n - 1; i++) {
+        depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+        if (depth == 0)
+            return false;
+    }
+    return true;
+}
+
+/* A value that is only read: as a statement it would do nothing. Also in
+ * parentheses, as `(await f());` and `(x, await f());` leave it. */
 static bool is_plain_value(const char *text)
 {
-    if (strcmp(text, "((void)0)") == 0)
+    size_t n = strlen(text);
+    while (is_parenthesized(text, n) && strncmp(text, "((void)0)", n) != 0) {
+        text++;
+        n -= 2;
+    }
+    if (strncmp(text, "((void)0)", n) == 0 && n == strlen("((void)0)"))
         return true;
     const char *p = "acc_self->acc_t";
-    if (strncmp(text, p, strlen(p)) != 0)
+    if (n <= strlen(p) || strncmp(text, p, strlen(p)) != 0)
         return false;
-    for (text += strlen(p); *text; text++)
-        if (*text < '0' || *text > '9')
+    for (size_t i = strlen(p); i < n; i++)
+        if (text[i] < '0' || text[i] > '9')
             return false;
     return true;
 }
