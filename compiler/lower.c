@@ -1794,6 +1794,38 @@ static bool directive_is(Lower *L, unsigned db, unsigned de, const char *word)
     return word_in(L->src->text, L->src->len, i, word);
 }
 
+/* acc rewrites an async definition as a whole and keeps none of the
+ * conditionals inside it (they were decided): one that opens before the
+ * definition and closes inside it, or the reverse, would lose one end in
+ * the C. Reported at the directive inside the definition [b, e). */
+static void check_conditionals_nest(Lower *L, unsigned b, unsigned e)
+{
+    unsigned db, de;
+    unsigned *open = NULL;
+    int nopen = 0;
+    while (next_directive(L, b, e, &db, &de)) {
+        if (directive_is(L, db, de, "if") || directive_is(L, db, de, "ifdef") ||
+            directive_is(L, db, de, "ifndef")) {
+            open = xrealloc(open, (size_t)(nopen + 1) * sizeof *open);
+            open[nopen++] = db;
+        } else if (directive_is(L, db, de, "endif") && nopen > 0) {
+            nopen--;
+        } else if (nopen == 0) {
+            static const char *rest[] = {"endif", "else", "elif"};
+            for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+                if (directive_is(L, db, de, rest[i]))
+                    error_at(db, "'#%s' belongs to a conditional that begins before async function '%s'; acc "
+                                 "rewrites the function as a whole: put the whole conditional inside or outside it",
+                             rest[i], L->fn->name);
+        }
+        b = de;
+    }
+    if (nopen > 0)
+        error_at(open[0], "this conditional ends after async function '%s'; acc rewrites the function as a "
+                          "whole: put the whole conditional inside or outside it", L->fn->name);
+    free(open);
+}
+
 /* The first node under n that included code cannot hold: acc rewrites
  * only the main file's text, and an #include brings its statements as
  * written, so they cannot await, call an async function, or declare or
@@ -2647,8 +2679,10 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     /* 1. types declared in the body move out; the body, into its own
      * buffer: lowering decides the temporaries */
     Buf types = {0};
-    if (fn->body)
+    if (fn->body) {
+        check_conditionals_nest(&L, region(fn->body->parent)->b, region(fn->body->parent)->e);
         hoist_types(&L, fn->body, &types);
+    }
     Out body = {.lines = o->lines, .src_name = o->src_name, .out_name = o->out_name,
                 .out_line = 1, .mapped = (unsigned)-1, .auto_indent = true, .depth = 1};
     L.o = &body;
