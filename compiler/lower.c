@@ -1444,6 +1444,18 @@ static bool contains_kind(Node *n, enum CXCursorKind k)
     return false;
 }
 
+/* `(int)(await f());`: a cast of an awaited value, as a statement. What
+ * is left once the await is hoisted, `(int)(acc_self->acc_t1)`, does
+ * nothing, and gcc and clang would say so. */
+static bool is_cast_await(Node *n)
+{
+    bool cast = false;
+    for (n = strip(n); n && n->kind == CXCursor_CStyleCastExpr && n->role != ROLE_AWAIT && n->nkids > 0;
+         n = strip(n->kids[n->nkids - 1]))
+        cast = true;
+    return cast && n && n->role == ROLE_AWAIT;
+}
+
 /* A statement produced by a macro (`CHECK(x);`) is kept as written, with
  * its awaits hoisted, unless it needs a rewrite we cannot make inside it. */
 static void lower_macro_stmt(Lower *L, Node *n)
@@ -1459,7 +1471,7 @@ static void lower_macro_stmt(Lower *L, Node *n)
                            "async function");
     Buf pre = {0};
     char *t = lower_expr(L, n, &pre);
-    put_with_pre(L, n, &pre, t);
+    put_with_pre(L, n, &pre, pre.s && is_cast_await(n) ? NULL : t);
     free(t), free(pre.s);
 }
 
