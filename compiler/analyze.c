@@ -254,6 +254,48 @@ static bool is_await_node(Source *src, Node *n)
     return r->in_main && r->from_arg && word_at(src, r->b, "await");
 }
 
+/* The offsets of the main file's `await` tokens, and of those that clang
+ * read as the operator: one left over stood where C takes
+ * `__extension__` before a declaration (`await int x;`, or at file scope
+ * `await f();`, an implicit-int declaration of f), which is no await and
+ * would reach the C compiler as written. */
+static unsigned *await_words, *await_ops;
+static int nawait_words, nawait_ops;
+
+static void note_offset(unsigned **v, int *n, unsigned off)
+{
+    *v = xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
+    (*v)[(*n)++] = off;
+}
+
+static void note_await_op(Source *src, Node *n)
+{
+    CXFile f;
+    unsigned off;
+    clang_getExpansionLocation(clang_getCursorLocation(n->cur), &f, NULL, NULL, &off);
+    if (!(f && clang_File_isEqual(f, src->file) && word_at(src, off, "await")))
+        off = region(n)->b;
+    note_offset(&await_ops, &nawait_ops, off);
+}
+
+static void check_await_words(void)
+{
+    /* after other errors an await may be missing from the tree (clang
+     * drops an invalid operand): no second message for it */
+    int words = analysis_error_count() ? 0 : nawait_words;
+    for (int i = 0; i < words; i++) {
+        bool op = false;
+        for (int j = 0; j < nawait_ops && !op; j++)
+            op = await_ops[j] == await_words[i];
+        if (!op)
+            error_at(await_words[i], "'await' before a declaration: await is a unary operator and "
+                                     "takes an expression");
+    }
+    free(await_words), free(await_ops);
+    await_words = await_ops = NULL;
+    nawait_words = nawait_ops = 0;
+}
+
 /* Code that an #include inside an async body brings reaches the C
  * compiler as written (lower.c keeps the #include in its place), so acc
  * cannot rewrite it: where c (a part of it that would need rewriting)
@@ -710,6 +752,7 @@ static void classify(Walk *w, Node *n, bool in_sizeof)
 
     if (is_await_node(src, n)) {
         n->role = ROLE_AWAIT;
+        note_await_op(src, n);
         Node *stmt_expr = n->parent;
         while (stmt_expr && stmt_expr->kind != CXCursor_StmtExpr)
             stmt_expr = stmt_expr->parent;
@@ -1433,6 +1476,13 @@ static enum CXChildVisitResult main_visit(CXCursor c, CXCursor parent, CXClientD
     MainVisit *v = data;
     Source *src = v->src;
     enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_MacroExpansion) {
+        CXFile f;
+        unsigned off;
+        clang_getSpellingLocation(clang_getCursorLocation(c), &f, NULL, NULL, &off);
+        if (f && clang_File_isEqual(f, src->file) && word_at(src, off, "await"))
+            note_offset(&await_words, &nawait_words, off);
+    }
     if (k == CXCursor_MacroDefinition || k == CXCursor_MacroExpansion ||
         k == CXCursor_InclusionDirective)
         return CXChildVisit_Continue;
@@ -1537,4 +1587,5 @@ void analyze_tops(Program *p, TopAnalyzed *each, void *data)
 {
     MainVisit v = {p->src, each, data};
     clang_visitChildren(clang_getTranslationUnitCursor(p->src->tu), main_visit, &v);
+    check_await_words();
 }

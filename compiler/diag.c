@@ -106,7 +106,8 @@ void diag_flush(void)
         }
         ndiags = kept;
     }
-    qsort(diags, (size_t)ndiags, sizeof *diags, diag_order);
+    if (ndiags > 1) /* diags is NULL when there are none: qsort may not take it */
+        qsort(diags, (size_t)ndiags, sizeof *diags, diag_order);
     for (int i = 0; i < ndiags; i++)
         if (!shadowed(diags, ndiags, i))
             fputs(diags[i].text, stderr);

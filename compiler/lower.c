@@ -1450,6 +1450,18 @@ static bool contains_kind(Node *n, enum CXCursorKind k)
     return false;
 }
 
+/* `(int)(await f());`: a cast of an awaited value, as a statement. What
+ * is left once the await is hoisted, `(int)(acc_self->acc_t1)`, does
+ * nothing, and gcc and clang would say so. */
+static bool is_cast_await(Node *n)
+{
+    bool cast = false;
+    for (n = strip(n); n && n->kind == CXCursor_CStyleCastExpr && n->role != ROLE_AWAIT && n->nkids > 0;
+         n = strip(n->kids[n->nkids - 1]))
+        cast = true;
+    return cast && n && n->role == ROLE_AWAIT;
+}
+
 /* A statement produced by a macro (`CHECK(x);`) is kept as written, with
  * its awaits hoisted, unless it needs a rewrite we cannot make inside it. */
 static void lower_macro_stmt(Lower *L, Node *n)
@@ -1465,7 +1477,7 @@ static void lower_macro_stmt(Lower *L, Node *n)
                            "async function");
     Buf pre = {0};
     char *t = lower_expr(L, n, &pre);
-    put_with_pre(L, n, &pre, t);
+    put_with_pre(L, n, &pre, pre.s && is_cast_await(n) ? NULL : t);
     free(t), free(pre.s);
 }
 
@@ -1798,6 +1810,38 @@ static bool directive_is(Lower *L, unsigned db, unsigned de, const char *word)
     while (i < de && (L->src->text[i] == ' ' || L->src->text[i] == '\t'))
         i++;
     return word_in(L->src->text, L->src->len, i, word);
+}
+
+/* acc rewrites an async definition as a whole and keeps none of the
+ * conditionals inside it (they were decided): one that opens before the
+ * definition and closes inside it, or the reverse, would lose one end in
+ * the C. Reported at the directive inside the definition [b, e). */
+static void check_conditionals_nest(Lower *L, unsigned b, unsigned e)
+{
+    unsigned db, de;
+    unsigned *open = NULL;
+    int nopen = 0;
+    while (next_directive(L, b, e, &db, &de)) {
+        if (directive_is(L, db, de, "if") || directive_is(L, db, de, "ifdef") ||
+            directive_is(L, db, de, "ifndef")) {
+            open = xrealloc(open, (size_t)(nopen + 1) * sizeof *open);
+            open[nopen++] = db;
+        } else if (directive_is(L, db, de, "endif") && nopen > 0) {
+            nopen--;
+        } else if (nopen == 0) {
+            static const char *rest[] = {"endif", "else", "elif"};
+            for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+                if (directive_is(L, db, de, rest[i]))
+                    error_at(db, "'#%s' belongs to a conditional that begins before async function '%s'; acc "
+                                 "rewrites the function as a whole: put the whole conditional inside or outside it",
+                             rest[i], L->fn->name);
+        }
+        b = de;
+    }
+    if (nopen > 0)
+        error_at(open[0], "this conditional ends after async function '%s'; acc rewrites the function as a "
+                          "whole: put the whole conditional inside or outside it", L->fn->name);
+    free(open);
 }
 
 /* The first node under n that included code cannot hold: acc rewrites
@@ -2695,8 +2739,10 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     /* 1. types declared in the body move out; the body, into its own
      * buffer: lowering decides the temporaries */
     Buf types = {0};
-    if (fn->body)
+    if (fn->body) {
+        check_conditionals_nest(&L, region(fn->body->parent)->b, region(fn->body->parent)->e);
         hoist_types(&L, fn->body, &types);
+    }
     Out body = {.lines = o->lines, .src_name = o->src_name, .out_name = o->out_name,
                 .out_line = 1, .mapped = (unsigned)-1, .auto_indent = true, .depth = 1};
     L.o = &body;
