@@ -97,21 +97,18 @@ static char *base_spelling(CXType t)
     return b.s;
 }
 
+/* `const volatile int` -> `volatile int`: a frame member is assigned, so
+ * it cannot be const, but it stays volatile (a volatile local read in a
+ * loop that a signal handler ends must be read every turn). */
 static char *strip_const(char *s)
 {
-    static const char *quals[] = {"const ", "volatile "};
-    for (;;) {
-        bool changed = false;
-        for (size_t i = 0; i < 2; i++) {
-            size_t n = strlen(quals[i]);
-            if (strncmp(s, quals[i], n) == 0) {
-                memmove(s, s + n, strlen(s + n) + 1);
-                changed = true;
-            }
-        }
-        if (!changed)
-            return s;
-    }
+    static const char c[] = "const ", v[] = "volatile ";
+    size_t nc = sizeof c - 1, nv = sizeof v - 1;
+    if (strncmp(s, c, nc) == 0)
+        memmove(s, s + nc, strlen(s + nc) + 1);
+    else if (strncmp(s, v, nv) == 0 && strncmp(s + nv, c, nc) == 0)
+        memmove(s + nv, s + nv + nc, strlen(s + nv + nc) + 1);
+    return s;
 }
 
 /* One step into a type: a pointer's pointee, an array's element. */
@@ -513,6 +510,19 @@ bool type_has_const_member(CXType t)
     return found;
 }
 
+/* Is an object of type t volatile, or an array of volatile elements? A
+ * memcpy to or from one casts its address: C drops the qualifier only
+ * by a cast. */
+bool type_is_volatile_object(CXType t)
+{
+    for (t = clang_getCanonicalType(t);; t = clang_getCanonicalType(clang_getArrayElementType(t))) {
+        if (clang_isVolatileQualifiedType(t))
+            return true;
+        if (t.kind != CXType_ConstantArray && t.kind != CXType_IncompleteArray)
+            return false;
+    }
+}
+
 /* Does t involve a variable-length array (a variably modified type)? */
 bool type_is_variably_modified(CXType t)
 {
@@ -548,7 +558,7 @@ char *declare_async(CXType t, const char *name, bool mutable_top)
 }
 
 /* A frame member is assigned after the frame is made, so top-level const
- * (also of array elements) is dropped. */
+ * (also of array elements) is dropped; volatile stays. */
 char *declare_member(CXType t, const char *name)
 {
     return decl_rec2(t, name, true, false);
