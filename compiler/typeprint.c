@@ -170,6 +170,17 @@ CXType named_function_type(CXType t)
  * as its entry: `R (P)` becomes `acc_frame *(R *, P)`. */
 static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async_fn);
 
+/* Is t const, or an array of const elements (through typedefs)? */
+static bool const_through_arrays(CXType t)
+{
+    for (t = clang_getCanonicalType(t);; t = clang_getCanonicalType(clang_getArrayElementType(t))) {
+        if (clang_isConstQualifiedType(t))
+            return true;
+        if (t.kind != CXType_ConstantArray && t.kind != CXType_IncompleteArray)
+            return false;
+    }
+}
+
 static char *decl_rec(CXType t, const char *inner, bool top_mutable)
 {
     return decl_rec2(t, inner, top_mutable, false);
@@ -289,6 +300,14 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
             return decl_rec2(clang_getCanonicalType(t), inner, top_mutable, async_fn);
         /* fall through */
     default: {
+        if (top_mutable && t.kind == CXType_Typedef && const_through_arrays(t)) {
+            /* `typedef const int cint; cint x;`: the name brings the const
+             * along, so spell the type it stands for, which strip_const
+             * can strip (when C can spell it at file scope) */
+            char *r = decl_rec2(clang_getCanonicalType(t), inner, top_mutable, async_fn);
+            if (r)
+                return r;
+        }
         char *base = base_spelling(t);
         if (!base) {
             /* a typedef made inside a plain block: spell what it names */
