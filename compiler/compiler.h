@@ -320,7 +320,8 @@ void place_locals(Source *src, AsyncFn *fn);
 
 /* `T name` for a declaration of `name` with type `t` (name may be ""). */
 char *declare(CXType t, const char *name);
-/* The same for a frame member: top-level const dropped. NULL: unspellable. */
+/* The same for a frame member: top-level const dropped (volatile kept).
+ * NULL: unspellable. */
 char *declare_member(CXType t, const char *name);
 /* The type of an async function (or a pointer to one) spelled as its
  * entry: `int (*)(int)` becomes `acc_frame *(*)(int *, int)`. */
@@ -339,6 +340,7 @@ bool param_is_unnamed_element_array(CXType t);
 bool param_type_is_variably_modified(CXType t);
 bool type_is_variably_modified(CXType t);
 bool type_has_const_member(CXType t);
+bool type_is_volatile_object(CXType t);
 /* Set by lower.c: the file-scope name of a type declared in an async body. */
 extern const char *(*typeprint_local_name)(CXCursor decl);
 bool has_async_annotation(CXCursor c);

@@ -177,8 +177,11 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         CXType t = clang_getCursorType(n->cur);
         char *ptr = declare(t, "(*)"), *ty = declare(t, "");
         Buf b = {0};
-        buf_printf(&b, "(*(%s)memcpy(&acc_self->acc_cl%d, &%s, sizeof(%s)))", ptr ? ptr : "void *",
-                   n->literal, lit, ty ? ty : "int");
+        const char *dst = "", *src = ""; /* a volatile literal's addresses need casts */
+        if (type_is_volatile_object(t))
+            dst = "(void *)", src = "(const void *)";
+        buf_printf(&b, "(*(%s)memcpy(%s&acc_self->acc_cl%d, %s&%s, sizeof(%s)))", ptr ? ptr : "void *",
+                   dst, n->literal, src, lit, ty ? ty : "int");
         free(lit), free(ptr), free(ty);
         add_edit(E, region(n)->b, region(n)->e, b.s);
         return;
@@ -337,11 +340,12 @@ static char *store_text(CXType t, const char *lvalue, const char *val, bool brac
         ty = xstrdup("int"); /* reported where the frame is laid out */
     if (whole) {
         /* `*p` has the address `p`, anything else `&x` */
+        const char *cast = type_is_volatile_object(t) ? "(void *)" : "";
         if (lvalue[0] == '*')
-            buf_printf(&b, "memcpy(%s", lvalue + 1);
+            buf_printf(&b, "memcpy(%s%s", cast, lvalue + 1);
         else
-            buf_printf(&b, "memcpy(&%s", lvalue);
-        buf_printf(&b, ", (%s[1]){%s}, sizeof %s)", ty, val, lvalue);
+            buf_printf(&b, "memcpy(%s&%s", cast, lvalue);
+        buf_printf(&b, ", %s(%s[1]){%s}, sizeof %s)", *cast ? "(const void *)" : "", ty, val, lvalue);
     } else {
         buf_printf(&b, "%s = (%s)%s", lvalue, ty, val);
     }
@@ -1322,8 +1326,12 @@ static void lower_var(Lower *L, Node *var)
     if (tk == CXType_ConstantArray || tk == CXType_IncompleteArray) {
         char *ty = declare_member(t, "");
         bool braced = val[0] == '{';
-        buf_printf(&b, "memcpy(acc_self->%s, (%s)%s%s%s, sizeof acc_self->%s)", l->member,
-                   ty ? ty : "int", braced ? "" : "{", val, braced ? "" : "}", l->member);
+        /* the compound literal's type is the local's: a volatile one's
+         * addresses need casts */
+        bool vol = type_is_volatile_object(t);
+        buf_printf(&b, "memcpy(%sacc_self->%s, %s(%s)%s%s%s, sizeof acc_self->%s)", vol ? "(void *)" : "",
+                   l->member, vol ? "(const void *)" : "", ty ? ty : "int", braced ? "" : "{", val,
+                   braced ? "" : "}", l->member);
         free(ty);
     } else {
         Buf lv = {0};

@@ -97,21 +97,18 @@ static char *base_spelling(CXType t)
     return b.s;
 }
 
+/* `const volatile int` -> `volatile int`: a frame member is assigned, so
+ * it cannot be const, but it stays volatile (a volatile local read in a
+ * loop that a signal handler ends must be read every turn). */
 static char *strip_const(char *s)
 {
-    static const char *quals[] = {"const ", "volatile "};
-    for (;;) {
-        bool changed = false;
-        for (size_t i = 0; i < 2; i++) {
-            size_t n = strlen(quals[i]);
-            if (strncmp(s, quals[i], n) == 0) {
-                memmove(s, s + n, strlen(s + n) + 1);
-                changed = true;
-            }
-        }
-        if (!changed)
-            return s;
-    }
+    static const char c[] = "const ", v[] = "volatile ";
+    size_t nc = sizeof c - 1, nv = sizeof v - 1;
+    if (strncmp(s, c, nc) == 0)
+        memmove(s, s + nc, strlen(s + nc) + 1);
+    else if (strncmp(s, v, nv) == 0 && strncmp(s + nv, c, nc) == 0)
+        memmove(s + nv, s + nv + nc, strlen(s + nv + nc) + 1);
+    return s;
 }
 
 /* One step into a type: a pointer's pointee, an array's element. */
@@ -172,6 +169,17 @@ CXType named_function_type(CXType t)
  * With `async_fn`, the first function type met is an async one, spelled
  * as its entry: `R (P)` becomes `acc_frame *(R *, P)`. */
 static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async_fn);
+
+/* Is t const, or an array of const elements (through typedefs)? */
+static bool const_through_arrays(CXType t)
+{
+    for (t = clang_getCanonicalType(t);; t = clang_getCanonicalType(clang_getArrayElementType(t))) {
+        if (clang_isConstQualifiedType(t))
+            return true;
+        if (t.kind != CXType_ConstantArray && t.kind != CXType_IncompleteArray)
+            return false;
+    }
+}
 
 static char *decl_rec(CXType t, const char *inner, bool top_mutable)
 {
@@ -292,6 +300,14 @@ static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async
             return decl_rec2(clang_getCanonicalType(t), inner, top_mutable, async_fn);
         /* fall through */
     default: {
+        if (top_mutable && t.kind == CXType_Typedef && const_through_arrays(t)) {
+            /* `typedef const int cint; cint x;`: the name brings the const
+             * along, so spell the type it stands for, which strip_const
+             * can strip (when C can spell it at file scope) */
+            char *r = decl_rec2(clang_getCanonicalType(t), inner, top_mutable, async_fn);
+            if (r)
+                return r;
+        }
         char *base = base_spelling(t);
         if (!base) {
             /* a typedef made inside a plain block: spell what it names */
@@ -513,6 +529,19 @@ bool type_has_const_member(CXType t)
     return found;
 }
 
+/* Is an object of type t volatile, or an array of volatile elements? A
+ * memcpy to or from one casts its address: C drops the qualifier only
+ * by a cast. */
+bool type_is_volatile_object(CXType t)
+{
+    for (t = clang_getCanonicalType(t);; t = clang_getCanonicalType(clang_getArrayElementType(t))) {
+        if (clang_isVolatileQualifiedType(t))
+            return true;
+        if (t.kind != CXType_ConstantArray && t.kind != CXType_IncompleteArray)
+            return false;
+    }
+}
+
 /* Does t involve a variable-length array (a variably modified type)? */
 bool type_is_variably_modified(CXType t)
 {
@@ -548,7 +577,7 @@ char *declare_async(CXType t, const char *name, bool mutable_top)
 }
 
 /* A frame member is assigned after the frame is made, so top-level const
- * (also of array elements) is dropped. */
+ * (also of array elements) is dropped; volatile stays. */
 char *declare_member(CXType t, const char *name)
 {
     return decl_rec2(t, name, true, false);

@@ -3,7 +3,10 @@
 generate a random async-C program and its plain-C twin (gen_program.py),
 run the twin compiled by gcc, and the program translated by acc and
 compiled by gcc and by clang (-std=c11 -pedantic-errors, ISO C11 only);
-every output must be the twin's. Prints one line per seed and, last,
+every output must be the twin's. ACC_SANITIZE_CFLAGS adds flags to every
+compilation (the twin's too), ACC_TWIN_CFLAGS to the twin's only, e.g.
+-fsanitize=address,undefined -fno-sanitize-recover=all to check that the
+generator wrote no undefined behaviour. Prints one line per seed and, last,
 `differential: N programs, M failed`; exits 1 if any failed. A failing
 seed's files stay in OUTDIR/SEED to reproduce it.
 """
@@ -29,8 +32,12 @@ def check_seed(build, d, seed, compilers):
     rc, _, err = run([sys.executable, os.path.join(HERE, 'gen_program.py'), str(seed), acc_src, twin_src])
     if rc != 0:
         return 'generator failed: ' + err
+    # the sanitizers, if asked for, check the twin too (ACC_TWIN_CFLAGS
+    # only the twin): undefined behaviour there is the generator's bug
+    extra = os.environ.get('ACC_SANITIZE_CFLAGS', '').split()
+    twin_extra = os.environ.get('ACC_TWIN_CFLAGS', '').split()
     twin = os.path.join(d, 'twin')
-    rc, _, err = run(['gcc', '-std=c11', '-O1', '-w', twin_src, '-o', twin])
+    rc, _, err = run(['gcc', '-std=c11', '-O1', '-w'] + extra + twin_extra + [twin_src, '-o', twin])
     if rc != 0:
         return 'the twin does not compile: ' + err[:500]
     rc, want, err = run([twin], timeout=20)
@@ -40,7 +47,6 @@ def check_seed(build, d, seed, compilers):
     rc, _, err = run([os.path.join(build, 'bin', 'acc'), acc_src, '-o', c_src])
     if rc != 0:
         return 'acc failed (%d): %s' % (rc, err[:500])
-    extra = os.environ.get('ACC_SANITIZE_CFLAGS', '').split()
     for cc in compilers:
         exe = os.path.join(d, 'p_' + cc)
         rc, _, err = run([cc, '-std=c11', '-pedantic-errors', '-O1', '-w'] + extra +
