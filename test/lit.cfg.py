@@ -19,7 +19,10 @@
 #
 # Features: `gcc`, `clang` and `valgrind` when those programs exist
 # (valgrind not in a sanitized build), `gxx` and `clangxx` for g++ and
-# clang++; `sanitize` in a build configured with -DACC_SANITIZE=ON.
+# clang++; `sanitize` in a build configured with -DACC_SANITIZE=ON;
+# `backend-NAME` when ACC_BACKEND=NAME is in lit's environment (it is
+# passed on to the programs); `kqueue-shim` in a build configured with
+# -DACC_KQUEUE_SHIM=ON.
 #
 # The paths of a build tree come from its lit.site.cfg.py, which CMake
 # writes; pass `--param acc_site=FILE` to pick one, else <src>/build is used.
@@ -32,7 +35,7 @@ config.name = "acc"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".acc", ".c", ".test"]
 # Helpers and inputs live beside the tests but are not tests themselves.
-config.excludes = ["tools", "Inputs", "lit.cfg.py", "lit.site.cfg.py.in",
+config.excludes = ["tools", "Inputs", "kqueue", "lit.cfg.py", "lit.site.cfg.py.in",
                    "CMakeLists.txt", "README.md"]
 config.test_source_root = os.path.dirname(os.path.abspath(__file__))
 
@@ -67,6 +70,22 @@ config.environment["LC_ALL"] = "C"
 for var in ("HOME", "TMPDIR"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+
+# ACC_BACKEND passes through to the programs, so that a whole run can use
+# another backend: scripts/test.sh runs test/runtime and test/run with
+# ACC_BACKEND=kqueue in a tree configured with -DACC_KQUEUE_SHIM=ON. A RUN
+# line's own `env ACC_BACKEND=poll` still wins. Feature `backend-NAME` says
+# which one a run uses; `kqueue-shim`, that libacc holds the test emulation
+# of kqueue (test/kqueue/).
+backend = os.environ.get("ACC_BACKEND", "")
+if backend:
+    if backend == "kqueue" and not getattr(config, "acc_have_kqueue", ""):
+        lit_config.fatal("ACC_BACKEND=kqueue, but this build has no kqueue "
+                         "backend (configure with -DACC_KQUEUE_SHIM=ON)")
+    config.environment["ACC_BACKEND"] = backend
+    config.available_features.add("backend-" + backend)
+if getattr(config, "acc_kqueue_shim", ""):
+    config.available_features.add("kqueue-shim")
 
 run_sh = os.path.join(tools, "run.sh")
 config.substitutions.append(("%acc", os.path.join(build, "bin", "acc")))

@@ -5,10 +5,14 @@
  * deleted as loop->io[fd].kmask changes; filters are level-triggered like
  * epoll's default, so a wait that is not served is reported again. One
  * descriptor can come back as two events (one per filter); io.c handles
- * each on its own. Errors are reported as both directions ready.
+ * each on its own. A hang-up or an error fires the filter of each watched
+ * direction (with EV_EOF), so every waiter wakes; an EV_ERROR entry would
+ * be reported as both directions ready.
  *
- * Not exercised by the test suite, which runs on Linux: written to the
- * kqueue(2) manual pages of FreeBSD and macOS.
+ * Written to the kqueue(2) manual pages of FreeBSD and macOS. Tested on
+ * Linux only, against test/kqueue's emulation of kqueue on epoll
+ * (cmake -DACC_KQUEUE_SHIM=ON, ACC_BACKEND=kqueue; scripts/test.sh), never
+ * on a BSD or macOS kernel: docs/runtime.md says what that leaves open.
  */
 #include <fcntl.h>
 #include <stdlib.h>

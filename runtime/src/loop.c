@@ -37,6 +37,12 @@ static const acc__backend *choose_backend(void)
 
     if (name != NULL && strcmp(name, "poll") == 0)
         return &acc__backend_poll;
+#ifdef ACC_HAVE_KQUEUE
+    /* The default on BSD and macOS; on Linux only in a build with the
+     * test emulation (cmake -DACC_KQUEUE_SHIM=ON). */
+    if (name != NULL && strcmp(name, "kqueue") == 0)
+        return &acc__backend_kqueue;
+#endif
 #if defined(__linux__)
     return &acc__backend_epoll;
 #elif defined(ACC_HAVE_KQUEUE)
