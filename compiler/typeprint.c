@@ -170,15 +170,21 @@ CXType named_function_type(CXType t)
  * as its entry: `R (P)` becomes `acc_frame *(R *, P)`. */
 static char *decl_rec2(CXType t, const char *inner, bool top_mutable, bool async_fn);
 
-/* Is t const, or an array of const elements (through typedefs)? */
-static bool const_through_arrays(CXType t)
+/* Is t so qualified (clang_isConstQualifiedType, ...), or an array of
+ * elements that are (through typedefs)? */
+static bool qualified_through_arrays(CXType t, unsigned (*qualified)(CXType))
 {
     for (t = clang_getCanonicalType(t);; t = clang_getCanonicalType(clang_getArrayElementType(t))) {
-        if (clang_isConstQualifiedType(t))
+        if (qualified(t))
             return true;
         if (t.kind != CXType_ConstantArray && t.kind != CXType_IncompleteArray)
             return false;
     }
+}
+
+static bool const_through_arrays(CXType t)
+{
+    return qualified_through_arrays(t, clang_isConstQualifiedType);
 }
 
 static char *decl_rec(CXType t, const char *inner, bool top_mutable)
@@ -534,12 +540,7 @@ bool type_has_const_member(CXType t)
  * by a cast. */
 bool type_is_volatile_object(CXType t)
 {
-    for (t = clang_getCanonicalType(t);; t = clang_getCanonicalType(clang_getArrayElementType(t))) {
-        if (clang_isVolatileQualifiedType(t))
-            return true;
-        if (t.kind != CXType_ConstantArray && t.kind != CXType_IncompleteArray)
-            return false;
-    }
+    return qualified_through_arrays(t, clang_isVolatileQualifiedType);
 }
 
 /* Does t involve a variable-length array (a variably modified type)? */
