@@ -56,18 +56,44 @@ static void kqueue_free_(acc__loop *loop)
     loop->backend_data = NULL;
 }
 
-static int change(kqueue_state *s, int fd, int mask, int flags)
+/* The changes of one call: a filter per direction in mask. */
+static int changes(struct kevent ch[2], int fd, int mask, int flags)
 {
-    struct kevent ch[2];
     int n = 0;
 
     if (mask & ACC_READABLE)
         EV_SET(&ch[n++], fd, EVFILT_READ, flags, 0, 0, NULL);
     if (mask & ACC_WRITABLE)
         EV_SET(&ch[n++], fd, EVFILT_WRITE, flags, 0, 0, NULL);
-    if (kevent(s->kq, ch, n, NULL, 0, NULL) < 0)
+    return n;
+}
+
+/* Add a filter per direction, all or none: with EV_RECEIPT each change
+ * reports its own result (and no pending event is drained). If the
+ * kernel takes one filter and refuses the other, the one it took is
+ * deleted again, so that no filter the loop does not know of stays. */
+static int add_filters(kqueue_state *s, int fd, int mask)
+{
+    struct kevent ch[2], res[2];
+    int n = changes(ch, fd, mask, EV_ADD | EV_RECEIPT);
+    int got = kevent(s->kq, ch, n, res, n, NULL);
+    int err = 0, taken = 0;
+
+    if (got < 0)
         return -errno;
-    return 0;
+    for (int i = 0; i < got; i++) {
+        if (!(res[i].flags & EV_ERROR) || res[i].data == 0)
+            taken |= res[i].filter == EVFILT_READ ? ACC_READABLE : ACC_WRITABLE;
+        else if (err == 0)
+            err = (int)res[i].data;
+    }
+    if (err == 0)
+        return 0;
+    if (taken) {
+        n = changes(ch, fd, taken, EV_DELETE);
+        (void)kevent(s->kq, ch, n, NULL, 0, NULL);
+    }
+    return -err;
 }
 
 static int kqueue_add(acc__loop *loop, int fd, int mask)
@@ -81,13 +107,17 @@ static int kqueue_add(acc__loop *loop, int fd, int mask)
         s->events = e;
         s->cap = loop->fired_cap;
     }
-    return change(s, fd, mask, EV_ADD);
+    return add_filters(s, fd, mask);
 }
 
 static void kqueue_del(acc__loop *loop, int fd, int mask)
 {
+    kqueue_state *s = loop->backend_data;
+    struct kevent ch[2];
+    int n = changes(ch, fd, mask, EV_DELETE);
+
     /* Failure means the descriptor is already closed: nothing to undo. */
-    (void)change(loop->backend_data, fd, mask, EV_DELETE);
+    (void)kevent(s->kq, ch, n, NULL, 0, NULL);
 }
 
 static int kqueue_poll(acc__loop *loop, int timeout_ms)

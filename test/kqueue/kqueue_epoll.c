@@ -32,6 +32,12 @@
  *     negative or unnormalized timespec: EINVAL). A signal ends the wait
  *     with -1 and EINTR (the changes are applied by then).
  *
+ * Test hooks, in no kernel (declared in the shim's <sys/event.h>):
+ * kqueue_shim_fail_next_add makes the next EV_ADD of a filter fail, as a
+ * kernel may refuse one filter of a descriptor and take the other;
+ * kqueue_shim_knotes counts the knotes the open kqueues hold for a
+ * descriptor.
+ *
  * Not emulated:
  *   - Other filters (EVFILT_TIMER, EVFILT_PROC, EVFILT_VNODE, ...) and the
  *     flags EV_DISABLE, EV_ONESHOT, EV_CLEAR, EV_DISPATCH: not declared by
@@ -213,6 +219,51 @@ static int set_interest(kq *q, int fd, unsigned had, unsigned want)
     return epoll_ctl(q->epfd, op, fd, &ev) < 0 ? errno : 0;
 }
 
+/* kqueue_shim_fail_next_add's refusal to come. */
+static pthread_mutex_t hook_lock = PTHREAD_MUTEX_INITIALIZER;
+static short fail_filter;
+static int fail_err;
+
+void kqueue_shim_fail_next_add(short filter, int err)
+{
+    pthread_mutex_lock(&hook_lock);
+    fail_filter = filter;
+    fail_err = err;
+    pthread_mutex_unlock(&hook_lock);
+}
+
+/* The errno a test asked for this EV_ADD, or 0. */
+static int refusal(const struct kevent *ch)
+{
+    int err = 0;
+
+    pthread_mutex_lock(&hook_lock);
+    if (fail_err != 0 && (ch->flags & EV_ADD) && ch->filter == fail_filter) {
+        err = fail_err;
+        fail_err = 0;
+    }
+    pthread_mutex_unlock(&hook_lock);
+    return err;
+}
+
+int kqueue_shim_knotes(int fd)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&registry_lock);
+    for (int i = 0; i < registry_cap; i++) {
+        kq *q = registry[i];
+        if (q == NULL || fcntl(i, F_GETFD) < 0)
+            continue; /* a kqueue closed with close() */
+        pthread_mutex_lock(&q->lock);
+        if (fd >= 0 && fd < q->cap)
+            n += (q->fd[fd].filters & READ_KNOTE ? 1 : 0) + (q->fd[fd].filters & WRITE_KNOTE ? 1 : 0);
+        pthread_mutex_unlock(&q->lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return n;
+}
+
 /* Apply one change; 0 or an errno. */
 static int apply(kq *q, const struct kevent *ch)
 {
@@ -226,6 +277,9 @@ static int apply(kq *q, const struct kevent *ch)
         return EINVAL;
     if (ch->ident > INT_MAX || fcntl((int)ch->ident, F_GETFD) < 0)
         return EBADF;
+    err = refusal(ch);
+    if (err != 0)
+        return err;
     fd = (int)ch->ident;
     slot = bit == READ_KNOTE ? 0 : 1;
     k = entry(q, fd);

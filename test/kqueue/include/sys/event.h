@@ -53,4 +53,12 @@ int kqueue(void);
 int kevent(int kq, const struct kevent *changelist, int nchanges,
            struct kevent *eventlist, int nevents, const struct timespec *timeout);
 
+/* Test hooks of the emulation, in no real header:
+ * kqueue_shim_fail_next_add: the next EV_ADD of `filter`, on any kqueue,
+ * fails with `err` (a kernel may refuse one filter of a descriptor and
+ * take the other: FreeBSD's pipes, devices).
+ * kqueue_shim_knotes: how many knotes the open kqueues hold for `fd`. */
+void kqueue_shim_fail_next_add(short filter, int err);
+int kqueue_shim_knotes(int fd);
+
 #endif /* ACC_KQUEUE_SHIM_SYS_EVENT_H */
