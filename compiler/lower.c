@@ -1231,6 +1231,18 @@ static bool is_plain_value(const char *text)
     return true;
 }
 
+/* `(int)(await f());`: a cast of an awaited value, as a statement. What
+ * is left once the await is hoisted, `(int)(acc_self->acc_t1)`, does
+ * nothing, and gcc and clang would say so. */
+static bool is_cast_await(Node *n)
+{
+    bool cast = false;
+    for (n = strip(n); n && n->kind == CXCursor_CStyleCastExpr && n->role != ROLE_AWAIT && n->nkids > 0;
+         n = strip(n->kids[n->nkids - 1]))
+        cast = true;
+    return cast && n && n->role == ROLE_AWAIT;
+}
+
 /* Emit pre-statements and then `text;` (text may be NULL). The statement
  * maps back to its own line again after the awaits before it. */
 static void put_with_pre(Lower *L, Node *at, Buf *pre, const char *text)
@@ -1240,7 +1252,7 @@ static void put_with_pre(Lower *L, Node *at, Buf *pre, const char *text)
         put_pre(L, at, pre->s);
         sync_to(L, region(at)->b);
     }
-    if (text && pre->s && is_plain_value(text))
+    if (text && pre->s && (is_plain_value(text) || is_cast_await(at)))
         return; /* `await f(), await g();`: nothing left to evaluate */
     if (text) {
         put(L, text);
@@ -1458,18 +1470,6 @@ static bool contains_kind(Node *n, enum CXCursorKind k)
     return false;
 }
 
-/* `(int)(await f());`: a cast of an awaited value, as a statement. What
- * is left once the await is hoisted, `(int)(acc_self->acc_t1)`, does
- * nothing, and gcc and clang would say so. */
-static bool is_cast_await(Node *n)
-{
-    bool cast = false;
-    for (n = strip(n); n && n->kind == CXCursor_CStyleCastExpr && n->role != ROLE_AWAIT && n->nkids > 0;
-         n = strip(n->kids[n->nkids - 1]))
-        cast = true;
-    return cast && n && n->role == ROLE_AWAIT;
-}
-
 /* A statement produced by a macro (`CHECK(x);`) is kept as written, with
  * its awaits hoisted, unless it needs a rewrite we cannot make inside it. */
 static void lower_macro_stmt(Lower *L, Node *n)
@@ -1485,7 +1485,7 @@ static void lower_macro_stmt(Lower *L, Node *n)
                            "async function");
     Buf pre = {0};
     char *t = lower_expr(L, n, &pre);
-    put_with_pre(L, n, &pre, pre.s && is_cast_await(n) ? NULL : t);
+    put_with_pre(L, n, &pre, t);
     free(t), free(pre.s);
 }
 
