@@ -19,7 +19,7 @@
  * hoisted in evaluation order into statements before the expression:
  *
  *     x = g(await f(a)) + 1;
- *  => acc_self->acc_hdr.state = 1;
+ *  => acc_self->acc_hdr.acc_state = 1;
  *     if (acc__await(&acc_self->acc_hdr, f__coro(&acc_self->acc_t1, acc_self->a)) == ACC_PENDING)
  *         return ACC_PENDING;
  *     acc_resume_1:;
@@ -654,7 +654,7 @@ static Conversion conversion_text(const char *name, const char *what, CXType to,
     buf_puts(&h, c->members.s ? c->members.s : "");
     buf_printf(&h, "};\nstatic int %s__step(acc_frame *acc_base)\n{\n", name);
     buf_printf(&h, "    struct %s__frame *acc_self = (struct %s__frame *)acc_base;\n", name, name);
-    buf_puts(&h, "    if (acc_self->acc_hdr.state == 0) {\n        acc_self->acc_hdr.state = 1;\n");
+    buf_puts(&h, "    if (acc_self->acc_hdr.acc_state == 0) {\n        acc_self->acc_hdr.acc_state = 1;\n");
     if (c->callee)
         buf_printf(&h, "        if (acc__await(&acc_self->acc_hdr, %s__coro(&acc_self->acc_r", c->callee->name);
     else
@@ -674,7 +674,7 @@ static Conversion conversion_text(const char *name, const char *what, CXType to,
     buf_printf(&tail, "    struct %s__frame *acc_self = (struct %s__frame *)acc__frame_alloc(sizeof *acc_self);\n",
                name, name);
     buf_puts(&tail, "    if (acc_self == NULL)\n        return NULL;\n");
-    buf_printf(&tail, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", name);
+    buf_printf(&tail, "    acc_self->acc_hdr.acc_resume = %s__step;\n    acc_self->acc_hdr.acc_state = 0;\n", name);
     buf_puts(&tail, "    acc_self->acc_out = acc_out;\n");
     if (!c->callee)
         buf_puts(&tail, "    acc_self->acc_fp = acc_fp;\n");
@@ -897,7 +897,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
         buf_printf(&L->dispatch, "    case %d:\n        goto acc_resume_%d;\n", k, k);
     }
     buf_printf(pre,
-               "acc_self->acc_hdr.state = %d;\n"
+               "acc_self->acc_hdr.acc_state = %d;\n"
                "if (%s == ACC_PENDING)\n"
                "    return ACC_PENDING;\n"
                RESYNC "%sacc_resume_%d:;\n",
@@ -1154,7 +1154,7 @@ static void put(Lower *L, const char *s)
  * user's expression. */
 static bool has_user_text(const char *p, size_t n)
 {
-    static const char *ours[] = {"acc_self->acc_hdr.state = ", "return ACC_PENDING;", "} else {",
+    static const char *ours[] = {"acc_self->acc_hdr.acc_state = ", "return ACC_PENDING;", "} else {",
                                  "}", "acc_resume_"};
     while (n && (*p == ' ' || *p == '\t'))
         p++, n--;
@@ -2499,7 +2499,7 @@ static void emit_init(AsyncFn *fn, Out *o)
         free(d);
     }
     out_str(o, ")\n{\n    if (acc_self == NULL) /* no memory: the entry returns NULL */\n        return NULL;\n");
-    out_printf(o, "    acc_self->acc_hdr.resume = %s__step;\n    acc_self->acc_hdr.state = 0;\n", fn->name);
+    out_printf(o, "    acc_self->acc_hdr.acc_resume = %s__step;\n    acc_self->acc_hdr.acc_state = 0;\n", fn->name);
     if (!fn->returns_void)
         out_str(o, "    acc_self->acc_out = acc_out;\n");
     for (int i = 0; i < fn->nlocals; i++)
@@ -2797,7 +2797,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     out_printf(o, "    struct %s__frame *acc_self = (struct %s__frame *)acc_base;\n", fn->name, fn->name);
     if (L.uses_func)
         out_printf(o, "    static const char %s[] = \"%s\";\n", L.func_name, fn->name);
-    out_str(o, "    switch (acc_self->acc_hdr.state) {\n    case 0:\n        break;\n");
+    out_str(o, "    switch (acc_self->acc_hdr.acc_state) {\n    case 0:\n        break;\n");
     if (L.dispatch.s)
         out_str(o, L.dispatch.s);
     free(L.dispatch.s);

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define ACC_VERSION_MAJOR 0
-#define ACC_VERSION_MINOR 4
+#define ACC_VERSION_MINOR 5
 #define ACC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------------
@@ -55,11 +55,14 @@ typedef int (*acc_resume_fn)(acc_frame *self);
 
 enum { ACC_DONE = 0, ACC_PENDING = 1 };
 
+/* The fields are acc_-prefixed because generated code names them inside
+ * the user's own code, after the user's macros: a `#define state ...`
+ * must not reach them. */
 struct acc_frame {
-    acc_resume_fn resume; /* step function, resumes at `state` */
-    acc_frame *caller;    /* frame awaiting this one; NULL for a task's root */
-    unsigned state;       /* resume point; 0 before the first step */
-    unsigned size;        /* bytes allocated, set by acc__frame_alloc */
+    acc_resume_fn acc_resume; /* step function, resumes at acc_state */
+    acc_frame *acc_caller;    /* frame awaiting this one; NULL for a task's root */
+    unsigned acc_state;       /* resume point; 0 before the first step */
+    unsigned acc_size;        /* bytes allocated, set by acc__frame_alloc */
 };
 
 /* The head of every task, seen by the inline await path below. The
@@ -106,8 +109,8 @@ static inline acc_frame *acc__frame_alloc(size_t size)
     size_t c = (size - 1) / ACC__FRAME_GRAIN;
     acc_frame *f;
     if (c < ACC__FRAME_CLASSES && (f = acc__frame_cache[c]) != NULL) {
-        acc__frame_cache[c] = f->caller;
-        f->caller = NULL;
+        acc__frame_cache[c] = f->acc_caller;
+        f->acc_caller = NULL;
         return f;
     }
     return acc__frame_alloc_slow(size);
@@ -117,11 +120,11 @@ static inline acc_frame *acc__frame_alloc(size_t size)
  * never freed: it goes when the frame holding it goes. */
 static inline void acc__frame_free(acc_frame *f)
 {
-    if (f == NULL || f->size == 0)
+    if (f == NULL || f->acc_size == 0)
         return;
-    size_t c = (f->size - 1) / ACC__FRAME_GRAIN;
+    size_t c = (f->acc_size - 1) / ACC__FRAME_GRAIN;
     if (c < ACC__FRAME_CLASSES && !acc__frame_cache_closed) {
-        f->caller = acc__frame_cache[c];
+        f->acc_caller = acc__frame_cache[c];
         acc__frame_cache[c] = f;
         return;
     }
@@ -135,14 +138,14 @@ static inline void acc__frame_free(acc_frame *f)
  * `g__init(acc__embed(&acc_self->acc_t2), ...)`. acc__embed marks
  * the storage as such (size 0), so that the callee's return does not
  * free it. */
-#define acc__embed(slot) ((slot)->acc_hdr.size = 0, (slot))
+#define acc__embed(slot) ((slot)->acc_hdr.acc_size = 0, (slot))
 
 /* Leaves built in place. A leaf is a coroutine that awaits nothing: it
  * suspends only by itself. An await of one keeps its state in a slot of
  * the awaiting frame, which stays the task's top frame while the leaf
  * waits and steps the leaf by name when the task runs again:
  *
- *     acc_self->acc_hdr.state = K;
+ *     acc_self->acc_hdr.acc_state = K;
  *     if (acc_sleep__step(acc_sleep__init(&acc_self->acc_tN, s), dest) == ACC_PENDING)
  *         return ACC_PENDING;
  *     ...
@@ -302,7 +305,7 @@ static inline int acc__await_step(acc_frame *self, acc_frame *callee, acc_resume
     uintptr_t sp = (uintptr_t)&here, base = acc__stack_base;
     if (callee == NULL)
         acc__await_failed();
-    callee->caller = self;
+    callee->acc_caller = self;
     acc__running->top = callee;
     if ((sp < base ? base - sp : sp - base) > ACC__STACK_BUDGET)
         return ACC_PENDING; /* the trampoline resumes the top */
@@ -311,7 +314,7 @@ static inline int acc__await_step(acc_frame *self, acc_frame *callee, acc_resume
 
 static inline int acc__await(acc_frame *self, acc_frame *callee)
 {
-    return acc__await_step(self, callee, callee ? callee->resume : NULL);
+    return acc__await_step(self, callee, callee ? callee->acc_resume : NULL);
 }
 
 /* await of a callee defined in this file whose frame was built in place
@@ -334,16 +337,16 @@ static inline int acc__suspended_in_place(acc_frame *self, acc_frame *callee)
     acc__task_head *t = acc__running;
     if (t->top == callee) {
         t->top = self;
-        self->state |= ACC__REPOLL;
+        self->acc_state |= ACC__REPOLL;
     } else {
-        self->state &= ~ACC__REPOLL;
+        self->acc_state &= ~ACC__REPOLL;
     }
     return ACC_PENDING;
 }
 
 static inline int acc__await_in_place(acc_frame *self, acc_frame *callee, acc_resume_fn step)
 {
-    callee->caller = self;
+    callee->acc_caller = self;
     acc__running->top = callee;
     if (step(callee) == ACC_DONE)
         return ACC_DONE;
@@ -361,7 +364,7 @@ static inline int acc__repoll(acc_frame *self, acc_frame *callee, acc_resume_fn 
 /* return from a coroutine: pop the frame off its task, free it. */
 static inline int acc__return(acc_frame *self)
 {
-    acc__running->top = self->caller;
+    acc__running->top = self->acc_caller;
     acc__frame_free(self);
     return ACC_DONE;
 }
@@ -513,8 +516,8 @@ static inline void *acc__root_alloc(size_t frame_size)
     if (block == NULL)
         return NULL; /* errno is ENOMEM */
     f = (acc_frame *)(void *)((char *)block + ACC__TASK_BYTES);
-    f->size = block->size;
-    f->caller = &acc__in_block;
+    f->acc_size = block->acc_size;
+    f->acc_caller = &acc__in_block;
     return f;
 }
 acc_frame *acc_join__coro(int *acc_out, acc_task *t);

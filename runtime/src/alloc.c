@@ -47,7 +47,7 @@
 #define ACC__CLASS_MAX (ACC__GRAIN * ACC__NCLASS)
 #define ACC__CACHE_MAX ((size_t)256 << 20)              /* bytes held before the cache closes */
 
-/* The free lists, one per class: a cached frame's `caller` links it to the
+/* The free lists, one per class: a cached frame's `acc_caller` links it to the
  * next one. acc.h pops and pushes them inline (the fast path of every
  * await); the functions below are the slow paths. */
 _Thread_local acc_frame *acc__frame_cache[ACC__NCLASS];
@@ -211,7 +211,7 @@ static void unmap_free_slabs(void)
 
 static void count_back(acc_frame *list, int d)
 {
-    for (; list != NULL; list = list->caller)
+    for (; list != NULL; list = list->acc_caller)
         slab_of(list)->returned += (uint32_t)d;
 }
 
@@ -223,10 +223,10 @@ static size_t drop_free(acc_frame **list)
     while (*list != NULL) {
         acc_frame *f = *list;
         if (slab_free(slab_of(f))) {
-            *list = f->caller;
-            bytes += f->size;
+            *list = f->acc_caller;
+            bytes += f->acc_size;
         } else {
-            list = &f->caller;
+            list = &f->acc_caller;
         }
     }
     return bytes;
@@ -354,29 +354,29 @@ acc_frame *acc__frame_alloc_slow(size_t size)
             errno = ENOMEM;
             return NULL;
         }
-        f->size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
-        f->caller = NULL;
+        f->acc_size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
+        f->acc_caller = NULL;
         return f;
     }
     c = (size - 1) / ACC__GRAIN;
     f = free_list[c];
     if (f != NULL) {
-        free_list[c] = f->caller;
-        f->caller = NULL;
+        free_list[c] = f->acc_caller;
+        f->acc_caller = NULL;
         return f;
     }
     size = (c + 1) * ACC__GRAIN;
     f = slow_list[c];
     if (f != NULL) {
-        slow_list[c] = f->caller;
-        slow_bytes -= f->size;
+        slow_list[c] = f->acc_caller;
+        slow_bytes -= f->acc_size;
     } else if ((f = carve(c, size)) == NULL) {
         errno = ENOMEM;
         return NULL;
     }
     held_add(size);
-    f->size = (unsigned)size;
-    f->caller = NULL;
+    f->acc_size = (unsigned)size;
+    f->acc_caller = NULL;
     return f;
 }
 
@@ -398,8 +398,8 @@ acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
         errno = ENOMEM;
         return NULL;
     }
-    f->size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
-    f->caller = NULL;
+    f->acc_size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
+    f->acc_caller = NULL;
     return f;
 }
 
@@ -407,15 +407,15 @@ acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
  * of the classes belong to slabs: they wait on slow_list. */
 void acc__frame_free_slow(acc_frame *f)
 {
-    if (f->size > ACC__CLASS_MAX) {
+    if (f->acc_size > ACC__CLASS_MAX) {
         free(f);
         return;
     }
-    size_t c = (f->size - 1) / ACC__GRAIN;
-    f->caller = slow_list[c];
+    size_t c = (f->acc_size - 1) / ACC__GRAIN;
+    f->acc_caller = slow_list[c];
     slow_list[c] = f;
-    slow_bytes += f->size;
-    held_sub(f->size);
+    slow_bytes += f->acc_size;
+    held_sub(f->acc_size);
     if (sweep_at == 0)
         next_sweep();
     if (slow_bytes >= sweep_at) {
@@ -428,7 +428,7 @@ static void give_back(acc_frame **list)
 {
     while (*list != NULL) {
         acc_frame *f = *list;
-        *list = f->caller;
+        *list = f->acc_caller;
         slab_of(f)->returned++;
     }
 }
@@ -505,8 +505,8 @@ acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = step;
+    f->hdr.acc_state = 0;
     f->out = out;
     return f;
 }
@@ -523,9 +523,9 @@ void acc__frame_discard(acc_frame *f)
 {
     if (f != NULL && acc__frame_in_block(f))
         acc__root_discard(f); /* a generated frame, with its task's room */
-    else if (f != NULL && f->resume == acc__gather_step)
+    else if (f != NULL && f->acc_resume == acc__gather_step)
         acc__gather_discard(f);
-    else if (f != NULL && f->resume == acc__wait_for_step)
+    else if (f != NULL && f->acc_resume == acc__wait_for_step)
         acc__wait_for_discard(f);
     else
         acc__frame_free(f);

@@ -72,7 +72,7 @@ int acc__gather_step(acc_frame *self)
     acc__loop *loop = acc__loop_current;
     int r;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         r = t->cancelled ? -ECANCELED : acc__task_reserve(loop, f->n);
         if (r < 0) { /* no child runs */
@@ -97,7 +97,7 @@ int acc__gather_step(acc_frame *self)
         }
         if (t->cancelled)
             cancel_kids(f);
-        self->state = 1;
+        self->acc_state = 1;
         if (f->left > 0) {
             acc__task_suspend(t, ACC__WAIT_GATHER, self);
             return ACC_PENDING;
@@ -129,8 +129,8 @@ acc_frame *acc_gather__coro(int *acc_out, size_t n, acc_frame *const *coros)
         if (f->kid[made] == NULL)
             goto fail;
     }
-    f->hdr.resume = acc__gather_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = acc__gather_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->n = n;
     f->left = n;

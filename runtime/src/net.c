@@ -160,7 +160,7 @@ static int accept_step(acc_frame *self)
     acc__loop *loop = acc__loop_current;
     int c, r;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (t->cancelled)
             ACC__RETURN(f, f->out, -ECANCELED);
@@ -214,7 +214,7 @@ wait:
     r = acc__fdwait_start(&f->w, t, f->fd, ACC_READABLE);
     if (r < 0)
         ACC__RETURN(f, f->out, r);
-    self->state = 1;
+    self->acc_state = 1;
     return ACC_PENDING;
 }
 
@@ -224,8 +224,8 @@ acc_frame *acc_accept__coro(int *acc_out, int listen_fd)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = accept_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = accept_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->fd = listen_fd;
     return &f->hdr;
@@ -333,7 +333,7 @@ static int connect_step(acc_frame *self)
     int r, soerr;
     socklen_t len;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (t->cancelled)
             ACC__RETURN(f, f->out, -ECANCELED);
@@ -373,7 +373,7 @@ static int connect_step(acc_frame *self)
                 ACC__RETURN(f, f->out, r);
             }
         }
-        self->state = 1;
+        self->acc_state = 1;
         acc__task_suspend(t, ACC__WAIT_LOOKUP, self);
         acc__waker_wait(&f->waker);
         return ACC_PENDING;
@@ -431,7 +431,7 @@ static int connect_step(acc_frame *self)
             connect_cleanup(f);
             ACC__RETURN(f, f->out, r);
         }
-        self->state = 2;
+        self->acc_state = 2;
         return ACC_PENDING;
 
     case 2: /* writable: connected, or failed */
@@ -469,8 +469,8 @@ acc_frame *acc_connect__coro(int *acc_out, const char *host, int port)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = connect_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = connect_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->host = host;
     f->port = port;

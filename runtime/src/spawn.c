@@ -80,7 +80,7 @@ static int join_step(acc_frame *self)
     join_frame *f = (join_frame *)self;
     acc_task *t = acc__task_current();
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (f->target == NULL)
             ACC__RETURN(f, f->out, -EINVAL);
@@ -93,7 +93,7 @@ static int join_step(acc_frame *self)
         f->task = t;
         f->done.fn = join_done;
         f->target->on_done = &f->done;
-        self->state = 1;
+        self->acc_state = 1;
         acc__task_suspend(t, ACC__WAIT_JOIN, self);
         return ACC_PENDING;
     default:
@@ -116,8 +116,8 @@ acc_frame *acc_join__coro(int *acc_out, acc_task *target)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = join_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = join_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->target = target;
     return &f->hdr;
@@ -160,7 +160,7 @@ static int join_all_step(acc_frame *self)
     acc_task *t = acc__task_current();
     int r = 0;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         f->left = 0;
         f->task = t;
@@ -173,7 +173,7 @@ static int join_all_step(acc_frame *self)
         }
         if (t->cancelled)
             acc__join_all_cancel(t, &f->hdr);
-        self->state = 1;
+        self->acc_state = 1;
         if (f->left > 0) {
             acc__task_suspend(t, ACC__WAIT_JOIN_ALL, self);
             return ACC_PENDING;
@@ -194,8 +194,8 @@ acc_frame *acc_join_all__coro(int *acc_out, acc_task **ts, size_t n)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = join_all_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = join_all_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->ts = ts;
     f->n = n;

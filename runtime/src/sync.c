@@ -113,7 +113,7 @@ static int event_step(acc_frame *self)
     event_frame *f = (event_frame *)self;
     acc_task *t = acc__task_current();
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (t->cancelled)
             ACC__RETURN(f, f->out, -ECANCELED);
@@ -121,7 +121,7 @@ static int event_step(acc_frame *self)
             ACC__RETURN(f, f->out, 0);
         lazy_init(&f->ev->waiters);
         wait_on(&f->ev->waiters, &f->w, t);
-        self->state = 1;
+        self->acc_state = 1;
         return ACC_PENDING;
     default:
         ACC__RETURN(f, f->out, t->cancelled ? -ECANCELED : 0);
@@ -134,8 +134,8 @@ acc_frame *acc_event_wait__coro(int *acc_out, acc_event *ev)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = event_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = event_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->ev = ev;
     return &f->hdr;
@@ -170,7 +170,7 @@ static int sem_step(acc_frame *self)
     sem_frame *f = (sem_frame *)self;
     acc_task *t = acc__task_current();
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (t->cancelled)
             ACC__RETURN(f, f->out, -ECANCELED);
@@ -180,7 +180,7 @@ static int sem_step(acc_frame *self)
         }
         lazy_init(&f->s->waiters);
         wait_on(&f->s->waiters, &f->w, t);
-        self->state = 1;
+        self->acc_state = 1;
         return ACC_PENDING;
     default:
         if (f->w.granted && t->cancelled) {
@@ -197,8 +197,8 @@ acc_frame *acc_sem_acquire__coro(int *acc_out, acc_sem *s)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = sem_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = sem_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->s = s;
     return &f->hdr;
@@ -363,7 +363,7 @@ static int put_step(acc_frame *self)
     acc_task *t = acc__task_current();
     acc_queue *q = f->q;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (t->cancelled)
             ACC__RETURN(f, f->out, -ECANCELED);
@@ -372,7 +372,7 @@ static int put_step(acc_frame *self)
         if (!acc__list_empty(&q->getters) || has_room(q))
             ACC__RETURN(f, f->out, deliver(q, f->item));
         wait_on(&q->putters, &f->w, t);
-        self->state = 1;
+        self->acc_state = 1;
         return ACC_PENDING;
     default:
         if (!f->w.granted)
@@ -400,7 +400,7 @@ static int get_step(acc_frame *self)
     acc_task *t = acc__task_current();
     acc_queue *q = f->q;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (t->cancelled)
             ACC__RETURN(f, f->out, -ECANCELED);
@@ -412,7 +412,7 @@ static int get_step(acc_frame *self)
         if (q->closed)
             ACC__RETURN(f, f->out, -EPIPE);
         wait_on(&q->getters, &f->w, t);
-        self->state = 1;
+        self->acc_state = 1;
         return ACC_PENDING;
     default:
         if (!f->w.granted)
@@ -438,8 +438,8 @@ static acc_frame *queue_frame_new(int *acc_out, acc_queue *q, acc_resume_fn step
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->q = q;
     f->item = NULL;

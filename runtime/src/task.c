@@ -1,7 +1,7 @@
 /*
  * task.c: tasks, the runner and cancellation.
  *
- * A task is a stack of frames linked by `caller`, innermost at head.top.
+ * A task is a stack of frames linked by `acc_caller`, innermost at head.top.
  * Generated code resolves most awaits on the C stack (acc__await in
  * acc.h); the runner below is the trampoline under them. It resumes the
  * innermost frame until either
@@ -45,11 +45,11 @@ static acc_task *task_init(acc_task *t, unsigned bytes, acc_frame *root)
     t->block_class = bytes <= ACC__FRAME_CLASSES * ACC__FRAME_GRAIN
                          ? (unsigned char)((bytes - 1) / ACC__FRAME_GRAIN)
                          : ACC__BIG_BLOCK;
-    root->caller = NULL;
+    root->acc_caller = NULL;
     return t;
 }
 
-/* What the `caller` of a root frame allocated with its task holds until
+/* What the `acc_caller` of a root frame allocated with its task holds until
  * the task is made (acc__root_alloc, acc.h): only its address matters.
  * Every other frame starts with caller NULL (acc__frame_alloc), and the
  * mark is cleared before a block is freed, so it is never seen by
@@ -60,7 +60,7 @@ _Static_assert(TASK_BYTES == ACC__TASK_BYTES, "acc.h's ACC__TASK_BYTES is the ta
 
 bool acc__frame_in_block(const acc_frame *root)
 {
-    return root->caller == &acc__in_block;
+    return root->acc_caller == &acc__in_block;
 }
 
 /* The start of a root frame's block: where its task goes. */
@@ -75,8 +75,8 @@ static inline acc_task *task_new(acc_frame *root)
     if (acc__frame_in_block(root)) {
         /* the task is in front of the frame; the frame's size is the block's */
         acc_task *t = block_of(root);
-        unsigned bytes = root->size;
-        root->size = 0; /* its return does not free it: the task does */
+        unsigned bytes = root->acc_size;
+        root->acc_size = 0; /* its return does not free it: the task does */
         return task_init(t, bytes, root);
     }
     acc_frame *block = acc__frame_alloc(TASK_BYTES);
@@ -86,7 +86,7 @@ static inline acc_task *task_new(acc_frame *root)
     }
     /* the size the allocator recorded, which its free reads back (not
      * TASK_BYTES: with ACC_FRAME_MALLOC it marks malloc's blocks) */
-    return task_init((acc_task *)(void *)block, block->size, root);
+    return task_init((acc_task *)(void *)block, block->acc_size, root);
 }
 
 acc_task *acc__task_new(acc_frame *root)
@@ -98,8 +98,8 @@ void acc__root_discard(acc_frame *root)
 {
     acc_frame *block = block_of(root);
 
-    root->caller = NULL; /* no stale mark left in freed memory */
-    block->size = root->size;
+    root->acc_caller = NULL; /* no stale mark left in freed memory */
+    block->acc_size = root->acc_size;
     acc__frame_free(block);
 }
 
@@ -164,7 +164,7 @@ static inline void release(acc_task *t)
     acc_frame *f = (acc_frame *)(void *)t;
 
     /* what acc__frame_free reads: the class's size, or any size above the classes */
-    f->size = (t->block_class == ACC__BIG_BLOCK ? ACC__FRAME_CLASSES + 1u : t->block_class + 1u) *
+    f->acc_size = (t->block_class == ACC__BIG_BLOCK ? ACC__FRAME_CLASSES + 1u : t->block_class + 1u) *
               ACC__FRAME_GRAIN;
     acc__frame_free(f);
 }
@@ -240,7 +240,7 @@ static void run_frames(acc_task *t)
             finish(t);
             break;
         }
-        f->resume(f);
+        f->acc_resume(f);
         if (t->blocked)
             break;
     }

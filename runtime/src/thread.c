@@ -288,7 +288,7 @@ static int to_thread_step(acc_frame *self)
     to_thread_frame *f = (to_thread_frame *)self;
     acc_task *t = acc__task_current();
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         if (t->cancelled)
             TT_FAIL(f, ECANCELED);
@@ -296,7 +296,7 @@ static int to_thread_step(acc_frame *self)
         f->job = acc__job_submit(acc__loop_current, f->fn, f->arg, NULL, &f->w);
         if (f->job == NULL)
             TT_FAIL(f, errno);
-        self->state = 1;
+        self->acc_state = 1;
         acc__task_suspend(t, ACC__WAIT_TO_THREAD, self);
         acc__waker_wait(&f->w);
         return ACC_PENDING;
@@ -321,8 +321,8 @@ acc_frame *acc_to_thread__coro(void **acc_out, void *(*fn)(void *), void *arg)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = to_thread_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = to_thread_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->fn = fn;
     f->arg = arg;

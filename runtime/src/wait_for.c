@@ -72,7 +72,7 @@ int acc__wait_for_step(acc_frame *self)
     acc__loop *loop = acc__loop_current;
     int r;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         r = t->cancelled ? -ECANCELED : acc__task_reserve(loop, 1);
         if (r < 0) { /* the child never runs */
@@ -86,7 +86,7 @@ int acc__wait_for_step(acc_frame *self)
             acc__task_start(loop, f->kid);
         else
             acc__task_start_later(loop, f->kid);
-        self->state = 1;
+        self->acc_state = 1;
         if (f->kid->done)
             goto finished;
         if (t->cancelled) { /* by the child itself */
@@ -140,8 +140,8 @@ acc_frame *acc_wait_for__coro(int *acc_out, acc_frame *coro, double seconds)
         errno = ENOMEM;
         return NULL;
     }
-    f->hdr.resume = acc__wait_for_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = acc__wait_for_step;
+    f->hdr.acc_state = 0;
     f->out = acc_out;
     f->kid = kid;
     f->seconds = seconds;

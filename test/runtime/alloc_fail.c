@@ -30,8 +30,8 @@ typedef struct yield_root {
 static int yield_root_step(acc_frame *self)
 {
     yield_root *f = (yield_root *)self;
-    if (self->state == 0) {
-        self->state = 1;
+    if (self->acc_state == 0) {
+        self->acc_state = 1;
         if (acc_yield__step(acc_yield__init(&f->y), NULL) == ACC_PENDING)
             return ACC_PENDING;
     } else if (acc_yield__step(&f->y, NULL) == ACC_PENDING) {
@@ -45,8 +45,8 @@ static acc_frame *yield_in_block(void)
     yield_root *f = acc__root_alloc(sizeof *f);
     if (f == NULL)
         return NULL;
-    f->hdr.resume = yield_root_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = yield_root_step;
+    f->hdr.acc_state = 0;
     return &f->hdr;
 }
 
@@ -69,7 +69,7 @@ static int finished; // the scenario reached its end
             EXPECT(good, what);                                             \
     } while (0)
 
-#define BEGIN switch (self->state) { case 0:
+#define BEGIN switch (self->acc_state) { case 0:
 /* await the coroutine call `call`; if its frame cannot be made, count an
  * ENOMEM and skip to label k. */
 #define AWAIT(k, call)                                                      \
@@ -81,7 +81,7 @@ static int finished; // the scenario reached its end
         goto resume_##k;                                                    \
     }                                                                       \
     f->skipped = 0;                                                         \
-    self->state = k;                                                        \
+    self->acc_state = k;                                                        \
     if (acc__await(self, f->c) == ACC_PENDING)                              \
         return ACC_PENDING;                                                 \
     goto resume_##k;                                                        \
@@ -108,8 +108,8 @@ static acc_frame *setter(acc_event *ev, acc_sem *s)
     setter_frame *f = (setter_frame *)acc__frame_alloc(sizeof *f);
     if (f == NULL)
         return NULL;
-    f->hdr.resume = setter_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = setter_step;
+    f->hdr.acc_state = 0;
     f->ev = ev;
     f->s = s;
     return &f->hdr;
@@ -257,8 +257,8 @@ static acc_frame *scenario(void)
     scenario_frame *f = (scenario_frame *)acc__frame_alloc(sizeof *f);
     if (f == NULL)
         return NULL;
-    f->hdr.resume = scenario_step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = scenario_step;
+    f->hdr.acc_state = 0;
     return &f->hdr;
 }
 

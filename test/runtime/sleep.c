@@ -33,9 +33,9 @@ static int nap__step(acc_frame *self)
 {
     nap_frame *f = (nap_frame *)self;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
-        self->state = 1;
+        self->acc_state = 1;
         if (++sleeping > most_sleeping)
             most_sleeping = sleeping;
         if (acc__await(self, acc_sleep__coro(&f->r, f->s)) == ACC_PENDING)
@@ -57,8 +57,8 @@ static acc_frame *nap__coro(int *acc_out, const char *name, double s)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = nap__step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = nap__step;
+    f->hdr.acc_state = 0;
     f->acc_out = acc_out;
     f->name = name;
     f->s = s;
@@ -75,10 +75,10 @@ static int main__step(acc_frame *self)
 {
     main_frame *f = (main_frame *)self;
 
-    switch (self->state) {
+    switch (self->acc_state) {
     case 0:
         f->a = f->b = -1;
-        self->state = 1;
+        self->acc_state = 1;
         if (acc__await(self, acc_gather__coro(&f->g, 2, (acc_frame *[]){
                                   nap__coro(&f->a, "a", 0.2),
                                   nap__coro(&f->b, "b", 0.1)})) == ACC_PENDING)
@@ -99,8 +99,8 @@ static acc_frame *main__coro(int *acc_out)
 
     if (f == NULL)
         return NULL;
-    f->hdr.resume = main__step;
-    f->hdr.state = 0;
+    f->hdr.acc_resume = main__step;
+    f->hdr.acc_state = 0;
     f->acc_out = acc_out;
     return &f->hdr;
 }

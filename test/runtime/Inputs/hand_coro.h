@@ -1,7 +1,7 @@
 /*
  * hand_coro.h: coroutines written by hand against acc.h's frame ABI
  * (docs/abi.md), for the plain-C runtime tests. The macros fold the shape
- * acc generates: a body is a switch on self->state, each await a numbered
+ * acc generates: a body is a switch on self->acc_state, each await a numbered
  * resume point. A step function names its frame `self` (the acc_frame) and
  * `f` (its own struct, with `acc_frame hdr` and `T *acc_out`).
  */
@@ -10,9 +10,9 @@
 
 #include <acc.h>
 
-#define BEGIN switch (self->state) { case 0:
+#define BEGIN switch (self->acc_state) { case 0:
 #define AWAIT(k, call)                               \
-    self->state = k;                                 \
+    self->acc_state = k;                                 \
     if (acc__await(self, (call)) == ACC_PENDING)     \
         return ACC_PENDING;                          \
     goto resume_##k;                                 \
@@ -28,8 +28,8 @@
     type *f = (type *)acc__frame_alloc(sizeof *f);               \
     if (f == NULL)                                               \
         return NULL;                                             \
-    f->hdr.resume = step;                                        \
-    f->hdr.state = 0;                                            \
+    f->hdr.acc_resume = step;                                        \
+    f->hdr.acc_state = 0;                                            \
     f->acc_out = acc_out;
 
 /* A test's entry and its C main: run main_step's coroutine on a new loop
