@@ -129,6 +129,12 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
     unsigned off;
     clang_getExpansionLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
     long i = invocation_at(s, off);
+    if (i < 0) {
+        /* In an argument of the dialect's forms (`acc_spawn(f(N))`), the
+         * expansion is the form's: the file location is N's. */
+        clang_getFileLocation(clang_getCursorLocation(c), NULL, NULL, NULL, &off);
+        i = invocation_at(s, off);
+    }
     if (i < 0 || s->expand[i])
         return CXChildVisit_Recurse;
     bool expand;
