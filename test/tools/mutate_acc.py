@@ -315,6 +315,7 @@ def run(cmd, timeout, cwd=None):
 SANITIZER = re.compile(r'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer|'
                        r'AddressSanitizer:DEADLYSIGNAL|UndefinedBehaviorSanitizer')
 ERROR_LINE = re.compile(r'^(.+?):(\d+):(\d+): error: ')
+DIAGNOSTIC_LINE = re.compile(r'^(.+?):(\d+):(\d+): (error|warning|note): ')
 WARNING_FLAG = re.compile(r'warning: .*\[(-W[\w=+-]+)', re.M)
 
 
@@ -326,7 +327,12 @@ class Checker:
 
     def acc_errors_ok(self, err, path):
         """None if every error line of stderr is FILE:LINE:COL: error: ..."""
-        lines = [l for l in err.splitlines() if 'error:' in l]
+        lines, after_diagnostic = [], False
+        for l in err.splitlines():
+            # the line after a diagnostic echoes the source, which may say error:
+            if 'error:' in l and not after_diagnostic:
+                lines.append(l)
+            after_diagnostic = DIAGNOSTIC_LINE.match(l) is not None
         if not lines:
             return 'exit 1 without an error line'
         for l in lines:
