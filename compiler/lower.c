@@ -180,6 +180,8 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         const char *dst = "", *src = ""; /* a volatile literal's addresses need casts */
         if (type_is_volatile_object(t))
             dst = "(void *)", src = "(const void *)";
+        else if (member_stays_const(t))
+            dst = "(void *)";
         buf_printf(&b, "(*(%s)memcpy(%s&acc_self->acc_cl%d, %s&%s, sizeof(%s)))", ptr ? ptr : "void *",
                    dst, n->literal, src, lit, ty ? ty : "int");
         free(lit), free(ptr), free(ty);
@@ -326,11 +328,15 @@ static bool direct_result(Node *await, CXType t)
 /* `lvalue = val` for an object of type t, where a braced val is an
  * initializer list. C cannot assign a struct with a const member, only
  * initialize one, so such an object is copied from a compound literal
- * that the value initializes. */
+ * that the value initializes; so is one whose member stays const (a const
+ * typedef of an unnamed struct). An array here is a parameter, kept as a
+ * pointer. */
 static char *store_text(CXType t, const char *lvalue, const char *val, bool braced)
 {
     Buf b = {0};
-    bool whole = type_has_const_member(t);
+    enum CXTypeKind k = clang_getCanonicalType(t).kind;
+    bool stays_const = k != CXType_ConstantArray && k != CXType_IncompleteArray && member_stays_const(t);
+    bool whole = type_has_const_member(t) || stays_const;
     if (!whole && !braced) { /* the usual case: no type to spell */
         buf_printf(&b, "%s = %s", lvalue, val);
         return b.s;
@@ -340,12 +346,13 @@ static char *store_text(CXType t, const char *lvalue, const char *val, bool brac
         ty = xstrdup("int"); /* reported where the frame is laid out */
     if (whole) {
         /* `*p` has the address `p`, anything else `&x` */
-        const char *cast = type_is_volatile_object(t) ? "(void *)" : "";
+        const char *cast = type_is_volatile_object(t) || stays_const ? "(void *)" : "";
         if (lvalue[0] == '*')
             buf_printf(&b, "memcpy(%s%s", cast, lvalue + 1);
         else
             buf_printf(&b, "memcpy(%s&%s", cast, lvalue);
-        buf_printf(&b, ", %s(%s[1]){%s}, sizeof %s)", *cast ? "(const void *)" : "", ty, val, lvalue);
+        buf_printf(&b, ", %s(%s[1]){%s}, sizeof %s)", type_is_volatile_object(t) ? "(const void *)" : "", ty,
+                   val, lvalue);
     } else {
         buf_printf(&b, "%s = (%s)%s", lvalue, ty, val);
     }
@@ -808,6 +815,56 @@ static char *wait_for_text(Lower *L, Node *form, const char *dest, Buf *pre)
     return b.s;
 }
 
+static bool spellable(CXType t)
+{
+    char *d = declare_member(t, "");
+    free(d);
+    return d != NULL;
+}
+
+/* A type C can name for the value of expression n, to declare the
+ * temporary that keeps it. An rvalue drops the qualifiers of the type it
+ * comes from, which can leave a type C cannot name: the value of
+ * `await f()`, `async pair f(void)` with `typedef const struct {...}
+ * pair`, is an unnamed struct. The declared type names it: f's result
+ * type (f stores through a `pair *`), a variable's type, a branch's. */
+static CXType value_type(Node *n)
+{
+    CXType t = clang_getCursorType(n->cur);
+    if (t.kind == CXType_Invalid || spellable(t))
+        return t;
+    Node *s = strip(n);
+    CXType d = clang_getCursorType(s->cur); /* `p`, under its lvalue conversion */
+    if (s->role == ROLE_AWAIT) {
+        Node *op = strip(s->kids[0]);
+        d = t;
+        if (op->role == ROLE_CORO_CALL && op->callee) {
+            d = op->callee->ret;
+        } else if (op->role == ROLE_CORO_CALL) {
+            CXType p = clang_getCursorType(op->kids[0]->cur);
+            if (p.kind == CXType_Pointer)
+                p = clang_getPointeeType(p);
+            if (p.kind == CXType_FunctionProto || p.kind == CXType_FunctionNoProto)
+                d = clang_getResultType(p);
+        }
+    } else if (s->kind == CXCursor_ConditionalOperator && s->nkids == 3) {
+        d = value_type(s->kids[1]);
+        if (!spellable(d))
+            d = value_type(s->kids[2]);
+    }
+    return spellable(d) ? d : t;
+}
+
+/* A temporary for the value of n; a type C cannot name is reported at n. */
+static int value_temp(Lower *L, Node *n)
+{
+    CXType t = value_type(n);
+    if (t.kind != CXType_Invalid && !spellable(t))
+        error_at(region(n)->b, "acc cannot name the type of this value (an unnamed struct or union) for the "
+                               "temporary that keeps it across an await: give the type a tag or a typedef");
+    return new_temp(L->fn, t);
+}
+
 /* await n: emit the suspension into `pre`; returns the value's text.
  * `dest`, when given, is where the result goes instead of a temporary. */
 static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
@@ -825,7 +882,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     char *value = NULL;
     char *tmp_dest = NULL;
     if (!dest && !is_void) {
-        int k = new_temp(fn, t);
+        int k = awaitable ? new_temp(fn, t) : value_temp(L, n);
         Buf v = {0}, d = {0};
         buf_printf(&v, "acc_self->acc_t%d", k);
         buf_printf(&d, "&acc_self->acc_t%d", k);
@@ -1036,7 +1093,11 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         char *cond = lower_expr(L, unparen(n->kids[0]), pre);
         CXType t = clang_getCursorType(n->cur);
         bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
-        int k = is_void ? 0 : new_temp(L->fn, t);
+        int k = 0;
+        if (!is_void) {
+            k = value_temp(L, n);
+            t = L->fn->temps[k - 1]; /* the branches are stored as the temporary's type */
+        }
         Buf a = {0}, b = {0}, v = {0};
         char *x = lower_expr(L, n->kids[1], &a);
         char *y = lower_expr(L, n->kids[2], &b);
@@ -1341,8 +1402,9 @@ static void lower_var(Lower *L, Node *var)
         /* the compound literal's type is the local's: a volatile one's
          * addresses need casts */
         bool vol = type_is_volatile_object(t);
-        buf_printf(&b, "memcpy(%sacc_self->%s, %s(%s)%s%s%s, sizeof acc_self->%s)", vol ? "(void *)" : "",
-                   l->member, vol ? "(const void *)" : "", ty ? ty : "int", braced ? "" : "{", val,
+        buf_printf(&b, "memcpy(%sacc_self->%s, %s(%s)%s%s%s, sizeof acc_self->%s)",
+                   vol || member_stays_const(t) ? "(void *)" : "", l->member, vol ? "(const void *)" : "",
+                   ty ? ty : "int", braced ? "" : "{", val,
                    braced ? "" : "}", l->member);
         free(ty);
     } else {
