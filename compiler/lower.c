@@ -2797,6 +2797,34 @@ static void emit_temps(AsyncFn *fn, Out *o)
     out_str(o, "    };\n");
 }
 
+/* The C main that runs an async main: `int main(int argc, char **argv) {
+ * ... acc_run(main__coro(&acc_result, argc, argv)) ... }`, with the async
+ * main's parameters. C11 5.1.2.2.1 knows main with none or two; gcc and
+ * clang accept a third (envp) too, but warn (-Wmain) about one, which an
+ * old-style `async int main(argc) int argc;` may declare without a word
+ * from gcc. The C main then takes the standard two and passes the first. */
+static void emit_c_main(AsyncFn *fn, Out *o)
+{
+    out_str(o, "int main(");
+    for (int i = 0; i < fn->nparams; i++) {
+        char *d = declare(fn->param_types[i], fn->param_names[i]);
+        out_printf(o, "%s%s", i ? ", " : "", d ? d : "int");
+        free(d);
+    }
+    if (fn->nparams == 0)
+        out_str(o, "void");
+    if (fn->nparams == 1)
+        out_str(o, ", char **acc_argv");
+    out_str(o, ")\n{\n");
+    if (fn->nparams == 1)
+        out_str(o, "    (void)acc_argv;\n");
+    out_str(o, "    int acc_result = 0;\n");
+    out_str(o, "    int acc_err = acc_run(main__coro(&acc_result");
+    for (int i = 0; i < fn->nparams; i++)
+        out_printf(o, ", %s", fn->param_names[i]);
+    out_str(o, "));\n    return acc_err < 0 ? 1 : acc_result;\n}\n");
+}
+
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 {
     Lower L = {.p = p, .src = p->src, .fn = fn};
@@ -2873,21 +2901,8 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     free(L.func_name);
     free(L.ret_name);
 
-    if (fn->is_main) {
-        out_str(o, "int main(");
-        for (int i = 0; i < fn->nparams; i++) {
-            char *d = declare(fn->param_types[i], fn->param_names[i]);
-            out_printf(o, "%s%s", i ? ", " : "", d ? d : "int");
-            free(d);
-        }
-        if (fn->nparams == 0)
-            out_str(o, "void");
-        out_str(o, ")\n{\n    int acc_result = 0;\n");
-        out_str(o, "    int acc_err = acc_run(main__coro(&acc_result");
-        for (int i = 0; i < fn->nparams; i++)
-            out_printf(o, ", %s", fn->param_names[i]);
-        out_str(o, "));\n    return acc_err < 0 ? 1 : acc_result;\n}\n");
-    }
+    if (fn->is_main)
+        emit_c_main(fn, o);
 }
 
 /* A plain function's text, with its acc_run forms rewritten. */
