@@ -31,6 +31,7 @@
  */
 #include "compiler.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1437,6 +1438,64 @@ static Node *initializer_of(Node *var)
     return NULL;
 }
 
+/* The text that ends at the parenthesis matching the first one at or
+ * after b (a whole `aligned(64)`), or at e when there is none before it. */
+static unsigned past_parens(Source *src, unsigned b, unsigned e)
+{
+    while (b < e && src->text[b] != '(')
+        b++;
+    for (int depth = 0; b < src->len; b++) {
+        if (src->text[b] == '(')
+            depth++;
+        else if (src->text[b] == ')' && --depth == 0)
+            return b + 1;
+    }
+    return e;
+}
+
+/* An attribute of a declaration as the C can write it again: `_Alignas(32)`
+ * as written, a GNU one as `__attribute__((unused))`, one a macro spells
+ * as the macro's invocation. NULL: none to write (from a header, or the
+ * `async` annotation). */
+static char *attribute_text(Source *src, Node *attr)
+{
+    const Region *r = region(attr);
+    if (!r->in_main || r->from_arg || attr->kind == CXCursor_AnnotateAttr || r->e <= r->b)
+        return NULL;
+    const char *t = src->text + r->b;
+    if (!r->plain_b || !r->plain_e)
+        return xstrndup(t, r->e - r->b); /* a macro's invocation, defined in the C too */
+    if (strncmp(t, "_Alignas", 8) == 0 || strncmp(t, "alignas", 7) == 0)
+        return xstrndup(t, past_parens(src, r->b, r->e) - r->b);
+    unsigned e = r->b;
+    while (e < r->e && (src->text[e] == '_' || isalnum((unsigned char)src->text[e])))
+        e++;
+    unsigned after = e;
+    while (after < src->len && isspace((unsigned char)src->text[after]))
+        after++;
+    if (after < src->len && src->text[after] == '(')
+        e = past_parens(src, after, after);
+    Buf b = {0};
+    buf_printf(&b, "__attribute__((%.*s))", (int)(e - r->b), t);
+    return b.s;
+}
+
+/* The attributes of a declaration, each followed by a space: `__attribute__((unused)) `. */
+static char *attributes_of(Source *src, Node *decl)
+{
+    Buf b = {0};
+    for (int i = 0; i < decl->nkids; i++) {
+        Node *k = decl->kids[i];
+        if (k->kind < CXCursor_FirstAttr || k->kind > CXCursor_LastAttr)
+            continue;
+        char *t = attribute_text(src, k);
+        if (t)
+            buf_printf(&b, "%s ", t);
+        free(t);
+    }
+    return b.s ? b.s : xstrdup("");
+}
+
 /* A variable that stays a C variable of the step function (static, extern,
  * or a local that no await outlives), spelled from its type because its
  * declaration was split or its type moved. */
@@ -1447,8 +1506,10 @@ static void lower_kept_var(Lower *L, Node *var)
     char *d = declare(t, name);
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(var->cur);
     Buf b = {0}, pre = {0};
-    buf_printf(&b, "%s%s", sc == CX_SC_Static ? "static " : sc == CX_SC_Extern ? "extern " : "",
+    char *attrs = attributes_of(L->src, var);
+    buf_printf(&b, "%s%s%s", sc == CX_SC_Static ? "static " : sc == CX_SC_Extern ? "extern " : "", attrs,
                d ? d : name);
+    free(attrs);
     Node *init = initializer_of(var);
     if (init) {
         char *t2 = lower_expr(L, init, &pre);
@@ -2379,6 +2440,43 @@ static void check_names_kept_enum(Lower *L, Node *n, Node *type)
         check_names_kept_enum(L, n->kids[i], type);
 }
 
+/* Where the attributes that follow a moved declaration end: clang's extent
+ * of `typedef int v4 __attribute__((vector_size(16)))` and of `struct P {
+ * ... } __attribute__((packed))` stops before them. A typedef's declarator
+ * is followed only by attributes (GNU ones, or a macro that spells them)
+ * up to its `,` or `;`; a tag's by `__attribute__` groups, then maybe a
+ * declarator. */
+static unsigned trailing_attributes_end(Source *src, Node *k, unsigned limit)
+{
+    const Region *r = region(k);
+    unsigned at = r->e;
+    if (!r->in_main || !r->plain_e || limit > src->len)
+        return at;
+    const char *t = src->text;
+    if (k->kind == CXCursor_TypedefDecl) {
+        unsigned e = at;
+        for (int depth = 0; e < limit; e++) {
+            if (t[e] == '(')
+                depth++;
+            else if (t[e] == ')')
+                depth--;
+            else if (depth == 0 && (t[e] == ',' || t[e] == ';'))
+                break;
+        }
+        while (e > at && isspace((unsigned char)t[e - 1]))
+            e--;
+        return e;
+    }
+    for (;;) {
+        unsigned e = at;
+        while (e < limit && isspace((unsigned char)t[e]))
+            e++;
+        if (limit - e < 13 || strncmp(t + e, "__attribute", 11) != 0)
+            return at;
+        at = past_parens(src, e, limit);
+    }
+}
+
 static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
 {
     for (int i = 0; i < ds->nkids; i++)
@@ -2445,6 +2543,13 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
             }
             free(t);
             t = named.s;
+        }
+        unsigned attrs = trailing_attributes_end(L->src, k, region(ds)->e);
+        if (attrs > region(k)->e) {
+            Buf with = {0};
+            buf_printf(&with, "%s%.*s", t, (int)(attrs - region(k)->e), L->src->text + region(k)->e);
+            free(t);
+            t = with.s;
         }
         buf_printf(out, "%s;\n", t);
         free(t);
@@ -2662,28 +2767,12 @@ static void emit_indent(Out *o, int depth)
 static char *alignment_of(Source *src, Local *l)
 {
     Node *d = l->decl_node;
-    for (int i = 0; d && i < d->nkids; i++) {
-        if (d->kids[i]->kind != CXCursor_AlignedAttr || !region(d->kids[i])->in_main)
-            continue;
-        const Region *a = region(d->kids[i]);
-        unsigned e = a->b;
-        while (e < src->len && src->text[e] != '(')
-            e++;
-        for (int depth = 0; e < src->len; e++) {
-            if (src->text[e] == '(')
-                depth++;
-            else if (src->text[e] == ')' && --depth == 0)
-                break;
+    for (int i = 0; d && i < d->nkids; i++)
+        if (d->kids[i]->kind == CXCursor_AlignedAttr) {
+            char *t = attribute_text(src, d->kids[i]);
+            if (t)
+                return t;
         }
-        char *text = xstrndup(src->text + a->b, e + 1 - a->b);
-        if (strncmp(text, "aligned", 7) == 0) {
-            Buf b = {0};
-            buf_printf(&b, "__attribute__((%s))", text);
-            free(text);
-            return b.s;
-        }
-        return text;
-    }
     return NULL;
 }
 
