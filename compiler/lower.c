@@ -856,14 +856,11 @@ static CXType value_type(Node *n)
     return spellable(d) ? d : t;
 }
 
-/* A temporary for the value of n; a type C cannot name is reported at n. */
+/* A temporary for the value of n (one whose type C cannot name at all,
+ * a header's unnamed result type, is reported with its function). */
 static int value_temp(Lower *L, Node *n)
 {
-    CXType t = value_type(n);
-    if (t.kind != CXType_Invalid && !spellable(t))
-        error_at(region(n)->b, "acc cannot name the type of this value (an unnamed struct or union) for the "
-                               "temporary that keeps it across an await: give the type a tag or a typedef");
-    return new_temp(L->fn, t);
+    return new_temp(L->fn, value_type(n));
 }
 
 /* await n: emit the suspension into `pre`; returns the value's text.
