@@ -340,6 +340,7 @@ bool param_is_unnamed_element_array(CXType t);
 bool param_type_is_variably_modified(CXType t);
 bool type_is_variably_modified(CXType t);
 bool type_has_const_member(CXType t);
+bool member_stays_const(CXType t);
 bool type_is_volatile_object(CXType t);
 /* Set by lower.c: the file-scope name of a type declared in an async body. */
 extern const char *(*typeprint_local_name)(CXCursor decl);

@@ -31,6 +31,7 @@
  */
 #include "compiler.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,8 @@ static void collect_edits(Lower *L, Node *n, Edits *E)
         const char *dst = "", *src = ""; /* a volatile literal's addresses need casts */
         if (type_is_volatile_object(t))
             dst = "(void *)", src = "(const void *)";
+        else if (member_stays_const(t))
+            dst = "(void *)";
         buf_printf(&b, "(*(%s)memcpy(%s&acc_self->acc_cl%d, %s&%s, sizeof(%s)))", ptr ? ptr : "void *",
                    dst, n->literal, src, lit, ty ? ty : "int");
         free(lit), free(ptr), free(ty);
@@ -326,11 +329,15 @@ static bool direct_result(Node *await, CXType t)
 /* `lvalue = val` for an object of type t, where a braced val is an
  * initializer list. C cannot assign a struct with a const member, only
  * initialize one, so such an object is copied from a compound literal
- * that the value initializes. */
+ * that the value initializes; so is one whose member stays const (a const
+ * typedef of an unnamed struct). An array here is a parameter, kept as a
+ * pointer. */
 static char *store_text(CXType t, const char *lvalue, const char *val, bool braced)
 {
     Buf b = {0};
-    bool whole = type_has_const_member(t);
+    enum CXTypeKind k = clang_getCanonicalType(t).kind;
+    bool stays_const = k != CXType_ConstantArray && k != CXType_IncompleteArray && member_stays_const(t);
+    bool whole = type_has_const_member(t) || stays_const;
     if (!whole && !braced) { /* the usual case: no type to spell */
         buf_printf(&b, "%s = %s", lvalue, val);
         return b.s;
@@ -340,12 +347,13 @@ static char *store_text(CXType t, const char *lvalue, const char *val, bool brac
         ty = xstrdup("int"); /* reported where the frame is laid out */
     if (whole) {
         /* `*p` has the address `p`, anything else `&x` */
-        const char *cast = type_is_volatile_object(t) ? "(void *)" : "";
+        const char *cast = type_is_volatile_object(t) || stays_const ? "(void *)" : "";
         if (lvalue[0] == '*')
             buf_printf(&b, "memcpy(%s%s", cast, lvalue + 1);
         else
             buf_printf(&b, "memcpy(%s&%s", cast, lvalue);
-        buf_printf(&b, ", %s(%s[1]){%s}, sizeof %s)", *cast ? "(const void *)" : "", ty, val, lvalue);
+        buf_printf(&b, ", %s(%s[1]){%s}, sizeof %s)", type_is_volatile_object(t) ? "(const void *)" : "", ty,
+                   val, lvalue);
     } else {
         buf_printf(&b, "%s = (%s)%s", lvalue, ty, val);
     }
@@ -808,6 +816,53 @@ static char *wait_for_text(Lower *L, Node *form, const char *dest, Buf *pre)
     return b.s;
 }
 
+static bool spellable(CXType t)
+{
+    char *d = declare_member(t, "");
+    free(d);
+    return d != NULL;
+}
+
+/* A type C can name for the value of expression n, to declare the
+ * temporary that keeps it. An rvalue drops the qualifiers of the type it
+ * comes from, which can leave a type C cannot name: the value of
+ * `await f()`, `async pair f(void)` with `typedef const struct {...}
+ * pair`, is an unnamed struct. The declared type names it: f's result
+ * type (f stores through a `pair *`), a variable's type, a branch's. */
+static CXType value_type(Node *n)
+{
+    CXType t = clang_getCursorType(n->cur);
+    if (t.kind == CXType_Invalid || spellable(t))
+        return t;
+    Node *s = strip(n);
+    CXType d = clang_getCursorType(s->cur); /* `p`, under its lvalue conversion */
+    if (s->role == ROLE_AWAIT) {
+        Node *op = strip(s->kids[0]);
+        d = t;
+        if (op->role == ROLE_CORO_CALL && op->callee) {
+            d = op->callee->ret;
+        } else if (op->role == ROLE_CORO_CALL) {
+            CXType p = clang_getCursorType(op->kids[0]->cur);
+            if (p.kind == CXType_Pointer)
+                p = clang_getPointeeType(p);
+            if (p.kind == CXType_FunctionProto || p.kind == CXType_FunctionNoProto)
+                d = clang_getResultType(p);
+        }
+    } else if (s->kind == CXCursor_ConditionalOperator && s->nkids == 3) {
+        d = value_type(s->kids[1]);
+        if (!spellable(d))
+            d = value_type(s->kids[2]);
+    }
+    return spellable(d) ? d : t;
+}
+
+/* A temporary for the value of n (one whose type C cannot name at all,
+ * a header's unnamed result type, is reported with its function). */
+static int value_temp(Lower *L, Node *n)
+{
+    return new_temp(L->fn, value_type(n));
+}
+
 /* await n: emit the suspension into `pre`; returns the value's text.
  * `dest`, when given, is where the result goes instead of a temporary. */
 static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
@@ -825,7 +880,7 @@ static char *lower_await(Lower *L, Node *n, Buf *pre, const char *dest)
     char *value = NULL;
     char *tmp_dest = NULL;
     if (!dest && !is_void) {
-        int k = new_temp(fn, t);
+        int k = awaitable ? new_temp(fn, t) : value_temp(L, n);
         Buf v = {0}, d = {0};
         buf_printf(&v, "acc_self->acc_t%d", k);
         buf_printf(&d, "&acc_self->acc_t%d", k);
@@ -1036,7 +1091,11 @@ static char *lower_expr(Lower *L, Node *n, Buf *pre)
         char *cond = lower_expr(L, unparen(n->kids[0]), pre);
         CXType t = clang_getCursorType(n->cur);
         bool is_void = clang_getCanonicalType(t).kind == CXType_Void;
-        int k = is_void ? 0 : new_temp(L->fn, t);
+        int k = 0;
+        if (!is_void) {
+            k = value_temp(L, n);
+            t = L->fn->temps[k - 1]; /* the branches are stored as the temporary's type */
+        }
         Buf a = {0}, b = {0}, v = {0};
         char *x = lower_expr(L, n->kids[1], &a);
         char *y = lower_expr(L, n->kids[2], &b);
@@ -1341,8 +1400,9 @@ static void lower_var(Lower *L, Node *var)
         /* the compound literal's type is the local's: a volatile one's
          * addresses need casts */
         bool vol = type_is_volatile_object(t);
-        buf_printf(&b, "memcpy(%sacc_self->%s, %s(%s)%s%s%s, sizeof acc_self->%s)", vol ? "(void *)" : "",
-                   l->member, vol ? "(const void *)" : "", ty ? ty : "int", braced ? "" : "{", val,
+        buf_printf(&b, "memcpy(%sacc_self->%s, %s(%s)%s%s%s, sizeof acc_self->%s)",
+                   vol || member_stays_const(t) ? "(void *)" : "", l->member, vol ? "(const void *)" : "",
+                   ty ? ty : "int", braced ? "" : "{", val,
                    braced ? "" : "}", l->member);
         free(ty);
     } else {
@@ -1375,6 +1435,64 @@ static Node *initializer_of(Node *var)
     return NULL;
 }
 
+/* The text that ends at the parenthesis matching the first one at or
+ * after b (a whole `aligned(64)`), or at e when there is none before it. */
+static unsigned past_parens(Source *src, unsigned b, unsigned e)
+{
+    while (b < e && src->text[b] != '(')
+        b++;
+    for (int depth = 0; b < src->len; b++) {
+        if (src->text[b] == '(')
+            depth++;
+        else if (src->text[b] == ')' && --depth == 0)
+            return b + 1;
+    }
+    return e;
+}
+
+/* An attribute of a declaration as the C can write it again: `_Alignas(32)`
+ * as written, a GNU one as `__attribute__((unused))`, one a macro spells
+ * as the macro's invocation. NULL: none to write (from a header, or the
+ * `async` annotation). */
+static char *attribute_text(Source *src, Node *attr)
+{
+    const Region *r = region(attr);
+    if (!r->in_main || r->from_arg || attr->kind == CXCursor_AnnotateAttr || r->e <= r->b)
+        return NULL;
+    const char *t = src->text + r->b;
+    if (!r->plain_b || !r->plain_e)
+        return xstrndup(t, r->e - r->b); /* a macro's invocation, defined in the C too */
+    if (strncmp(t, "_Alignas", 8) == 0 || strncmp(t, "alignas", 7) == 0)
+        return xstrndup(t, past_parens(src, r->b, r->e) - r->b);
+    unsigned e = r->b;
+    while (e < r->e && (src->text[e] == '_' || isalnum((unsigned char)src->text[e])))
+        e++;
+    unsigned after = e;
+    while (after < src->len && isspace((unsigned char)src->text[after]))
+        after++;
+    if (after < src->len && src->text[after] == '(')
+        e = past_parens(src, after, after);
+    Buf b = {0};
+    buf_printf(&b, "__attribute__((%.*s))", (int)(e - r->b), t);
+    return b.s;
+}
+
+/* The attributes of a declaration, each followed by a space: `__attribute__((unused)) `. */
+static char *attributes_of(Source *src, Node *decl)
+{
+    Buf b = {0};
+    for (int i = 0; i < decl->nkids; i++) {
+        Node *k = decl->kids[i];
+        if (k->kind < CXCursor_FirstAttr || k->kind > CXCursor_LastAttr)
+            continue;
+        char *t = attribute_text(src, k);
+        if (t)
+            buf_printf(&b, "%s ", t);
+        free(t);
+    }
+    return b.s ? b.s : xstrdup("");
+}
+
 /* A variable that stays a C variable of the step function (static, extern,
  * or a local that no await outlives), spelled from its type because its
  * declaration was split or its type moved. */
@@ -1385,8 +1503,10 @@ static void lower_kept_var(Lower *L, Node *var)
     char *d = declare(t, name);
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(var->cur);
     Buf b = {0}, pre = {0};
-    buf_printf(&b, "%s%s", sc == CX_SC_Static ? "static " : sc == CX_SC_Extern ? "extern " : "",
+    char *attrs = attributes_of(L->src, var);
+    buf_printf(&b, "%s%s%s", sc == CX_SC_Static ? "static " : sc == CX_SC_Extern ? "extern " : "", attrs,
                d ? d : name);
+    free(attrs);
     Node *init = initializer_of(var);
     if (init) {
         char *t2 = lower_expr(L, init, &pre);
@@ -2317,6 +2437,43 @@ static void check_names_kept_enum(Lower *L, Node *n, Node *type)
         check_names_kept_enum(L, n->kids[i], type);
 }
 
+/* Where the attributes that follow a moved declaration end: clang's extent
+ * of `typedef int v4 __attribute__((vector_size(16)))` and of `struct P {
+ * ... } __attribute__((packed))` stops before them. A typedef's declarator
+ * is followed only by attributes (GNU ones, or a macro that spells them)
+ * up to its `,` or `;`; a tag's by `__attribute__` groups, then maybe a
+ * declarator. */
+static unsigned trailing_attributes_end(Source *src, Node *k, unsigned limit)
+{
+    const Region *r = region(k);
+    unsigned at = r->e;
+    if (!r->in_main || !r->plain_e || limit > src->len)
+        return at;
+    const char *t = src->text;
+    if (k->kind == CXCursor_TypedefDecl) {
+        unsigned e = at;
+        for (int depth = 0; e < limit; e++) {
+            if (t[e] == '(')
+                depth++;
+            else if (t[e] == ')')
+                depth--;
+            else if (depth == 0 && (t[e] == ',' || t[e] == ';'))
+                break;
+        }
+        while (e > at && isspace((unsigned char)t[e - 1]))
+            e--;
+        return e;
+    }
+    for (;;) {
+        unsigned e = at;
+        while (e < limit && isspace((unsigned char)t[e]))
+            e++;
+        if (limit - e < 13 || strncmp(t + e, "__attribute", 11) != 0)
+            return at;
+        at = past_parens(src, e, limit);
+    }
+}
+
 static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
 {
     for (int i = 0; i < ds->nkids; i++)
@@ -2383,6 +2540,13 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
             }
             free(t);
             t = named.s;
+        }
+        unsigned attrs = trailing_attributes_end(L->src, k, region(ds)->e);
+        if (attrs > region(k)->e) {
+            Buf with = {0};
+            buf_printf(&with, "%s%.*s", t, (int)(attrs - region(k)->e), L->src->text + region(k)->e);
+            free(t);
+            t = with.s;
         }
         buf_printf(out, "%s;\n", t);
         free(t);
@@ -2600,28 +2764,12 @@ static void emit_indent(Out *o, int depth)
 static char *alignment_of(Source *src, Local *l)
 {
     Node *d = l->decl_node;
-    for (int i = 0; d && i < d->nkids; i++) {
-        if (d->kids[i]->kind != CXCursor_AlignedAttr || !region(d->kids[i])->in_main)
-            continue;
-        const Region *a = region(d->kids[i]);
-        unsigned e = a->b;
-        while (e < src->len && src->text[e] != '(')
-            e++;
-        for (int depth = 0; e < src->len; e++) {
-            if (src->text[e] == '(')
-                depth++;
-            else if (src->text[e] == ')' && --depth == 0)
-                break;
+    for (int i = 0; d && i < d->nkids; i++)
+        if (d->kids[i]->kind == CXCursor_AlignedAttr) {
+            char *t = attribute_text(src, d->kids[i]);
+            if (t)
+                return t;
         }
-        char *text = xstrndup(src->text + a->b, e + 1 - a->b);
-        if (strncmp(text, "aligned", 7) == 0) {
-            Buf b = {0};
-            buf_printf(&b, "__attribute__((%s))", text);
-            free(text);
-            return b.s;
-        }
-        return text;
-    }
     return NULL;
 }
 
@@ -2735,6 +2883,34 @@ static void emit_temps(AsyncFn *fn, Out *o)
     out_str(o, "    };\n");
 }
 
+/* The C main that runs an async main: `int main(int argc, char **argv) {
+ * ... acc_run(main__coro(&acc_result, argc, argv)) ... }`, with the async
+ * main's parameters. C11 5.1.2.2.1 knows main with none or two; gcc and
+ * clang accept a third (envp) too, but warn (-Wmain) about one, which an
+ * old-style `async int main(argc) int argc;` may declare without a word
+ * from gcc. The C main then takes the standard two and passes the first. */
+static void emit_c_main(AsyncFn *fn, Out *o)
+{
+    out_str(o, "int main(");
+    for (int i = 0; i < fn->nparams; i++) {
+        char *d = declare(fn->param_types[i], fn->param_names[i]);
+        out_printf(o, "%s%s", i ? ", " : "", d ? d : "int");
+        free(d);
+    }
+    if (fn->nparams == 0)
+        out_str(o, "void");
+    if (fn->nparams == 1)
+        out_str(o, ", char **acc_argv");
+    out_str(o, ")\n{\n");
+    if (fn->nparams == 1)
+        out_str(o, "    (void)acc_argv;\n");
+    out_str(o, "    int acc_result = 0;\n");
+    out_str(o, "    int acc_err = acc_run(main__coro(&acc_result");
+    for (int i = 0; i < fn->nparams; i++)
+        out_printf(o, ", %s", fn->param_names[i]);
+    out_str(o, "));\n    return acc_err < 0 ? 1 : acc_result;\n}\n");
+}
+
 void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
 {
     Lower L = {.p = p, .src = p->src, .fn = fn};
@@ -2811,21 +2987,8 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     free(L.func_name);
     free(L.ret_name);
 
-    if (fn->is_main) {
-        out_str(o, "int main(");
-        for (int i = 0; i < fn->nparams; i++) {
-            char *d = declare(fn->param_types[i], fn->param_names[i]);
-            out_printf(o, "%s%s", i ? ", " : "", d ? d : "int");
-            free(d);
-        }
-        if (fn->nparams == 0)
-            out_str(o, "void");
-        out_str(o, ")\n{\n    int acc_result = 0;\n");
-        out_str(o, "    int acc_err = acc_run(main__coro(&acc_result");
-        for (int i = 0; i < fn->nparams; i++)
-            out_printf(o, ", %s", fn->param_names[i]);
-        out_str(o, "));\n    return acc_err < 0 ? 1 : acc_result;\n}\n");
-    }
+    if (fn->is_main)
+        emit_c_main(fn, o);
 }
 
 /* A plain function's text, with its acc_run forms rewritten. */

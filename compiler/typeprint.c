@@ -577,6 +577,19 @@ char *declare_async(CXType t, const char *name, bool mutable_top)
     return decl_rec2(t, name, mutable_top, true);
 }
 
+/* Does the frame member of an object of type t stay const? It does when a
+ * typedef brings the const and C has no other name for the type it stands
+ * for (`typedef const struct { int a; } pair;`): the member is then spelled
+ * `pair`, const, and lower.c fills it with memcpy instead of assigning. */
+bool member_stays_const(CXType t)
+{
+    if (!const_through_arrays(t))
+        return false;
+    char *s = decl_rec2(clang_getCanonicalType(t), "", true, false);
+    free(s);
+    return s == NULL;
+}
+
 /* A frame member is assigned after the frame is made, so top-level const
  * (also of array elements) is dropped; volatile stays. */
 char *declare_member(CXType t, const char *name)
