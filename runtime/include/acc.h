@@ -373,6 +373,16 @@ static inline int acc__return(acc_frame *self)
  * prints `file:line: func: Assertion `e' failed.` and aborts. */
 void acc__assert_fail(const char *expr, const char *file, unsigned line, const char *func);
 
+/* assert(e) without an await, as acc writes it in an async body,
+ * `acc__assert(e, "e", "f")`: the C library's assert would name the step
+ * function (f__step) in its report. NDEBUG is read by the C compiler, as
+ * for assert (where acc.h is included). */
+#ifdef NDEBUG
+#define acc__assert(e, text, func) ((void)(func)) /* func: the name is used */
+#else
+#define acc__assert(e, text, func) ((e) ? (void)0 : acc__assert_fail(text, __FILE__, __LINE__, func))
+#endif
+
 /* ------------------------------------------------------------------------
  * Hand-written awaitables (SPEC 2.1).
  * ---------------------------------------------------------------------- */

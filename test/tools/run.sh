@@ -82,8 +82,11 @@ else
     : >"$tmp/in"
 fi
 
+# Both programs are called `prog` (in a directory each), so that what
+# prints the program's name (a failed assert) prints the same.
 for cc in gcc clang; do
-    if ! "$cc" "${cflags[@]}" "$c_file" "${libs[@]}" -o "$tmp/prog.$cc"; then
+    mkdir -p "$tmp/$cc"
+    if ! "$cc" "${cflags[@]}" "$c_file" "${libs[@]}" -o "$tmp/$cc/prog"; then
         echo "run.sh: $cc failed to compile $c_file" >&2
         exit 1
     fi
@@ -92,7 +95,7 @@ status=()
 elapsed=()
 for cc in gcc clang; do
     t0=$(date +%s.%N)
-    timeout "$timeout_s" "${wrapper[@]}" "$tmp/prog.$cc" "$@" >"$tmp/out.$cc" 2>"$tmp/err.$cc" <"$tmp/in"
+    timeout "$timeout_s" "${wrapper[@]}" "$tmp/$cc/prog" "$@" >"$tmp/out.$cc" 2>"$tmp/err.$cc" <"$tmp/in"
     status+=($?)
     t1=$(date +%s.%N)
     elapsed+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
