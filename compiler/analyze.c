@@ -262,10 +262,18 @@ static bool is_await_node(Source *src, Node *n)
 static unsigned *await_words, *await_ops;
 static int nawait_words, nawait_ops;
 
+/* Append off to v (n long): room doubles at powers of two. */
 static void note_offset(unsigned **v, int *n, unsigned off)
 {
-    *v = xrealloc(*v, (size_t)(*n + 1) * sizeof **v);
+    if ((*n & (*n - 1)) == 0)
+        *v = xrealloc(*v, (size_t)(*n ? 2 * *n : 1) * sizeof **v);
     (*v)[(*n)++] = off;
+}
+
+static int offset_order(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
 }
 
 static void note_await_op(Source *src, Node *n)
@@ -283,10 +291,11 @@ static void check_await_words(void)
     /* after other errors an await may be missing from the tree (clang
      * drops an invalid operand): no second message for it */
     int words = analysis_error_count() ? 0 : nawait_words;
+    if (words > 0 && nawait_ops > 1) /* a search per word: a file has thousands */
+        qsort(await_ops, (size_t)nawait_ops, sizeof *await_ops, offset_order);
     for (int i = 0; i < words; i++) {
-        bool op = false;
-        for (int j = 0; j < nawait_ops && !op; j++)
-            op = await_ops[j] == await_words[i];
+        bool op = nawait_ops > 0 &&
+                  bsearch(&await_words[i], await_ops, (size_t)nawait_ops, sizeof *await_ops, offset_order);
         if (!op)
             error_at(await_words[i], "'await' before a declaration: await is a unary operator and "
                                      "takes an expression");
@@ -1248,14 +1257,15 @@ static void check_conversions(Node *n)
 static void collect_awaits(Node *n, Node ***v, int *nv)
 {
     if (n->role == ROLE_AWAIT) {
-        *v = xrealloc(*v, (size_t)(*nv + 1) * sizeof **v);
+        if ((*nv & (*nv - 1)) == 0) /* room doubles at powers of two */
+            *v = xrealloc(*v, (size_t)(*nv ? 2 * *nv : 1) * sizeof **v);
         (*v)[(*nv)++] = n;
     }
     /* GNU `a ?: b` shows a three times, for one evaluation (lower.c) */
     bool elvis = n->has_await && is_gnu_elvis(n);
     for (int i = 0; i < n->nkids; i++)
-        if (!elvis || i == 0 || i == 3)
-            collect_awaits(n->kids[i], v, nv);
+        if ((!elvis || i == 0 || i == 3) && (n->kids[i]->has_await || n->kids[i]->role == ROLE_AWAIT))
+            collect_awaits(n->kids[i], v, nv); /* classify marked the subtrees that hold one */
 }
 
 /* A macro that uses its argument twice would evaluate an await in it twice
@@ -1327,11 +1337,41 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
  * async function type, through pointers and arrays (SPEC 1.1: `async` is
  * a function specifier), and not a variadic one: async functions are
  * never variadic, so such a pointer could only be called wrongly. */
+/* Can a function body [b, e) of the main file declare something async?
+ * Only where `async` is written in it, or a macro (other than the
+ * dialect's own) may spell it. Most bodies cannot, and looking into every
+ * expression of every body cost a tenth of acc's time on a large file. */
+static bool body_may_declare_async(Source *src, CXCursor body)
+{
+    CXSourceRange r = clang_getCursorExtent(body);
+    CXFile fb, fe;
+    unsigned b, e;
+    clang_getExpansionLocation(clang_getRangeStart(r), &fb, NULL, NULL, &b);
+    clang_getExpansionLocation(clang_getRangeEnd(r), &fe, NULL, NULL, &e);
+    if (!fb || !fe || !clang_File_isEqual(fb, src->file) || !clang_File_isEqual(fe, src->file) || e < b)
+        return true;
+    if (text_has_word(src->text, b, e, "async"))
+        return true;
+    size_t lo = 0, hi = src->nmacros; /* the first invocation in the body */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (src->macros[mid].b < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < src->nmacros && src->macros[i].b < e; i++)
+        if (!is_dialect_macro(src, &src->macros[i]))
+            return true;
+    return false;
+}
+
 static enum CXChildVisitResult async_decl_visit(CXCursor c, CXCursor parent, CXClientData data)
 {
-    (void)parent;
     Source *src = data;
     enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_CompoundStmt && clang_getCursorKind(parent) == CXCursor_FunctionDecl)
+        return body_may_declare_async(src, c) ? CXChildVisit_Recurse : CXChildVisit_Continue;
     if (!is_main_file(src, clang_getCursorLocation(c)))
         return CXChildVisit_Continue;
     if ((k == CXCursor_VarDecl || k == CXCursor_FieldDecl || k == CXCursor_ParmDecl || k == CXCursor_TypedefDecl) &&

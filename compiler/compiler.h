@@ -227,6 +227,9 @@ bool is_gnu_elvis(Node *n);
  * deep, to be parsed in its place; NULL when there is none, or after
  * enough rounds. */
 char *expand_macros(Source *src, size_t *len, int round);
+/* Is m an invocation of one of the dialect's own macros (await, async,
+ * acc.h's coroutine-taking forms), which acc reads as they are? */
+bool is_dialect_macro(Source *src, const Token *m);
 
 /* ---- awaitable.c ------------------------------------------------------ */
 

@@ -38,7 +38,7 @@
 
 /* The dialect's own macros (the prelude's, and acc.h's coroutine-taking
  * forms, which the analysis reads as they are). */
-static bool is_dialect_macro(Source *src, const Token *m)
+bool is_dialect_macro(Source *src, const Token *m)
 {
     static const char *names[] = {"await",        "async",        "acc_run",     "acc_spawn",
                                   "acc_gather",   "acc_wait_for", "acc__assert"};

@@ -1898,6 +1898,8 @@ static void put_comments(Lower *L, unsigned b, unsigned e, unsigned next_line)
 static bool next_directive(Lower *L, unsigned b, unsigned e, unsigned *db, unsigned *de)
 {
     const char *t = L->src->text;
+    if (b >= e || !memchr(t + b, '#', e - b))
+        return false; /* most bodies: no `#` at all, no scan of their quotes and comments */
     for (unsigned i = b; i < e; i++) {
         if (t[i] == '"' || t[i] == '\'') {
             char q = t[i];
