@@ -2439,21 +2439,20 @@ static void check_names_kept_enum(Lower *L, Node *n, Node *type)
         check_names_kept_enum(L, n->kids[i], type);
 }
 
-/* Where the attributes that follow a moved declaration end: clang's extent
- * of `typedef int v4 __attribute__((vector_size(16)))` and of `struct P {
- * ... } __attribute__((packed))` stops before them. A typedef's declarator
- * is followed only by attributes (GNU ones, or a macro that spells them)
- * up to its `,` or `;`; a tag's by `__attribute__` groups, then maybe a
- * declarator. */
-static unsigned trailing_attributes_end(Source *src, Node *k, unsigned limit)
+/* What follows a moved declaration k up to the end of its declarator,
+ * which clang's extent leaves out: the attributes after a typedef's
+ * declarator (`typedef int v4 __attribute__((vector_size(16)))`, GNU ones
+ * or a macro that spells them, up to its `,` or `;`), as written, and
+ * those after a tag's closing brace (`struct P { ... } PACKED`), one by
+ * one from their cursors (a comment may stand between). "" when none. */
+static char *trailing_attributes(Source *src, Node *k, unsigned limit)
 {
     const Region *r = region(k);
-    unsigned at = r->e;
     if (!r->in_main || !r->plain_e || limit > src->len)
-        return at;
-    const char *t = src->text;
+        return xstrdup("");
     if (k->kind == CXCursor_TypedefDecl) {
-        unsigned e = at;
+        const char *t = src->text;
+        unsigned e = r->e;
         for (int depth = 0; e < limit; e++) {
             if (t[e] == '(')
                 depth++;
@@ -2462,18 +2461,64 @@ static unsigned trailing_attributes_end(Source *src, Node *k, unsigned limit)
             else if (depth == 0 && (t[e] == ',' || t[e] == ';'))
                 break;
         }
-        while (e > at && isspace((unsigned char)t[e - 1]))
+        while (e > r->e && isspace((unsigned char)t[e - 1]))
             e--;
-        return e;
+        return xstrndup(t + r->e, e - r->e);
     }
-    for (;;) {
-        unsigned e = at;
-        while (e < limit && isspace((unsigned char)t[e]))
-            e++;
-        if (limit - e < 13 || strncmp(t + e, "__attribute", 11) != 0)
-            return at;
-        at = past_parens(src, e, limit);
+    Buf b = {0};
+    const Region *last = NULL;
+    for (int i = 0; i < k->nkids; i++) {
+        Node *a = k->kids[i];
+        const Region *ar = region(a);
+        if (a->kind < CXCursor_FirstAttr || a->kind > CXCursor_LastAttr || ar->b < r->e)
+            continue;
+        if (last && last->b == ar->b && last->e == ar->e)
+            continue; /* one macro that spells several */
+        last = ar;
+        char *text = attribute_text(src, a);
+        if (text)
+            buf_printf(&b, " %s", text);
+        free(text);
     }
+    return b.s ? b.s : xstrdup("");
+}
+
+/* Of the typedefs of one declaration (`typedef struct {...} T, *PT;`),
+ * does k give the anonymous tag it defines its name? The first whose type
+ * is the tag itself (T) does; if none is, the first. */
+static bool typedef_names_tag(Node *ds, Node *k, Node *tag)
+{
+    Node *first = NULL, *itself = NULL;
+    for (int i = 0; i < ds->nkids && !itself; i++) {
+        Node *d = ds->kids[i];
+        if (d->kind != CXCursor_TypedefDecl)
+            continue;
+        for (int j = 0; j < d->nkids; j++)
+            if (clang_equalCursors(d->kids[j]->cur, tag->cur)) {
+                if (!first)
+                    first = d;
+                CXType u = clang_getCanonicalType(clang_getTypedefDeclUnderlyingType(d->cur));
+                if (clang_equalTypes(u, clang_getCanonicalType(clang_getCursorType(tag->cur))))
+                    itself = d;
+                break;
+            }
+    }
+    return k == (itself ? itself : first);
+}
+
+/* The text of a moved declaration k, with the names of the typedefs
+ * declared with it renamed too: a declaration's last typedef spans the
+ * others (`typedef int num, *nump;`), which are written with it. */
+static char *render_typedef_group(Lower *L, Node *ds, Node *k)
+{
+    if (k->kind != CXCursor_TypedefDecl || k->override)
+        return render(L, k);
+    Edits E = {0};
+    collect_edits(L, k, &E);
+    for (int i = 0; i < ds->nkids; i++)
+        if (ds->kids[i] != k && ds->kids[i]->kind == CXCursor_TypedefDecl && encloses(k, ds->kids[i]))
+            collect_edits(L, ds->kids[i], &E);
+    return apply_edits(L, &E, region(k)->b, region(k)->e);
 }
 
 static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
@@ -2494,7 +2539,7 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
             for (int j = 0; j < k->nkids; j++)
                 if (is_tag_decl(k->kids[j]->kind)) {
                     char *tag = cx_str(clang_getCursorSpelling(k->kids[j]->cur));
-                    if (anonymous_name(tag))
+                    if (anonymous_name(tag) && typedef_names_tag(ds, k, k->kids[j]))
                         register_hoisted(k->kids[j]->cur, "", xstrdup(name));
                     free(tag);
                 }
@@ -2527,7 +2572,7 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
                 in_typedef = true;
         if (in_typedef)
             continue; /* written with its typedef */
-        char *t = render(L, k);
+        char *t = render_typedef_group(L, ds, k);
         Hoisted *h = find_hoisted(k->cur);
         if (is_tag_decl(k->kind) && h && !*h->old) {
             /* `struct {` -> `struct acc_f_anon1 {` */
@@ -2543,14 +2588,9 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
             free(t);
             t = named.s;
         }
-        unsigned attrs = trailing_attributes_end(L->src, k, region(ds)->e);
-        if (attrs > region(k)->e) {
-            Buf with = {0};
-            buf_printf(&with, "%s%.*s", t, (int)(attrs - region(k)->e), L->src->text + region(k)->e);
-            free(t);
-            t = with.s;
-        }
-        buf_printf(out, "%s;\n", t);
+        char *attrs = trailing_attributes(L->src, k, region(ds)->e);
+        buf_printf(out, "%s%s;\n", t, attrs);
+        free(attrs);
         free(t);
     }
 }
