@@ -2483,6 +2483,25 @@ static char *trailing_attributes(Source *src, Node *k, unsigned limit)
     return b.s ? b.s : xstrdup("");
 }
 
+/* Tags defined inside a moved struct or union (`struct outer { struct
+ * inner { int x; } in; }`) have its scope, so they move with it and are
+ * renamed like it: `struct inner i2;` may follow. */
+static void register_nested_tags(Lower *L, Node *tag)
+{
+    for (int i = 0; i < tag->nkids; i++) {
+        Node *k = tag->kids[i];
+        if (is_tag_decl(k->kind) && !find_hoisted(k->cur)) {
+            char *name = cx_str(clang_getCursorSpelling(k->cur));
+            if (!anonymous_name(name))
+                register_hoisted(k->cur, name, file_scope_name(L->fn, name));
+            free(name);
+            if (k->kind == CXCursor_EnumDecl)
+                register_enum_constants(L, k);
+        }
+        register_nested_tags(L, k);
+    }
+}
+
 /* Of the typedefs of one declaration (`typedef struct {...} T, *PT;`),
  * does k give the anonymous tag it defines its name? The first whose type
  * is the tag itself (T) does; if none is, the first. */
@@ -2557,6 +2576,7 @@ static void hoist_decl_stmt(Lower *L, Node *ds, Buf *out)
             }
             if (k->kind == CXCursor_EnumDecl)
                 register_enum_constants(L, k);
+            register_nested_tags(L, k);
         }
         free(old);
     }
