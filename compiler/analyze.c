@@ -458,6 +458,51 @@ bool is_generated_name(const char *m)
     return *d == 0;
 }
 
+/* ---- the locals by declaration and by member name: a long function has
+ * thousands, and each reference looks one up (a walk over them all made
+ * such a function quadratic). */
+
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static Local *member_named(AsyncFn *fn, const char *m)
+{
+    if (!fn->index_cap)
+        return NULL;
+    for (unsigned i = name_hash(m) & (fn->index_cap - 1);; i = (i + 1) & (fn->index_cap - 1))
+        if (!fn->by_member[i] || strcmp(fn->by_member[i]->member, m) == 0)
+            return fn->by_member[i];
+}
+
+static void index_local(AsyncFn *fn, Local *l)
+{
+    unsigned mask = fn->index_cap - 1, i;
+    for (i = l->decl_hash & mask; fn->by_decl[i]; i = (i + 1) & mask)
+        ;
+    fn->by_decl[i] = l;
+    for (i = name_hash(l->member) & mask; fn->by_member[i]; i = (i + 1) & mask)
+        ;
+    fn->by_member[i] = l;
+}
+
+/* Room for one more local, at most half full. */
+static void index_reserve(AsyncFn *fn)
+{
+    if (2 * ((unsigned)fn->nlocals + 1) <= fn->index_cap)
+        return;
+    free(fn->by_decl), free(fn->by_member);
+    fn->index_cap = fn->index_cap ? 2 * fn->index_cap : 64;
+    fn->by_decl = xcalloc(fn->index_cap, sizeof *fn->by_decl);
+    fn->by_member = xcalloc(fn->index_cap, sizeof *fn->by_member);
+    for (int i = 0; i < fn->nlocals; i++)
+        index_local(fn, fn->locals[i]);
+}
+
 static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
 {
     Local *l = xcalloc(1, sizeof *l);
@@ -470,10 +515,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     /* frame member names are unique: shadowed names get a suffix */
     char *m = xstrdup(l->name);
     for (int k = 2;; k++) {
-        bool clash = is_generated_name(m);
-        for (int i = 0; i < fn->nlocals && !clash; i++)
-            clash = strcmp(fn->locals[i]->member, m) == 0;
-        if (!clash)
+        if (!is_generated_name(m) && !member_named(fn, m))
             break;
         free(m);
         Buf b = {0};
@@ -481,16 +523,21 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
         m = b.s;
     }
     l->member = m;
-    fn->locals = xrealloc(fn->locals, (size_t)(fn->nlocals + 1) * sizeof *fn->locals);
+    index_reserve(fn);
+    if ((fn->nlocals & (fn->nlocals - 1)) == 0) /* room doubles at powers of two */
+        fn->locals = xrealloc(fn->locals, (size_t)(fn->nlocals ? 2 * fn->nlocals : 1) * sizeof *fn->locals);
     fn->locals[fn->nlocals++] = l;
+    index_local(fn, l);
 }
 
 static Local *local_for(AsyncFn *fn, CXCursor decl)
 {
     unsigned h = clang_hashCursor(decl); /* equal cursors hash alike */
-    for (int i = 0; i < fn->nlocals; i++)
-        if (fn->locals[i]->decl_hash == h && clang_equalCursors(fn->locals[i]->decl, decl))
-            return fn->locals[i];
+    if (!fn->index_cap)
+        return NULL;
+    for (unsigned i = h & (fn->index_cap - 1); fn->by_decl[i]; i = (i + 1) & (fn->index_cap - 1))
+        if (fn->by_decl[i]->decl_hash == h && clang_equalCursors(fn->by_decl[i]->decl, decl))
+            return fn->by_decl[i];
     return NULL;
 }
 
@@ -1268,6 +1315,14 @@ static void collect_awaits(Node *n, Node ***v, int *nv)
             collect_awaits(n->kids[i], v, nv); /* classify marked the subtrees that hold one */
 }
 
+static int region_order(const void *a, const void *b)
+{
+    const Region *x = region(*(Node *const *)a), *y = region(*(Node *const *)b);
+    if (x->b != y->b)
+        return x->b < y->b ? -1 : 1;
+    return (x->e > y->e) - (x->e < y->e);
+}
+
 /* A macro that uses its argument twice would evaluate an await in it twice
  * in C; one rewrite of the argument's text cannot do that. */
 static void check_repeated_awaits(AsyncFn *fn)
@@ -1275,14 +1330,13 @@ static void check_repeated_awaits(AsyncFn *fn)
     Node **v = NULL;
     int nv = 0;
     collect_awaits(fn->body, &v, &nv);
-    for (int i = 0; i < nv; i++) {
-        int same = 0;
-        for (int j = 0; j < i; j++)
-            same += region(v[i])->b == region(v[j])->b && region(v[i])->e == region(v[j])->e;
-        if (same == 1) /* reported once, at its second appearance */
+    if (nv > 1) /* the same text twice: sorted, they stand side by side */
+        qsort(v, (size_t)nv, sizeof *v, region_order);
+    for (int i = 1; i < nv; i++)
+        if (region(v[i])->b == region(v[i - 1])->b && region(v[i])->e == region(v[i - 1])->e &&
+            (i == 1 || region(v[i - 2])->b != region(v[i])->b || region(v[i - 2])->e != region(v[i])->e))
             error_at(region(v[i])->b, "acc cannot translate this await: it would be evaluated more than "
-                              "once (a macro that uses its argument twice)");
-    }
+                              "once (a macro that uses its argument twice)"); /* once per text */
     free(v);
 }
 
@@ -1491,9 +1545,10 @@ static void forget_body(AsyncFn *fn)
         free(fn->locals[i]->refs);
         free(fn->locals[i]);
     }
-    free(fn->locals);
-    fn->locals = NULL;
+    free(fn->locals), free(fn->by_decl), free(fn->by_member);
+    fn->locals = fn->by_decl = fn->by_member = NULL;
     fn->nlocals = 0;
+    fn->index_cap = 0;
     for (int i = 0; i < fn->ntemps; i++)
         free(fn->temp_frame[i]);
     free(fn->temps), free(fn->temp_frame), free(fn->temp_stmt), free(fn->literals);

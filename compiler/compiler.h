@@ -280,6 +280,9 @@ struct AsyncFn {
     Node *body;            /* definitions in the main file */
     Local **locals;        /* parameters first, then body locals */
     int nlocals;
+    Local **by_decl;       /* the same, hashed by decl_hash and by member name */
+    Local **by_member;     /* (analyze.c: open addressing, at most half full) */
+    unsigned index_cap;
     CXType *temps;         /* await result temporaries */
     char **temp_frame;     /* ... or, where not NULL, the type of a callee frame built in place */
     int *temp_stmt;        /* the statement each temporary serves */

@@ -54,16 +54,44 @@ typedef struct Scan {
     size_t first, end;       /* the invocations in the async body being looked at */
     bool *expand;            /* per invocation of src->macros */
     bool *candidate;         /* invocations inside an async body, not the dialect's */
+    long *parent;            /* per invocation: the one it is written in, or -1 */
     bool any_candidate;
 } Scan;
 
-/* The outermost candidate invocation holding offset off, or -1. */
+/* Invocations nest (one in another's arguments) or are apart: each one's
+ * parent is the innermost before it that holds it. */
+static void find_parents(Scan *s)
+{
+    const Token *m = s->src->macros;
+    for (size_t i = s->first; i < s->end; i++) {
+        long p = (long)i - 1;
+        while (p >= (long)s->first && m[p].e <= m[i].b)
+            p = s->parent[p];
+        s->parent[i] = p >= (long)s->first ? p : -1;
+    }
+}
+
+/* The outermost candidate invocation holding offset off, or -1: the
+ * innermost holding it is an ancestor of the last one starting at or
+ * before off (a search, not a walk over the body's invocations, which
+ * made a long function quadratic). */
 static long invocation_at(Scan *s, unsigned off)
 {
-    for (size_t i = s->first; i < s->end && s->src->macros[i].b <= off; i++)
-        if (s->candidate[i] && off < s->src->macros[i].e)
-            return (long)i;
-    return -1;
+    size_t lo = s->first, hi = s->end; /* the first starting after off */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->src->macros[mid].b <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    long i = (long)lo - 1, found = -1;
+    while (i >= (long)s->first && s->src->macros[i].e <= off)
+        i = s->parent[i];
+    for (; i >= (long)s->first; i = s->parent[i])
+        if (s->candidate[i])
+            found = i;
+    return found;
 }
 
 /* Is the macro of invocation i defined in a system header? Its returns
@@ -197,6 +225,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     }
     s->first = lo;
     s->end = i;
+    find_parents(s);
     if (here)
         clang_visitChildren(body, scan_visit, s);
     return CXChildVisit_Continue;
@@ -457,7 +486,13 @@ static char *expand_round(Source *src, size_t *len)
         i++;
     if (i == src->nmacros)
         return NULL;
-    Scan s = {src, 0, 0, xcalloc(src->nmacros, sizeof(bool)), xcalloc(src->nmacros, sizeof(bool)), false};
+    Scan s = {src,
+              0,
+              0,
+              xcalloc(src->nmacros, sizeof(bool)),
+              xcalloc(src->nmacros, sizeof(bool)),
+              xcalloc(src->nmacros, sizeof(long)),
+              false};
     clang_visitChildren(clang_getTranslationUnitCursor(src->tu), top_visit, &s);
     Buf out = {0};
     unsigned copied = 0;
@@ -484,6 +519,7 @@ static char *expand_round(Source *src, size_t *len)
     }
     free(s.expand);
     free(s.candidate);
+    free(s.parent);
     if (!any) {
         free(out.s);
         return NULL;

@@ -51,11 +51,18 @@ static Node *full_expr(Node *n)
 static void collect(Node *n, enum NodeRole role, Node ***v, int *nv)
 {
     if (n->role == role) {
-        *v = xrealloc(*v, (size_t)(*nv + 1) * sizeof **v);
+        if ((*nv & (*nv - 1)) == 0) /* room doubles at powers of two */
+            *v = xrealloc(*v, (size_t)(*nv ? 2 * *nv : 1) * sizeof **v);
         (*v)[(*nv)++] = n;
     }
     for (int i = 0; i < n->nkids; i++)
         collect(n->kids[i], role, v, nv);
+}
+
+static int start_order(const void *a, const void *b)
+{
+    unsigned x = region(*(Node *const *)a)->b, y = region(*(Node *const *)b)->b;
+    return (x > y) - (x < y);
 }
 
 static bool has_goto(Node *n)
@@ -113,15 +120,37 @@ static bool form_result(Node *ref)
     return false;
 }
 
+/* Does an await outlive local l? `awaits` is sorted by where they start. */
 static bool live_across(Local *l, Node **awaits, int nawaits)
 {
     Node *decl = l->decl_node;
     Node *scope = decl->parent ? decl->parent->parent : NULL; /* VarDecl < DeclStmt < block */
     if (!scope)
         return true;
-    for (int a = 0; a < nawaits; a++) {
+    /* Only awaits before `stop` can: the end of the last full expression
+     * holding a reference, or of the last loop around one (below). Later
+     * ones are not looked at, which made a long function quadratic. */
+    unsigned stop = 0;
+    for (int r = 0; r < l->nrefs; r++) {
+        Node *R = l->refs[r];
+        if (region(full_expr(R))->e > stop)
+            stop = region(full_expr(R))->e;
+        for (Node *L = R->parent; L && L != scope->parent; L = L->parent)
+            if (is_loop(L) && is_within(L, scope) && !is_within(decl, L->kids[L->nkids - 1]) &&
+                region(L)->e > stop)
+                stop = region(L)->e;
+    }
+    int lo = 0, hi = nawaits; /* the first await at or after the declaration */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (region(awaits[mid])->b < region(decl)->b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (int a = lo; a < nawaits && region(awaits[a])->b < stop; a++) {
         Node *A = awaits[a];
-        if (!is_within(A, scope) || region(A)->b < region(decl)->b || is_within(A, decl))
+        if (!is_within(A, scope) || is_within(A, decl))
             continue;
         Node *F = full_expr(A);
         for (int r = 0; r < l->nrefs; r++) {
@@ -166,6 +195,8 @@ void place_locals(Source *src, AsyncFn *fn)
     Node **awaits = NULL;
     int nawaits = 0;
     collect(fn->body, ROLE_AWAIT, &awaits, &nawaits);
+    if (nawaits > 1)
+        qsort(awaits, (size_t)nawaits, sizeof *awaits, start_order);
     bool gotos = has_goto(fn->body);
 
     for (int i = 0; i < fn->nlocals; i++) {
