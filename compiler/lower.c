@@ -1477,20 +1477,33 @@ static char *attribute_text(Source *src, Node *attr)
     return b.s;
 }
 
-/* The attributes of a declaration, each followed by a space: `__attribute__((unused)) `. */
-static char *attributes_of(Source *src, Node *decl)
+/* The attributes of a declaration written at or after offset `from`, each
+ * as `format` puts it (`"%s "`: `__attribute__((unused)) `); one macro
+ * that spells several (`#define PA __attribute__((packed, aligned(4)))`)
+ * is written once. */
+static char *attributes_from(Source *src, Node *decl, unsigned from, const char *format)
 {
     Buf b = {0};
+    const Region *last = NULL;
     for (int i = 0; i < decl->nkids; i++) {
         Node *k = decl->kids[i];
-        if (k->kind < CXCursor_FirstAttr || k->kind > CXCursor_LastAttr)
+        const Region *r = region(k);
+        if (k->kind < CXCursor_FirstAttr || k->kind > CXCursor_LastAttr || r->b < from)
             continue;
+        if (last && last->b == r->b && last->e == r->e)
+            continue;
+        last = r;
         char *t = attribute_text(src, k);
         if (t)
-            buf_printf(&b, "%s ", t);
+            buf_printf(&b, format, t);
         free(t);
     }
     return b.s ? b.s : xstrdup("");
+}
+
+static char *attributes_of(Source *src, Node *decl)
+{
+    return attributes_from(src, decl, 0, "%s ");
 }
 
 /* A variable that stays a C variable of the step function (static, extern,
@@ -2465,22 +2478,7 @@ static char *trailing_attributes(Source *src, Node *k, unsigned limit)
             e--;
         return xstrndup(t + r->e, e - r->e);
     }
-    Buf b = {0};
-    const Region *last = NULL;
-    for (int i = 0; i < k->nkids; i++) {
-        Node *a = k->kids[i];
-        const Region *ar = region(a);
-        if (a->kind < CXCursor_FirstAttr || a->kind > CXCursor_LastAttr || ar->b < r->e)
-            continue;
-        if (last && last->b == ar->b && last->e == ar->e)
-            continue; /* one macro that spells several */
-        last = ar;
-        char *text = attribute_text(src, a);
-        if (text)
-            buf_printf(&b, " %s", text);
-        free(text);
-    }
-    return b.s ? b.s : xstrdup("");
+    return attributes_from(src, k, r->e, " %s");
 }
 
 /* Tags defined inside a moved struct or union (`struct outer { struct
