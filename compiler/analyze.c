@@ -1406,15 +1406,7 @@ static bool body_may_declare_async(Source *src, CXCursor body)
         return true;
     if (text_has_word(src->text, b, e, "async"))
         return true;
-    size_t lo = 0, hi = src->nmacros; /* the first invocation in the body */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (src->macros[mid].b < b)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < src->nmacros && src->macros[i].b < e; i++)
+    for (size_t i = first_invocation_from(src, b); i < src->nmacros && src->macros[i].b < e; i++)
         if (!is_dialect_macro(src, &src->macros[i]))
             return true;
     return false;

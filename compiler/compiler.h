@@ -198,6 +198,9 @@ const Region *region(Node *n);
 unsigned line_of(Source *src, unsigned off);
 unsigned col_of(Source *src, unsigned off);
 bool is_main_file(Source *src, CXSourceLocation loc);
+/* The index of the first macro invocation of the main file at or after
+ * offset off (src->nmacros if none). */
+size_t first_invocation_from(Source *src, unsigned off);
 /* The end of the identifier characters that start at off (off if none). */
 unsigned ident_end(Source *src, unsigned off);
 /* Could loc be inside a macro expansion? A cheap test (no decomposition):

@@ -206,14 +206,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     if (!fb || !clang_File_isEqual(fb, s->src->file))
         return CXChildVisit_Continue;
     bool here = false;
-    size_t lo = 0, hi = s->src->nmacros; /* the first invocation in the body */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->src->macros[mid].b < b)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = first_invocation_from(s->src, b); /* the first invocation in the body */
     size_t i;
     for (i = lo; i < s->src->nmacros && s->src->macros[i].b < e; i++) {
         const Token *m = &s->src->macros[i];

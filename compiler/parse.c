@@ -114,17 +114,23 @@ unsigned col_of(Source *src, unsigned off)
     return off - src->line_starts[line_of(src, off) - 1] + 1;
 }
 
-/* The end of the macro invocation that starts at `start` (or `fallback`). */
-static unsigned invocation_end(Source *src, unsigned start, unsigned fallback)
+size_t first_invocation_from(Source *src, unsigned off)
 {
     size_t lo = 0, hi = src->nmacros;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (src->macros[mid].b < start)
+        if (src->macros[mid].b < off)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* The end of the macro invocation that starts at `start` (or `fallback`). */
+static unsigned invocation_end(Source *src, unsigned start, unsigned fallback)
+{
+    size_t lo = first_invocation_from(src, start);
     if (lo < src->nmacros && src->macros[lo].b == start)
         return src->macros[lo].e;
     return fallback;
