@@ -233,6 +233,10 @@ char *expand_macros(Source *src, size_t *len, int round);
 /* Is m an invocation of one of the dialect's own macros (await, async,
  * acc.h's coroutine-taking forms), which acc reads as they are? */
 bool is_dialect_macro(Source *src, const Token *m);
+/* Is invocation i of src->macros the C library's assert, not disabled by
+ * NDEBUG? lower.c writes it as acc.h's acc__assert, which names the async
+ * function in its report instead of the step function. */
+bool is_active_library_assert(Source *src, size_t i);
 
 /* ---- awaitable.c ------------------------------------------------------ */
 

@@ -40,8 +40,7 @@
  * forms, which the analysis reads as they are). */
 bool is_dialect_macro(Source *src, const Token *m)
 {
-    static const char *names[] = {"await",        "async",        "acc_run",     "acc_spawn",
-                                  "acc_gather",   "acc_wait_for", "acc__assert"};
+    static const char *names[] = {"await", "async", "acc_run", "acc_spawn", "acc_gather", "acc_wait_for"};
     unsigned e = ident_end(src, m->b);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (e - m->b == strlen(names[i]) && memcmp(src->text + m->b, names[i], e - m->b) == 0)
@@ -179,13 +178,28 @@ static enum CXChildVisitResult scan_visit(CXCursor c, CXCursor parent, CXClientD
     return CXChildVisit_Recurse;
 }
 
-/* Is invocation i the C library's assert? Its report would name the step
- * function, so it is expanded (to acc__assert, see expansion). */
-static bool is_library_assert(Source *src, size_t i)
+bool is_active_library_assert(Source *src, size_t i)
 {
     const Token *m = &src->macros[i];
-    return ident_end(src, m->b) - m->b == 6 && memcmp(src->text + m->b, "assert", 6) == 0 &&
-           system_macro(src, i);
+    if (ident_end(src, m->b) - m->b != 6 || memcmp(src->text + m->b, "assert", 6) != 0 || !system_macro(src, i) ||
+        !src->macro_cursors)
+        return false;
+    /* `assert(expr)`, unless NDEBUG made it `((void) (0))`: the parameter
+     * is the definition's third token and appears again after `)` */
+    CXCursor def = clang_getCursorReferenced(src->macro_cursors[i]);
+    CXToken *t;
+    unsigned n;
+    clang_tokenize(src->tu, clang_getCursorExtent(def), &t, &n);
+    bool uses = false;
+    char *param = n > 3 ? cx_str(clang_getTokenSpelling(src->tu, t[2])) : NULL;
+    for (unsigned k = 4; param && k < n && !uses; k++) {
+        char *w = cx_str(clang_getTokenSpelling(src->tu, t[k]));
+        uses = strcmp(w, param) == 0;
+        free(w);
+    }
+    free(param);
+    clang_disposeTokens(src->tu, t, n);
+    return uses;
 }
 
 static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData data)
@@ -213,7 +227,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
         if (m->e > e || is_dialect_macro(s->src, m))
             continue;
         s->candidate[i] = here = true;
-        if (text_has_word(s->src->text, m->b, m->e, "await") || is_library_assert(s->src, i))
+        if (text_has_word(s->src->text, m->b, m->e, "await"))
             s->expand[i] = true;
     }
     s->first = lo;
@@ -392,17 +406,12 @@ static char *expansion(Source *src, const Token *m, CXCursor c)
     for (unsigned i = body; is_assert && ok && nparams == 1 && i < d.n; i++)
         uses_arg |= tok_is(&d, i, params[0]);
     if (is_assert && ok && nparams == 1 && uses_arg) {
-        /* Without an await, acc__assert (acc.h): NDEBUG stays the C
-         * compiler's to read, as it is for assert. */
-        bool awaits = text_has_word(src->text, m->b, m->e, "await");
-        buf_puts(&out, awaits ? "((" : "acc__assert(");
+        buf_puts(&out, "((");
         put_arg(&out, &u, args[0], false);
-        buf_puts(&out, awaits ? ") ? (void)0 : acc__assert_fail(\"" : ", \"");
+        buf_puts(&out, ") ? (void)0 : acc__assert_fail(\"");
         put_arg(&out, &u, args[0], true);
-        buf_puts(&out, awaits ? "\", __FILE__, __LINE__, __func__))" : "\", __func__)");
+        buf_puts(&out, "\", __FILE__, __LINE__, __func__))");
         body = d.n; /* done */
-    } else if (is_assert && !text_has_word(src->text, m->b, m->e, "await")) {
-        ok = false; /* assert under NDEBUG, or not the C library's: left as written */
     }
 
     for (unsigned i = body; ok && i < d.n; i++) {

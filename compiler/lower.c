@@ -58,6 +58,8 @@ typedef struct Lower {
     bool file_scope;   /* rendering a type moved to file scope */
     const char *plain_name; /* a plain function's name (fn NULL): names its conversions */
     bool after_check;  /* the next statement follows a loop's `if (!(cond)) break;` */
+    size_t *asserts;   /* the body's active library asserts (indexes of src->macros) */
+    int nasserts;
 } Lower;
 
 static char *lower_expr(Lower *L, Node *n, Buf *pre);
@@ -240,9 +242,46 @@ static char *render_range(Lower *L, Node *n, unsigned b, unsigned e)
     return apply_edits(L, &E, b, e);
 }
 
+static char *func_name_text(Lower *L);
+
+/* assert(e) -> acc__assert(e, "e", NAME) (acc.h) for the asserts in
+ * [b, e): the library's assert, expanded in the step function, would name
+ * f__step in its report. Edits of the text, so no second parse. */
+static void assert_edits(Lower *L, Edits *E, unsigned b, unsigned e)
+{
+    for (int i = 0; i < L->nasserts; i++) {
+        const Token *m = &L->src->macros[L->asserts[i]];
+        const char *t = L->src->text;
+        if (m->b < b || m->e > e || t[m->e - 1] != ')')
+            continue;
+        unsigned open = m->b + 6;
+        while (open < m->e && t[open] != '(')
+            open++;
+        Buf x = {0};
+        buf_puts(&x, ", \"");
+        for (unsigned k = open + 1; k + 1 < m->e; k++) {
+            if (t[k] == '\n' || t[k] == '\r' || t[k] == '\t') {
+                if (x.len && x.s[x.len - 1] != ' ')
+                    buf_puts(&x, " ");
+                continue;
+            }
+            if (t[k] == '"' || t[k] == '\\')
+                buf_puts(&x, "\\");
+            buf_put(&x, t + k, 1);
+        }
+        char *name = func_name_text(L);
+        buf_printf(&x, "\", %s", name);
+        free(name);
+        add_edit(E, m->b, m->b + 6, xstrdup("acc__assert"));
+        add_edit(E, m->e - 1, m->e - 1, x.s);
+    }
+}
+
 /* The text of [b, e) with edits applied; frees the edits. */
 static char *apply_edits(Lower *L, Edits *Ep, unsigned b, unsigned e)
 {
+    if (L->nasserts)
+        assert_edits(L, Ep, b, e);
     Edits E = *Ep;
     /* the edits come mostly in order already; glibc's qsort is a stable
      * merge sort for so few, so skipping it for sorted ones changes nothing */
@@ -2978,6 +3017,13 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         L.func_name = unused_name(&L, "acc_func");
         L.ret_name = unused_name(&L, "acc_r");
         L.spells_func = spells_func_name(&L);
+        const Region *r = region(fn->body);
+        for (size_t i = first_invocation_from(L.src, r->b); i < L.src->nmacros && L.src->macros[i].b < r->e; i++)
+            if (is_active_library_assert(L.src, i)) {
+                if ((L.nasserts & (L.nasserts - 1)) == 0) /* room doubles at powers of two */
+                    L.asserts = xrealloc(L.asserts, (size_t)(L.nasserts ? 2 * L.nasserts : 1) * sizeof *L.asserts);
+                L.asserts[L.nasserts++] = i;
+            }
     }
 
     /* 1. types declared in the body move out; the body, into its own
@@ -3046,6 +3092,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
     fn->lowered = true;
     free(L.func_name);
     free(L.ret_name);
+    free(L.asserts);
 
     if (fn->is_main)
         emit_c_main(fn, o);

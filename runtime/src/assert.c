@@ -4,9 +4,9 @@
  * acc expands the C library's assert itself in async bodies: when its
  * argument awaits (the library's own expansion may test its argument
  * twice, inside sizeof, or in a statement expression) to `((e) ? (void)0 :
- * acc__assert_fail("e", __FILE__, __LINE__, __func__))`, and otherwise to
- * acc.h's `acc__assert(e, "e", __func__)`, so that the report names the
- * async function rather than its step function. It reports as glibc
+ * acc__assert_fail("e", __FILE__, __LINE__, __func__))`, and otherwise
+ * writes it as acc.h's `acc__assert(e, "e", name)`, so that the report
+ * names the async function rather than its step function. It reports as glibc
  * does (`prog: file:line: func: Assertion `e' failed.`) and aborts.
  */
 #include <errno.h> /* glibc's program_invocation_short_name (_GNU_SOURCE) */
