@@ -259,16 +259,30 @@ static void assert_edits(Lower *L, Edits *E, unsigned b, unsigned e)
             open++;
         Buf x = {0};
         buf_puts(&x, ", \"");
+        char quote = 0; /* as # spells it: white space between tokens is one space */
         for (unsigned k = open + 1; k + 1 < m->e; k++) {
-            if (t[k] == '\n' || t[k] == '\r' || t[k] == '\t') {
-                if (x.len && x.s[x.len - 1] != ' ')
+            bool space = t[k] == ' ' || t[k] == '\n' || t[k] == '\r' || t[k] == '\t';
+            if (!quote && space) {
+                if (x.len > 3 && x.s[x.len - 1] != ' ')
                     buf_puts(&x, " ");
                 continue;
             }
+            if (quote && t[k] == '\\' && k + 2 < m->e) { /* an escape: both characters, escaped */
+                buf_puts(&x, "\\\\");
+                k++;
+                if (t[k] == '"' || t[k] == '\\')
+                    buf_puts(&x, "\\");
+                buf_put(&x, t + k, 1);
+                continue;
+            }
+            if (t[k] == '"' || t[k] == '\'')
+                quote = !quote ? t[k] : quote == t[k] ? 0 : quote;
             if (t[k] == '"' || t[k] == '\\')
                 buf_puts(&x, "\\");
             buf_put(&x, t + k, 1);
         }
+        while (x.len > 3 && x.s[x.len - 1] == ' ')
+            x.s[--x.len] = 0;
         char *name = func_name_text(L);
         buf_printf(&x, "\", %s", name);
         free(name);
