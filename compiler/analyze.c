@@ -262,11 +262,9 @@ static bool is_await_node(Source *src, Node *n)
 static unsigned *await_words, *await_ops;
 static int nawait_words, nawait_ops;
 
-/* Append off to v (n long): room doubles at powers of two. */
 static void note_offset(unsigned **v, int *n, unsigned off)
 {
-    if ((*n & (*n - 1)) == 0)
-        *v = xrealloc(*v, (size_t)(*n ? 2 * *n : 1) * sizeof **v);
+    *v = xgrow(*v, (size_t)*n, sizeof **v);
     (*v)[(*n)++] = off;
 }
 
@@ -524,8 +522,7 @@ static void add_local(AsyncFn *fn, CXCursor decl, bool is_param)
     }
     l->member = m;
     index_reserve(fn);
-    if ((fn->nlocals & (fn->nlocals - 1)) == 0) /* room doubles at powers of two */
-        fn->locals = xrealloc(fn->locals, (size_t)(fn->nlocals ? 2 * fn->nlocals : 1) * sizeof *fn->locals);
+    fn->locals = xgrow(fn->locals, (size_t)fn->nlocals, sizeof *fn->locals);
     fn->locals[fn->nlocals++] = l;
     index_local(fn, l);
 }
@@ -1304,8 +1301,7 @@ static void check_conversions(Node *n)
 static void collect_awaits(Node *n, Node ***v, int *nv)
 {
     if (n->role == ROLE_AWAIT) {
-        if ((*nv & (*nv - 1)) == 0) /* room doubles at powers of two */
-            *v = xrealloc(*v, (size_t)(*nv ? 2 * *nv : 1) * sizeof **v);
+        *v = xgrow(*v, (size_t)*nv, sizeof **v);
         (*v)[(*nv)++] = n;
     }
     /* GNU `a ?: b` shows a three times, for one evaluation (lower.c) */

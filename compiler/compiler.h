@@ -59,6 +59,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
+/* Room for one more element in array p, which holds n of `size` bytes and
+ * was grown only by xgrow: its room doubles when n reaches a power of two. */
+void *xgrow(void *p, size_t n, size_t size);
 char *read_file(const char *path, size_t *len);
 int write_all(int fd, const char *data, size_t len);
 /* `name` escaped for a make-style dependency file, as gcc escapes it. */

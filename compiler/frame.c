@@ -51,8 +51,7 @@ static Node *full_expr(Node *n)
 static void collect(Node *n, enum NodeRole role, Node ***v, int *nv)
 {
     if (n->role == role) {
-        if ((*nv & (*nv - 1)) == 0) /* room doubles at powers of two */
-            *v = xrealloc(*v, (size_t)(*nv ? 2 * *nv : 1) * sizeof **v);
+        *v = xgrow(*v, (size_t)*nv, sizeof **v);
         (*v)[(*nv)++] = n;
     }
     for (int i = 0; i < n->nkids; i++)

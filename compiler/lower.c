@@ -3034,8 +3034,7 @@ void lower_async_fn(Program *p, AsyncFn *fn, Out *o)
         const Region *r = region(fn->body);
         for (size_t i = first_invocation_from(L.src, r->b); i < L.src->nmacros && L.src->macros[i].b < r->e; i++)
             if (is_active_library_assert(L.src, i)) {
-                if ((L.nasserts & (L.nasserts - 1)) == 0) /* room doubles at powers of two */
-                    L.asserts = xrealloc(L.asserts, (size_t)(L.nasserts ? 2 * L.nasserts : 1) * sizeof *L.asserts);
+                L.asserts = xgrow(L.asserts, (size_t)L.nasserts, sizeof *L.asserts);
                 L.asserts[L.nasserts++] = i;
             }
     }

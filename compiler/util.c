@@ -27,6 +27,13 @@ void *xrealloc(void *p, size_t size)
     return p;
 }
 
+void *xgrow(void *p, size_t n, size_t size)
+{
+    if (n & (n - 1)) /* n is not a power of two (nor 0): there is room */
+        return p;
+    return xrealloc(p, (n ? 2 * n : 1) * size);
+}
+
 void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
