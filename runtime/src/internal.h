@@ -189,13 +189,50 @@ void acc__timer_stop(acc__loop *loop, acc__timer *t);
 int acc__timer_start_wake(acc__loop *loop, acc_task *t, uint64_t deadline, uint32_t *id);
 void acc__timer_stop_id(acc__loop *loop, uint32_t id);
 /* The earliest deadline, or an earlier time at which acc__timer_run must
- * look closer (never a later one); UINT64_MAX with no timer armed. */
+ * look closer (never a later one); UINT64_MAX with no timer armed.
+ * These two see the tasks asleep in their block too (sleep_wheel.c). */
 uint64_t acc__timer_next(acc__loop *loop);
 /* Timers armed and not stopped. */
 static inline size_t acc__timer_count(const acc__heap *h) { return h->len - h->dead; }
-/* Fire every timer due at `now`, earliest first; returns how many. */
+/* Fire every timer due at `now`, earliest first (on equal deadlines,
+ * the heap's before the sleep wheel's); returns how many. */
 size_t acc__timer_run(acc__loop *loop, uint64_t now);
+
 void acc__heap_free(acc__heap *h);
+
+/* ------------------------------------------------------------------------
+ * sleep_wheel.c: the timers of tasks asleep in their own block, kept in
+ * the block's idle words (see there).
+ * ---------------------------------------------------------------------- */
+
+/* acc_sleep's slot from its first step on: this bit, and the timer's id
+ * (timer.c) or the deadline (sleep_wheel.c). */
+#define ACC__SLEEP_STARTED ((uint64_t)1 << 63)
+
+typedef struct acc__sleep_wheel {
+    acc_task **slot;        /* [level * 64 + slot]: a bucket's first task;
+                               NULL until first used */
+    uint64_t occupied[ACC__WHEEL_LEVELS];
+    uint32_t levels;        /* levels with a non-empty slot */
+    uint64_t base;          /* at or before every deadline in the wheel */
+    size_t count;           /* tasks in the wheel */
+} acc__sleep_wheel;
+
+/* Can the task, whose leaf steps now, keep its sleep's timer in its
+ * block? Its root frame must be there and hold the leaf's slot. */
+bool acc__sleep_in_block(acc_task *t);
+/* Suspend t until `deadline` (after `now`, the clock just read): 0, or
+ * -ENOMEM (the wheel could not be made). The slot is the sleep's. */
+int acc__sleep_wheel_add(acc__loop *loop, acc_task *t, uint64_t *slot, uint64_t now, uint64_t deadline);
+/* The earliest deadline, or an earlier time (never a later one). */
+uint64_t acc__sleep_wheel_next(const acc__sleep_wheel *w);
+/* The earliest deadline if it has passed at `now` (buckets are opened to
+ * find it), else UINT64_MAX. */
+uint64_t acc__sleep_wheel_due(acc__sleep_wheel *w, uint64_t now);
+/* Wake the tasks of the deadline acc__sleep_wheel_due returned, in
+ * arming order; how many. */
+size_t acc__sleep_wheel_fire(acc__sleep_wheel *w);
+void acc__sleep_wheel_free(acc__sleep_wheel *w);
 
 /* ------------------------------------------------------------------------
  * task.c: tasks, their runner and cancellation.
@@ -212,6 +249,7 @@ typedef void (*acc__cancel_fn)(acc_task *t, void *wait);
  * is indexed by it: ORDER acc__wait_kind). */
 enum acc__wait_kind {
     ACC__WAIT_SLEEP,     /* sleep.c: a timer */
+    ACC__WAIT_SLEEP_IN_BLOCK, /* sleep_wheel.c: a timer in the task's block */
     ACC__WAIT_FD,        /* fd.c: a descriptor */
     ACC__WAIT_AWAITABLE, /* awaitable.c: a waker */
     ACC__WAIT_SYNC,      /* sync.c: a wait list */
@@ -224,6 +262,7 @@ enum acc__wait_kind {
     ACC__WAIT_KINDS
 };
 void acc__sleep_cancel(acc_task *t, void *wait);
+void acc__sleep_in_block_cancel(acc_task *t, void *wait);
 void acc__fdwait_cancel(acc_task *t, void *wait);
 void acc__awaitable_cancel(acc_task *t, void *wait);
 void acc__waiter_cancel(acc_task *t, void *wait);
@@ -439,6 +478,7 @@ struct acc__loop {
     uintptr_t nest_base;     /* where the outermost of them started */
     size_t nexternal;        /* waits that another thread may end */
     acc__heap timers;
+    acc__sleep_wheel sleepers;
 
     const acc__backend *backend;
     void *backend_data;      /* the backend's state */

@@ -63,6 +63,7 @@ static void loop_free(acc__loop *loop)
     if (loop->backend_data != NULL)
         loop->backend->free(loop);
     acc__heap_free(&loop->timers);
+    acc__sleep_wheel_free(&loop->sleepers);
     free(loop->io);
     free(loop->fired);
     free(loop);
@@ -138,7 +139,8 @@ static int poll_timeout(acc__loop *loop)
 static int deadlocked(acc__loop *loop)
 {
     return loop->tasks.unfinished > 0 && loop->ready.head == NULL &&
-           acc__timer_count(&loop->timers) == 0 && loop->nio <= 1 && loop->nexternal == 0;
+           acc__timer_count(&loop->timers) == 0 && loop->sleepers.count == 0 && loop->nio <= 1 &&
+           loop->nexternal == 0;
 }
 
 static void loop_turn(acc__loop *loop)
@@ -161,7 +163,7 @@ static void loop_turn(acc__loop *loop)
         (void)acc__io_poll(loop, timeout);
 
     /* 2. timers */
-    if (loop->timers.len > 0)
+    if (loop->timers.len > 0 || loop->sleepers.count > 0)
         acc__timer_run(loop, acc__now_ns());
 
     /* 3. ready tasks, as of now */

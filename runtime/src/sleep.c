@@ -13,15 +13,16 @@
  * no other live locals is a 64-byte block (its 32-byte task and a frame
  * of header and slot). Until its first step the word is the sleep's
  * length in nanoseconds, below 2^63 (0: a yield); from then on it is
- * STARTED plus the id of the timer that wakes the task, which finds the
- * task by itself (acc__timer_start_wake). */
+ * STARTED plus either the deadline, when the timer is in the task's
+ * block (sleep_wheel.c), or the id of a timer of timer.c's that wakes
+ * the task by itself (acc__timer_start_wake). */
 typedef struct sleep_leaf {
     uint64_t word;
 } sleep_leaf;
 
 ACC__SLOT_FITS(sleep_leaf, acc_sleep__slot);
 
-#define STARTED ((uint64_t)1 << 63)
+#define STARTED ACC__SLEEP_STARTED
 /* About 292 years: far enough, and no overflow when added to the clock. */
 #define ACC__SLEEP_MAX_NS (STARTED - 1)
 
@@ -37,7 +38,7 @@ int acc_sleep__step(acc_sleep__slot *slot, int *acc_out)
 {
     sleep_leaf *l = (sleep_leaf *)(void *)slot;
     acc_task *t = acc__task_current();
-    uint64_t ns = l->word;
+    uint64_t ns = l->word, now, deadline;
     uint32_t id;
     int r;
 
@@ -49,7 +50,12 @@ int acc_sleep__step(acc_sleep__slot *slot, int *acc_out)
             acc__task_yield(t);
             return ACC_PENDING;
         }
-        r = acc__timer_start_wake(acc__loop_current, t, acc__now_ns() + ns, &id);
+        now = acc__now_ns();
+        deadline = now + ns < STARTED ? now + ns : STARTED - 1;
+        if (acc__sleep_in_block(t) &&
+            acc__sleep_wheel_add(acc__loop_current, t, &l->word, now, deadline) == 0)
+            return ACC_PENDING;
+        r = acc__timer_start_wake(acc__loop_current, t, deadline, &id);
         if (r < 0)
             ACC__LEAF_RETURN(acc_out, r);
         l->word = STARTED | id;

@@ -358,6 +358,7 @@ void acc__task_wake(acc_task *t)
 /* The hooks that undo each kind of wait (ORDER acc__wait_kind). */
 static const acc__cancel_fn undo_wait[ACC__WAIT_KINDS] = {
     [ACC__WAIT_SLEEP] = acc__sleep_cancel,
+    [ACC__WAIT_SLEEP_IN_BLOCK] = acc__sleep_in_block_cancel,
     [ACC__WAIT_FD] = acc__fdwait_cancel,
     [ACC__WAIT_AWAITABLE] = acc__awaitable_cancel,
     [ACC__WAIT_SYNC] = acc__waiter_cancel,

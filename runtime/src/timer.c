@@ -803,9 +803,8 @@ void acc__timer_stop(acc__loop *loop, acc__timer *t)
     t->id = ACC__TIMER_IDLE;
 }
 
-uint64_t acc__timer_next(acc__loop *loop)
+static uint64_t heap_next(acc__heap *h)
 {
-    acc__heap *h = &loop->timers;
     acc__timer_entry *e;
     unsigned k, j;
     uint64_t start, best;
@@ -829,32 +828,95 @@ uint64_t acc__timer_next(acc__loop *loop)
     return best != UINT64_MAX ? best : start;
 }
 
-size_t acc__timer_run(acc__loop *loop, uint64_t now)
+uint64_t acc__timer_next(acc__loop *loop)
 {
-    acc__heap *h = &loop->timers;
+    uint64_t timer = heap_next(&loop->timers), sleeper;
+
+    if (loop->sleepers.count == 0)
+        return timer;
+    sleeper = acc__sleep_wheel_next(&loop->sleepers);
+    return sleeper < timer ? sleeper : timer;
+}
+
+/* Fire the near part's first entry (live, due). */
+static inline void fire_first(acc__heap *h, int from_run)
+{
+    uintptr_t owner = take(h, from_run);
+
+    if (owner & OWNER_TASK) {
+        acc__task_wake((acc_task *)(owner & ~OWNER_TASK));
+    } else {
+        acc__timer *t = (acc__timer *)owner;
+        t->id = ACC__TIMER_IDLE;
+        atomic_load_explicit(&kinds[t->kind], memory_order_relaxed)(t);
+    }
+}
+
+/* The earliest deadline if it has passed at `now`, else UINT64_MAX. */
+static uint64_t heap_due(acc__heap *h, uint64_t now)
+{
+    for (;;) {
+        int from_run;
+        unsigned k, j;
+        acc__timer_entry *e = near_first(h, &from_run);
+        if (e != NULL)
+            return e->deadline <= now ? e->deadline : UINT64_MAX;
+        if (h->levels == 0 || earliest(h, &k, &j) > now)
+            return UINT64_MAX;
+        open_bucket(h, now);
+    }
+}
+
+/* Fire the timer of that deadline that was armed first. */
+static void heap_fire(acc__heap *h)
+{
+    int from_run;
+
+    (void)near_first(h, &from_run);
+    fire_first(h, from_run);
+}
+
+static size_t heap_run(acc__heap *h, uint64_t now)
+{
     size_t n = 0;
 
     for (;;) {
         int from_run;
         acc__timer_entry *e = near_first(h, &from_run);
         if (e != NULL) {
-            uintptr_t owner;
             if (e->deadline > now)
                 break;
-            owner = take(h, from_run);
-            if (owner & OWNER_TASK) {
-                acc__task_wake((acc_task *)(owner & ~OWNER_TASK));
-            } else {
-                acc__timer *t = (acc__timer *)owner;
-                t->id = ACC__TIMER_IDLE;
-                atomic_load_explicit(&kinds[t->kind], memory_order_relaxed)(t);
-            }
+            fire_first(h, from_run);
             n++;
         } else {
             unsigned k, j;
             if (h->levels == 0 || earliest(h, &k, &j) > now)
                 break;
             open_bucket(h, now);
+        }
+    }
+    return n;
+}
+
+/* The heap's timers and the tasks asleep in their block
+ * (sleep_wheel.c), merged by deadline; on equal deadlines the heap's
+ * first. */
+size_t acc__timer_run(acc__loop *loop, uint64_t now)
+{
+    size_t n = 0;
+
+    if (loop->sleepers.count == 0)
+        return heap_run(&loop->timers, now);
+    for (;;) {
+        uint64_t timer = heap_due(&loop->timers, now);
+        uint64_t sleeper = acc__sleep_wheel_due(&loop->sleepers, now);
+        if (timer == UINT64_MAX && sleeper == UINT64_MAX)
+            break;
+        if (timer <= sleeper) {
+            heap_fire(&loop->timers);
+            n++;
+        } else {
+            n += acc__sleep_wheel_fire(&loop->sleepers);
         }
     }
     return n;
