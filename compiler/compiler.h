@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define ACC_VERSION "0.5.0"
+#define ACC_VERSION "0.6.0"
 
 /* ---- util ------------------------------------------------------------- */
 

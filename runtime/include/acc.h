@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define ACC_VERSION_MAJOR 0
-#define ACC_VERSION_MINOR 5
+#define ACC_VERSION_MINOR 6
 #define ACC_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------------
@@ -95,25 +95,52 @@ extern ACC__THREAD_LOCAL uintptr_t acc__stack_base;
 #define ACC__FRAME_GRAIN 16
 #define ACC__FRAME_CLASSES 32
 extern ACC__THREAD_LOCAL acc_frame *acc__frame_cache[ACC__FRAME_CLASSES];
+/* The same for task blocks (a task, with its root frame when that is in
+ * the block): slabs of their own, which a loop walks to find its tasks. */
+extern ACC__THREAD_LOCAL acc_frame *acc__task_cache[ACC__FRAME_CLASSES];
 /* Nonzero while frees take the slow path: the thread holds more frame
  * memory than its cache may keep, or the cache is off. The fast paths
  * keep no count (alloc.c counts on the slow paths). */
 extern ACC__THREAD_LOCAL unsigned char acc__frame_cache_closed;
 acc_frame *acc__frame_alloc_slow(size_t size);
 void acc__frame_free_slow(acc_frame *f);
+acc_frame *acc__task_block_alloc_slow(size_t size);
 /* The same for a frame that needs `align` (> 16) bytes of alignment. */
 acc_frame *acc__frame_alloc_aligned(size_t size, size_t align);
 
-static inline acc_frame *acc__frame_alloc(size_t size)
+/* A block of `size`'s class from a thread's lists, or NULL (then the
+ * slow path); and a block back on them, or false (then the slow path). */
+static inline acc_frame *acc__cache_pop(acc_frame **cache, size_t size)
 {
     size_t c = (size - 1) / ACC__FRAME_GRAIN;
     acc_frame *f;
-    if (c < ACC__FRAME_CLASSES && (f = acc__frame_cache[c]) != NULL) {
-        acc__frame_cache[c] = f->acc_caller;
-        f->acc_caller = NULL;
-        return f;
-    }
-    return acc__frame_alloc_slow(size);
+    if (c >= ACC__FRAME_CLASSES || (f = cache[c]) == NULL)
+        return NULL;
+    cache[c] = f->acc_caller;
+    f->acc_caller = NULL;
+    return f;
+}
+
+static inline int acc__cache_push(acc_frame **cache, acc_frame *f)
+{
+    size_t c = (f->acc_size - 1) / ACC__FRAME_GRAIN;
+    if (c >= ACC__FRAME_CLASSES || acc__frame_cache_closed)
+        return 0;
+    f->acc_caller = cache[c];
+    cache[c] = f;
+    return 1;
+}
+
+static inline acc_frame *acc__frame_alloc(size_t size)
+{
+    acc_frame *f = acc__cache_pop(acc__frame_cache, size);
+    return f != NULL ? f : acc__frame_alloc_slow(size);
+}
+
+static inline acc_frame *acc__task_block_alloc(size_t size)
+{
+    acc_frame *f = acc__cache_pop(acc__task_cache, size);
+    return f != NULL ? f : acc__task_block_alloc_slow(size);
 }
 
 /* A frame built inside another frame (see acc__embed) has size 0 and is
@@ -122,13 +149,8 @@ static inline void acc__frame_free(acc_frame *f)
 {
     if (f == NULL || f->acc_size == 0)
         return;
-    size_t c = (f->acc_size - 1) / ACC__FRAME_GRAIN;
-    if (c < ACC__FRAME_CLASSES && !acc__frame_cache_closed) {
-        f->acc_caller = acc__frame_cache[c];
-        acc__frame_cache[c] = f;
-        return;
-    }
-    acc__frame_free_slow(f);
+    if (!acc__cache_push(acc__frame_cache, f))
+        acc__frame_free_slow(f);
 }
 
 /* Frames built in place. An await whose callee's frame type is known
@@ -203,7 +225,7 @@ struct acc_task {
         void *wait;           /* while waiting: its state, for the wait's hook */
     };
     struct acc__done_hook *on_done; /* called once when the task finishes */
-    uint32_t seq;             /* while attached: its index in the loop's task table */
+    uint32_t seq;             /* while attached: its spawn number (attaching order) */
     /* Bytes of their own, not bits of one word: a byte store to a flag
      * followed by a wider load of the word stalls store forwarding
      * (measured: 4a 10% slower). */
@@ -222,9 +244,10 @@ struct acc_task {
             unsigned char done : 1;      /* finished: its frames are all gone */
             unsigned char detached : 1;  /* free it when done; else its owner does */
             unsigned char spawned : 1;   /* made by acc_spawn: the handle's, until released */
-            unsigned char attached : 1;  /* in its loop's task table (the loop of
+            unsigned char attached : 1;  /* one of its loop's tasks (the loop of
                                             this thread, acc__loop_current:
-                                            tasks never move between threads) */
+                                            tasks never move between threads),
+                                            until released */
         };
     };
 };
@@ -521,7 +544,7 @@ acc_task *acc_spawn(acc_frame *coro);
 extern acc_frame acc__in_block;
 static inline void *acc__root_alloc(size_t frame_size)
 {
-    acc_frame *block = acc__frame_alloc(ACC__TASK_BYTES + frame_size);
+    acc_frame *block = acc__task_block_alloc(ACC__TASK_BYTES + frame_size);
     acc_frame *f;
     if (block == NULL)
         return NULL; /* errno is ENOMEM */

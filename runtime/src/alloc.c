@@ -33,8 +33,20 @@
  * carved from it is free: in acc__frame_trim (acc_run's end), or when
  * the frees past the cache's limit add up (sweep), so that a burst does
  * not pin its peak until then.
+ *
+ * Task blocks (a task, and its root frame when that is in the block) are
+ * a second kind of block, with lists and slabs of their own, so that a
+ * loop can find its tasks by walking its thread's task slabs instead of
+ * keeping a table of them (task.c): every block carved from them is a
+ * task, a root frame waiting for its task, or free, and a task's
+ * `attached` flag tells. Only the thread that carved a task slab makes
+ * tasks in it: a task block freed on another thread goes back to its
+ * slab, never onto that thread's lists. Task blocks beyond the classes,
+ * or from malloc (ACC_FRAME_MALLOC), have a list node in front
+ * (ACC__LOOSE_PREFIX), through which their loop finds them instead.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +59,24 @@
 #define ACC__CLASS_MAX (ACC__GRAIN * ACC__NCLASS)
 #define ACC__CACHE_MAX ((size_t)256 << 20)              /* bytes held before the cache closes */
 
-/* The free lists, one per class: a cached frame's `acc_caller` links it to the
- * next one. acc.h pops and pushes them inline (the fast path of every
- * await); the functions below are the slow paths. */
+/* The free lists, one per class and kind: a cached block's `acc_caller`
+ * links it to the next one. acc.h pops and pushes them inline (the fast
+ * path of every await and spawn); the functions below are the slow paths. */
+enum { FRAMES, TASKS, KINDS };
 _Thread_local acc_frame *acc__frame_cache[ACC__NCLASS];
+_Thread_local acc_frame *acc__task_cache[ACC__NCLASS];
 _Thread_local unsigned char acc__frame_cache_closed;
-#define free_list acc__frame_cache
+
+static acc_frame **free_list(int kind)
+{
+    return kind == TASKS ? acc__task_cache : acc__frame_cache;
+}
+
+/* What is in front of a block from malloc: a task block's list node. */
+static size_t prefix(int kind)
+{
+    return kind == TASKS ? ACC__LOOSE_PREFIX : 0;
+}
 
 /* Bytes of class blocks this thread took from its slabs or slow lists and
  * has not put back on a slow list: in use, or in the cache. Past
@@ -85,20 +109,20 @@ void acc__frame_cache_set_limit(size_t bytes)
 
 /* ---- slabs ---------------------------------------------------------- */
 
-#define SLAB_BYTES ((size_t)64 << 10)
-#define SLAB_FIRST 64 /* blocks start one cache line in, after the header */
-
-typedef struct slab {
-    struct slab *next, *prev; /* every slab of the process, under slab_lock */
-    uint32_t carved;          /* blocks handed out; final once retired */
-    uint32_t returned;        /* blocks given back by trims (under slab_lock) */
-    int retired;              /* its thread carves no more from it (under slab_lock) */
-} slab;
-
-_Static_assert(sizeof(slab) <= SLAB_FIRST, "a slab's header fits before its first block");
+#define SLAB_BYTES ACC__SLAB_BYTES
+#define SLAB_FIRST ACC__SLAB_FIRST
+typedef acc__slab slab;
 
 static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
-static slab all_slabs = {&all_slabs, &all_slabs, 0, 0, 0};
+/* Every frame slab of the process, under slab_lock. */
+static slab all_slabs = {.next = &all_slabs, .prev = &all_slabs};
+/* This thread's task slabs, newest first (NULL-terminated). Only this
+ * thread links, walks or unmaps them. */
+static _Thread_local slab *task_slabs;
+
+/* Threads are numbered from 1 when they first carve a slab; 0: not yet. */
+_Thread_local uint64_t acc__thread_number;
+static _Atomic uint64_t threads_numbered;
 
 /* Slabs not yet used of this thread's current region. */
 #define REGION_BYTES ((size_t)2 << 20)
@@ -143,41 +167,60 @@ static slab *new_slab(void)
     return (slab *)(void *)(region_next - SLAB_BYTES);
 }
 
-/* Where this thread carves blocks of each class from. */
-static _Thread_local slab *carving[ACC__NCLASS];
-static _Thread_local char *carve_next[ACC__NCLASS], *carve_end[ACC__NCLASS];
+/* Where this thread carves blocks of each kind and class from. */
+static _Thread_local slab *carving[KINDS][ACC__NCLASS];
+static _Thread_local char *carve_next[KINDS][ACC__NCLASS], *carve_end[KINDS][ACC__NCLASS];
 
 static slab *slab_of(const void *block)
 {
-    return (slab *)((uintptr_t)block & ~(uintptr_t)(SLAB_BYTES - 1));
+    return acc__slab_of(block);
 }
 
-/* A fresh block of class c (size bytes), or NULL without memory. */
-static acc_frame *carve(size_t c, size_t size)
+/* Under slab_lock: link a new slab where its kind is kept. */
+static void link_slab(slab *s, int kind)
 {
-    char *b = carve_next[c];
-
-    if (b == NULL || (size_t)(carve_end[c] - b) < size) {
-        slab *s = new_slab();
-        if (s == NULL)
-            return NULL;
-        s->carved = 0;
-        s->returned = 0;
-        pthread_mutex_lock(&slab_lock);
-        if (carving[c] != NULL)
-            carving[c]->retired = 1; /* full: its `carved` is final */
-        s->retired = 0;
+    if (kind == TASKS) {
+        s->prev = NULL;
+        s->next = task_slabs;
+        if (task_slabs != NULL)
+            task_slabs->prev = s;
+        task_slabs = s;
+    } else {
         s->next = all_slabs.next;
         s->prev = &all_slabs;
         all_slabs.next->prev = s;
         all_slabs.next = s;
-        pthread_mutex_unlock(&slab_lock);
-        carving[c] = s;
-        b = (char *)s + SLAB_FIRST;
-        carve_end[c] = (char *)s + SLAB_BYTES;
     }
-    carve_next[c] = b + size;
-    carving[c]->carved++;
+}
+
+/* A fresh block of class c (size bytes), or NULL without memory. */
+static acc_frame *carve(int kind, size_t c, size_t size)
+{
+    char *b = carve_next[kind][c];
+
+    if (b == NULL || (size_t)(carve_end[kind][c] - b) < size) {
+        slab *s = new_slab();
+        if (s == NULL)
+            return NULL;
+        if (acc__thread_number == 0)
+            acc__thread_number = atomic_fetch_add(&threads_numbered, 1) + 1;
+        s->carved = 0;
+        s->returned = 0;
+        s->block_size = (uint32_t)size;
+        s->owner = acc__thread_number;
+        s->tasks = kind == TASKS;
+        pthread_mutex_lock(&slab_lock);
+        if (carving[kind][c] != NULL)
+            carving[kind][c]->retired = 1; /* full: its `carved` is final */
+        s->retired = 0;
+        link_slab(s, kind);
+        pthread_mutex_unlock(&slab_lock);
+        carving[kind][c] = s;
+        b = (char *)s + SLAB_FIRST;
+        carve_end[kind][c] = (char *)s + SLAB_BYTES;
+    }
+    carve_next[kind][c] = b + size;
+    carving[kind][c]->carved++;
     return (acc_frame *)(void *)b;
 }
 
@@ -185,7 +228,7 @@ static acc_frame *carve(size_t c, size_t size)
  * for the slow path only, so that with the cache off every allocation is
  * counted. When they add up to sweep_at bytes, sweep() looks for slabs to
  * give back, so that a burst does not pin its peak until acc_run ends. */
-static _Thread_local acc_frame *slow_list[ACC__NCLASS];
+static _Thread_local acc_frame *slow_list[KINDS][ACC__NCLASS];
 static _Thread_local size_t slow_bytes, sweep_at;
 
 /* Under slab_lock: a slab that no thread carves from any more and all of
@@ -196,7 +239,8 @@ static int slab_free(const slab *s)
     return s->retired && s->returned == s->carved;
 }
 
-/* Under slab_lock: unmap every slab whose blocks are all back. */
+/* Under slab_lock: unmap every frame slab, and every task slab of this
+ * thread, whose blocks are all back. */
 static void unmap_free_slabs(void)
 {
     for (slab *s = all_slabs.next, *next; s != &all_slabs; s = next) {
@@ -204,6 +248,18 @@ static void unmap_free_slabs(void)
         if (slab_free(s)) {
             s->prev->next = s->next;
             s->next->prev = s->prev;
+            munmap(s, SLAB_BYTES);
+        }
+    }
+    for (slab *s = task_slabs, *next; s != NULL; s = next) {
+        next = s->next;
+        if (slab_free(s)) {
+            if (s->prev != NULL)
+                s->prev->next = s->next;
+            else
+                task_slabs = s->next;
+            if (s->next != NULL)
+                s->next->prev = s->prev;
             munmap(s, SLAB_BYTES);
         }
     }
@@ -238,17 +294,23 @@ static size_t drop_free(acc_frame **list)
 static void sweep(void)
 {
     pthread_mutex_lock(&slab_lock);
-    for (size_t c = 0; c < ACC__NCLASS; c++) {
-        count_back(free_list[c], 1);
-        count_back(slow_list[c], 1);
+    for (int k = 0; k < KINDS; k++) {
+        for (size_t c = 0; c < ACC__NCLASS; c++) {
+            count_back(free_list(k)[c], 1);
+            count_back(slow_list[k][c], 1);
+        }
     }
-    for (size_t c = 0; c < ACC__NCLASS; c++) {
-        held_sub(drop_free(&free_list[c]));
-        slow_bytes -= drop_free(&slow_list[c]);
+    for (int k = 0; k < KINDS; k++) {
+        for (size_t c = 0; c < ACC__NCLASS; c++) {
+            held_sub(drop_free(&free_list(k)[c]));
+            slow_bytes -= drop_free(&slow_list[k][c]);
+        }
     }
-    for (size_t c = 0; c < ACC__NCLASS; c++) {
-        count_back(free_list[c], -1);
-        count_back(slow_list[c], -1);
+    for (int k = 0; k < KINDS; k++) {
+        for (size_t c = 0; c < ACC__NCLASS; c++) {
+            count_back(free_list(k)[c], -1);
+            count_back(slow_list[k][c], -1);
+        }
     }
     unmap_free_slabs();
     pthread_mutex_unlock(&slab_lock);
@@ -333,7 +395,7 @@ static int frames_from_malloc(void)
     return malloc_mode;
 }
 
-acc_frame *acc__frame_alloc_slow(size_t size)
+static acc_frame *alloc_slow(int kind, size_t size)
 {
     acc_frame *f;
     size_t c;
@@ -345,32 +407,29 @@ acc_frame *acc__frame_alloc_slow(size_t size)
     if (size < sizeof(acc_frame))
         size = sizeof(acc_frame);
     if (size > ACC__CLASS_MAX || frames_from_malloc()) {
-        if (size > (unsigned)-1) {
+        char *p;
+        if (size > (unsigned)-1 || (p = malloc(prefix(kind) + size)) == NULL) {
             errno = ENOMEM;
             return NULL;
         }
-        f = malloc(size);
-        if (f == NULL) {
-            errno = ENOMEM;
-            return NULL;
-        }
+        f = (acc_frame *)(void *)(p + prefix(kind));
         f->acc_size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
         f->acc_caller = NULL;
         return f;
     }
     c = (size - 1) / ACC__GRAIN;
-    f = free_list[c];
+    f = free_list(kind)[c];
     if (f != NULL) {
-        free_list[c] = f->acc_caller;
+        free_list(kind)[c] = f->acc_caller;
         f->acc_caller = NULL;
         return f;
     }
     size = (c + 1) * ACC__GRAIN;
-    f = slow_list[c];
+    f = slow_list[kind][c];
     if (f != NULL) {
-        slow_list[c] = f->acc_caller;
+        slow_list[kind][c] = f->acc_caller;
         slow_bytes -= f->acc_size;
-    } else if ((f = carve(c, size)) == NULL) {
+    } else if ((f = carve(kind, c, size)) == NULL) {
         errno = ENOMEM;
         return NULL;
     }
@@ -378,6 +437,16 @@ acc_frame *acc__frame_alloc_slow(size_t size)
     f->acc_size = (unsigned)size;
     f->acc_caller = NULL;
     return f;
+}
+
+acc_frame *acc__frame_alloc_slow(size_t size)
+{
+    return alloc_slow(FRAMES, size);
+}
+
+acc_frame *acc__task_block_alloc_slow(size_t size)
+{
+    return alloc_slow(TASKS, size);
 }
 
 /* A frame needing more than malloc's alignment (_Alignas(64)). Rare: no
@@ -403,17 +472,17 @@ acc_frame *acc__frame_alloc_aligned(size_t size, size_t align)
     return f;
 }
 
-/* The cache is closed (or off), or the frame is too big for it. Blocks
+/* The cache is closed (or off), or the block is too big for it. Blocks
  * of the classes belong to slabs: they wait on slow_list. */
-void acc__frame_free_slow(acc_frame *f)
+static void free_slow(int kind, acc_frame *f)
 {
     if (f->acc_size > ACC__CLASS_MAX) {
-        free(f);
+        free((char *)f - prefix(kind));
         return;
     }
     size_t c = (f->acc_size - 1) / ACC__GRAIN;
-    f->acc_caller = slow_list[c];
-    slow_list[c] = f;
+    f->acc_caller = slow_list[kind][c];
+    slow_list[kind][c] = f;
     slow_bytes += f->acc_size;
     held_sub(f->acc_size);
     if (sweep_at == 0)
@@ -421,6 +490,32 @@ void acc__frame_free_slow(acc_frame *f)
     if (slow_bytes >= sweep_at) {
         sweep();
         next_sweep();
+    }
+}
+
+void acc__frame_free_slow(acc_frame *f)
+{
+    free_slow(FRAMES, f);
+}
+
+void acc__task_block_free_slow(acc_frame *f)
+{
+    free_slow(TASKS, f);
+}
+
+void acc__task_block_give_back(acc_frame *f)
+{
+    pthread_mutex_lock(&slab_lock);
+    slab_of(f)->returned++; /* its owner unmaps the slab once all are back */
+    pthread_mutex_unlock(&slab_lock);
+}
+
+void acc__task_blocks_walk(void (*fn)(acc_task *t, void *arg), void *arg)
+{
+    for (slab *s = task_slabs; s != NULL; s = s->next) {
+        char *b = (char *)s + SLAB_FIRST;
+        for (uint32_t i = 0; i < s->carved; i++, b += s->block_size)
+            fn((acc_task *)(void *)b, arg);
     }
 }
 
@@ -441,13 +536,15 @@ static void give_back(acc_frame **list)
 void acc__frame_trim(void)
 {
     pthread_mutex_lock(&slab_lock);
-    for (size_t c = 0; c < ACC__NCLASS; c++) {
-        give_back(&free_list[c]);
-        give_back(&slow_list[c]);
-        if (carving[c] != NULL)
-            carving[c]->retired = 1;
-        carving[c] = NULL;
-        carve_next[c] = carve_end[c] = NULL;
+    for (int k = 0; k < KINDS; k++) {
+        for (size_t c = 0; c < ACC__NCLASS; c++) {
+            give_back(&free_list(k)[c]);
+            give_back(&slow_list[k][c]);
+            if (carving[k][c] != NULL)
+                carving[k][c]->retired = 1;
+            carving[k][c] = NULL;
+            carve_next[k][c] = carve_end[k][c] = NULL;
+        }
     }
     unmap_free_slabs();
     pthread_mutex_unlock(&slab_lock);
@@ -458,45 +555,6 @@ void acc__frame_trim(void)
     region_next = region_end = NULL;
     held = 0; /* what is still in use is not counted again: see held_sub */
     acc__frame_cache_set_limit(cache_limit);
-}
-
-/* ---- arrays that grow by doubling ------------------------------------ */
-
-/* Past a region's size, an array is mapped in whole regions with huge
- * pages: a million tasks' table (8 MiB) then costs a few page faults,
- * not two thousand (4a cold, bench/README.md). */
-static size_t array_mapped_bytes(size_t bytes)
-{
-    return bytes < REGION_BYTES ? 0 : (bytes + REGION_BYTES - 1) & ~(REGION_BYTES - 1);
-}
-
-void *acc__array_resize(void *p, size_t old_bytes, size_t new_bytes)
-{
-    size_t old_mapped = array_mapped_bytes(old_bytes), new_mapped = array_mapped_bytes(new_bytes);
-    char *q;
-
-    if (new_mapped == 0)
-        return acc__realloc(p, new_bytes);
-    if (new_mapped == old_mapped)
-        return p;
-    if (must_fail() || (q = map_regions(new_mapped, 1)) == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (p != NULL)
-        memcpy(q, p, old_bytes < new_bytes ? old_bytes : new_bytes);
-    acc__array_free(p, old_bytes);
-    return q;
-}
-
-void acc__array_free(void *p, size_t bytes)
-{
-    size_t mapped = array_mapped_bytes(bytes);
-
-    if (mapped != 0)
-        munmap(p, mapped);
-    else
-        free(p);
 }
 
 acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void *out)

@@ -74,20 +74,17 @@ int acc__gather_step(acc_frame *self)
 
     switch (self->acc_state) {
     case 0:
-        r = t->cancelled ? -ECANCELED : acc__task_reserve(loop, f->n);
-        if (r < 0) { /* no child runs */
+        if (t->cancelled) { /* no child runs */
             for (size_t i = 0; i < f->n; i++)
                 acc__frame_discard(f->kid[i]->head.top);
             free_kids(f);
-            ACC__RETURN(f, f->out, r);
+            ACC__RETURN(f, f->out, -ECANCELED);
         }
         f->left = f->n;
         f->task = t;
-        acc__task_hold(loop, f->n);
         for (size_t i = 0; i < f->n; i++) {
             acc_task *kid = f->kid[i];
             kid->on_done = &f->kid_done;
-            acc__task_let_go(loop);
             if (t->cancelled) /* by an earlier child: this one never runs */
                 acc__task_cancel(kid);
             else if (acc__may_nest(loop))

@@ -90,12 +90,66 @@ void acc__fail_alloc_after(long n);
 /* The frame memory a thread may hold before its cache closes (alloc.c;
  * 256 MiB, 0: no cache). A test hook too. */
 void acc__frame_cache_set_limit(size_t bytes);
-/* An array that grows (the loop's task table): acc__realloc while small,
- * whole 2 MiB regions with huge pages once large. The caller keeps its
- * size in bytes, which both need. NULL (errno ENOMEM) without memory; p
- * is then left as it was. */
-void *acc__array_resize(void *p, size_t old_bytes, size_t new_bytes);
-void acc__array_free(void *p, size_t bytes);
+/* Task blocks (alloc.c), kept apart from frames so that a loop can walk
+ * its tasks (task.c). acc.h allocates them inline (acc__root_alloc); a
+ * block's acc_size must be set (its class's size, or any size above the
+ * classes for one from malloc) before it is freed. */
+#define ACC__SLAB_BYTES ((size_t)64 << 10)
+#define ACC__SLAB_FIRST 64 /* blocks start one cache line in, after the header */
+
+typedef struct acc__slab {
+    struct acc__slab *next, *prev; /* frame slabs: all_slabs, under its lock;
+                                      task slabs: their thread's list */
+    uint32_t carved;       /* blocks handed out; final once retired */
+    uint32_t returned;     /* blocks given back by trims (under slab_lock) */
+    int retired;           /* its thread carves no more from it (under slab_lock) */
+    uint32_t block_size;   /* the size of its blocks (of one class) */
+    uint64_t owner;        /* the thread that carves it (acc__thread_number) */
+    unsigned char tasks;   /* a task slab */
+} acc__slab;
+
+_Static_assert(sizeof(acc__slab) <= ACC__SLAB_FIRST, "a slab's header fits before its first block");
+
+/* A slab is aligned to its size: a block finds it by masking its address. */
+static inline acc__slab *acc__slab_of(const void *block)
+{
+    return (acc__slab *)((uintptr_t)block & ~(uintptr_t)(ACC__SLAB_BYTES - 1));
+}
+
+/* This thread's number, from 1 once it has carved a slab, else 0. */
+extern _Thread_local uint64_t acc__thread_number;
+
+/* In front of a task block from malloc: its node in the loop's list of
+ * such tasks (task.c). Keeps the block 16-byte aligned. */
+#define ACC__LOOSE_PREFIX sizeof(acc__list)
+
+/* Is this block, of `bytes` (its recorded size), a slab block that is
+ * not one of this thread's task blocks? Then no task of this thread may
+ * live in it. */
+static inline bool acc__task_block_foreign(const void *block, size_t bytes)
+{
+    const acc__slab *s;
+
+    if (bytes > ACC__FRAME_CLASSES * ACC__FRAME_GRAIN)
+        return false; /* from malloc */
+    s = acc__slab_of(block);
+    return !s->tasks || s->owner != acc__thread_number;
+}
+
+void acc__task_block_free_slow(acc_frame *block);
+static inline void acc__task_block_free(acc_frame *block)
+{
+    if (!acc__cache_push(acc__task_cache, block))
+        acc__task_block_free_slow(block);
+}
+/* A block of another thread's task slab (or of a frame slab), freed on
+ * this one: counted back in its slab, never used again. */
+void acc__task_block_give_back(acc_frame *block);
+/* fn(block, arg) for every block carved from this thread's task slabs,
+ * in no order: tasks (attached or not), root frames waiting for their
+ * task, free blocks. fn must not free task blocks (task.c defers them). */
+void acc__task_blocks_walk(void (*fn)(acc_task *t, void *arg), void *arg);
+
 
 /* ------------------------------------------------------------------------
  * timer.c: the timers: a hierarchical timing wheel of unsorted buckets,
@@ -140,9 +194,42 @@ typedef struct acc__timer_list {
     acc__timer_chunk *head, *tail; /* both NULL when empty */
 } acc__timer_list;
 
-/* The wheel: 11 levels of 64 slots; level k's slots are 2^(6k) ns wide. */
+/* The wheel: 11 levels of 64 slots; level k's slots are 2^(6k) ns wide.
+ * (timer.c's, and sleep_wheel.c's of the same shape.) */
 #define ACC__WHEEL_LEVELS 11
 #define ACC__WHEEL_SLOTS 64
+#define ACC__WHEEL_LEVEL_BITS 6
+
+/* A deadline is filed relative to the wheel's base, at or before it: at
+ * the level of the highest bit where they differ, so that (level, slot)
+ * order is deadline order between buckets. Its bucket's index. */
+static inline unsigned acc__wheel_bucket(uint64_t deadline, uint64_t base, unsigned *level)
+{
+    uint64_t x = deadline ^ base;
+    unsigned k = x ? (unsigned)(63 - __builtin_clzll(x)) / ACC__WHEEL_LEVEL_BITS : 0;
+
+    *level = k;
+    return k * ACC__WHEEL_SLOTS +
+           ((unsigned)(deadline >> (ACC__WHEEL_LEVEL_BITS * k)) & (ACC__WHEEL_SLOTS - 1));
+}
+
+/* Where slot j of level k starts, given base. */
+static inline uint64_t acc__wheel_slot_start(uint64_t base, unsigned k, unsigned j)
+{
+    unsigned shift = ACC__WHEEL_LEVEL_BITS * k, above = shift + ACC__WHEEL_LEVEL_BITS;
+    uint64_t high = above >= 64 ? 0 : base >> above << above;
+
+    return high | (uint64_t)j << shift;
+}
+
+/* The earliest non-empty bucket's start (some level is not empty). */
+static inline uint64_t acc__wheel_earliest(uint64_t base, uint32_t levels, const uint64_t *occupied,
+                                           unsigned *k, unsigned *j)
+{
+    *k = (unsigned)__builtin_ctz(levels);
+    *j = (unsigned)__builtin_ctzll(occupied[*k]);
+    return acc__wheel_slot_start(base, *k, *j);
+}
 
 typedef struct acc__heap {
     size_t len;                /* entries anywhere, live and dead */
@@ -285,23 +372,6 @@ struct acc__done_hook {
  * ACC_FRAME_MALLOC): acc__task_free hands it to free(). */
 #define ACC__BIG_BLOCK UCHAR_MAX
 
-/* The loop's tasks, oldest first: every task attached to the loop
- * (started, or queued to start) until it is released, finished or not.
- * A released task leaves a hole (NULL); holes are squeezed out, in order,
- * when the table is full and they are half of it. An array rather than a
- * list in the tasks: 8 bytes per task instead of 16, and a release writes
- * one entry instead of two neighbours' links. */
-typedef struct acc__task_table {
-    acc_task **task; /* [0, len): tasks and holes */
-    uint32_t len, cap;
-    uint32_t holes;
-    uint32_t held;     /* slots kept free for gathers' children not yet
-                          attached: a child runs before the next is
-                          attached, and may attach tasks of its own */
-    uint32_t squeezes; /* how many times the holes were squeezed out */
-    size_t unfinished; /* attached tasks not done */
-} acc__task_table;
-
 /* A new task that will run `root` (not started, on no loop). When root
  * comes from acc__root_alloc (acc.h), the task is the one in its block. */
 acc_task *acc__task_new(acc_frame *root);
@@ -310,13 +380,13 @@ void acc__task_free(acc_task *t);
  * acc__root_discard frees its block. */
 bool acc__frame_in_block(const acc_frame *root);
 void acc__root_discard(acc_frame *root);
-/* Make room in loop->tasks for n tasks about to be attached (started):
- * 0, or -ENOMEM. Attaching needs it, and then cannot fail. */
-int acc__task_reserve_slow(acc__loop *loop, size_t n);
-static inline int acc__task_reserve(acc__loop *loop, size_t n); /* below */
-/* The loop ends: the tasks left in its table (spawned, finished, never
- * joined nor detached) are released with it. */
-void acc__task_table_free(acc__task_table *tt);
+/* The tasks attached to the loop that are not done, and whose spawn
+ * number is at least `from` (loop->spawned when the last such call
+ * began), are cancelled, oldest first. */
+void acc__task_cancel_since(acc__loop *loop, uint32_t from);
+/* The loop ends: the tasks left (finished, never joined nor detached)
+ * are released with it. */
+void acc__task_release_all(acc__loop *loop);
 /* Attach `t` to `loop` and run it at once on the C stack, nested in the
  * current task if any, up to its first suspension. */
 void acc__task_start(acc__loop *loop, acc_task *t);
@@ -473,7 +543,10 @@ typedef struct acc__backend acc__backend;
 
 struct acc__loop {
     acc__ready ready;        /* tasks to run, FIFO; first (acc.h reads it) */
-    acc__task_table tasks;   /* every attached task until released, oldest first */
+    size_t unfinished;       /* attached tasks not done */
+    uint32_t spawned;        /* tasks attached so far: the next spawn number */
+    acc__list loose;         /* attached tasks in blocks from malloc, oldest
+                                first (the others are found in the slabs) */
     unsigned nest;           /* runners nested on the C stack */
     uintptr_t nest_base;     /* where the outermost of them started */
     size_t nexternal;        /* waits that another thread may end */
@@ -563,27 +636,7 @@ acc__leaf_frame *acc__leaf_frame_new(size_t slot_bytes, acc_resume_fn step, void
         return acc__return(self);                                     \
     }
 
-/* ---- task.c's inline part: the ready queue ---------------------------- */
-
-static inline int acc__task_reserve(acc__loop *loop, size_t n)
-{
-    if (n <= loop->tasks.cap - loop->tasks.len - loop->tasks.held)
-        return 0;
-    return acc__task_reserve_slow(loop, n);
-}
-
-/* A gather reserves room for all its children at once, and holds it
- * while they start one by one: each is let go just before its child is
- * attached (or is never attached, cancelled before it ran). */
-static inline void acc__task_hold(acc__loop *loop, size_t n)
-{
-    loop->tasks.held += (uint32_t)n;
-}
-
-static inline void acc__task_let_go(acc__loop *loop)
-{
-    loop->tasks.held--;
-}
+/* ---- task.c's inline part ------------------------------------------------ */
 
 static inline bool acc__may_nest(const acc__loop *loop)
 {

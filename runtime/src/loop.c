@@ -54,7 +54,7 @@ static const acc__backend *choose_backend(void)
 
 static void loop_free(acc__loop *loop)
 {
-    acc__task_table_free(&loop->tasks);
+    acc__task_release_all(loop);
     acc__wakeup_free(loop);
     if (loop->reserve_fd >= 0)
         close(loop->reserve_fd);
@@ -78,6 +78,7 @@ static int loop_new(acc__loop **out)
         return -ENOMEM;
     loop->ready.head = NULL;
     loop->ready.tail = &loop->ready.head;
+    acc__list_init(&loop->loose);
     loop->wake_fd = loop->wake_wfd = -1;
     loop->parked = -1;
     loop->reserve_fd = -1;
@@ -94,22 +95,9 @@ static int loop_new(acc__loop **out)
     return 0;
 }
 
-/* Cancel every live task from the table's index `from` on, oldest
- * first. Cancelling one may finish and release others (a gather's
- * unstarted children): they leave holes in the table, which is squeezed
- * only when tasks are attached, never here. */
-static void cancel_from(acc__loop *loop, uint32_t from)
-{
-    for (uint32_t i = from; i < loop->tasks.len; i++) {
-        acc_task *t = loop->tasks.task[i];
-        if (t != NULL && !t->done)
-            acc__task_cancel(t);
-    }
-}
-
 static void cancel_all(acc__loop *loop)
 {
-    cancel_from(loop, 0);
+    acc__task_cancel_since(loop, 0);
 }
 
 /* How long phase 1 may block, in milliseconds (rounded up: waking early
@@ -138,7 +126,7 @@ static int poll_timeout(acc__loop *loop)
  * waits return -ECANCELED and the program gets to clean up and finish. */
 static int deadlocked(acc__loop *loop)
 {
-    return loop->tasks.unfinished > 0 && loop->ready.head == NULL &&
+    return loop->unfinished > 0 && loop->ready.head == NULL &&
            acc__timer_count(&loop->timers) == 0 && loop->sleepers.count == 0 && loop->nio <= 1 &&
            loop->nexternal == 0;
 }
@@ -191,7 +179,7 @@ int acc_run(acc_frame *coro)
         acc__frame_discard(coro);
         return r;
     }
-    root = acc__task_reserve(loop, 1) == 0 ? acc__task_new(coro) : NULL;
+    root = acc__task_new(coro);
     if (root == NULL) {
         acc__frame_discard(coro);
         loop_free(loop);
@@ -204,15 +192,12 @@ int acc_run(acc_frame *coro)
         loop_turn(loop);
     cancel_all(loop);
     /* Tasks that the cancelled ones spawn as they clean up are cancelled
-     * too, before they start: they were attached past the table's old
-     * length, unless the table was squeezed meanwhile. */
-    while (loop->tasks.unfinished > 0) {
-        uint32_t len = loop->tasks.len, squeezes = loop->tasks.squeezes;
+     * too, before they start: their spawn numbers are the new ones. */
+    while (loop->unfinished > 0) {
+        uint32_t spawned = loop->spawned;
         loop_turn(loop);
-        if (loop->tasks.squeezes != squeezes)
-            cancel_all(loop);
-        else if (loop->tasks.len != len)
-            cancel_from(loop, len);
+        if (loop->spawned != spawned)
+            acc__task_cancel_since(loop, spawned);
     }
 
     acc__task_free(root);

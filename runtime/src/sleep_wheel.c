@@ -38,7 +38,6 @@
 
 #define LEVELS ACC__WHEEL_LEVELS
 #define SLOTS ACC__WHEEL_SLOTS
-#define LEVEL_BITS 6
 
 /* The task's root frame, when it is in the task's block. */
 static inline acc_frame *root_in_block(acc_task *t)
@@ -95,11 +94,7 @@ bool acc__sleep_in_block(acc_task *t)
 /* The bucket a deadline is filed in, given base (at or before it). */
 static inline unsigned bucket(const acc__sleep_wheel *w, uint64_t deadline, unsigned *level)
 {
-    uint64_t x = deadline ^ w->base;
-    unsigned k = x ? (unsigned)(63 - __builtin_clzll(x)) / LEVEL_BITS : 0;
-
-    *level = k;
-    return k * SLOTS + ((unsigned)(deadline >> (LEVEL_BITS * k)) & (SLOTS - 1));
+    return acc__wheel_bucket(deadline, w->base, level);
 }
 
 static inline void put(acc__sleep_wheel *w, acc_task *t, uint64_t deadline)
@@ -167,21 +162,10 @@ void acc__sleep_in_block_cancel(acc_task *t, void *wait)
     acc__task_wake(t);
 }
 
-/* Where slot j of level k starts, given base. */
-static inline uint64_t slot_start(const acc__sleep_wheel *w, unsigned k, unsigned j)
-{
-    unsigned shift = LEVEL_BITS * k, above = shift + LEVEL_BITS;
-    uint64_t high = above >= 64 ? 0 : w->base >> above << above;
-
-    return high | (uint64_t)j << shift;
-}
-
 /* The earliest non-empty bucket's start (the wheel is not empty). */
 static inline uint64_t earliest(const acc__sleep_wheel *w, unsigned *k, unsigned *j)
 {
-    *k = (unsigned)__builtin_ctz(w->levels);
-    *j = (unsigned)__builtin_ctzll(w->occupied[*k]);
-    return slot_start(w, *k, *j);
+    return acc__wheel_earliest(w->base, w->levels, w->occupied, k, j);
 }
 
 uint64_t acc__sleep_wheel_next(const acc__sleep_wheel *w)

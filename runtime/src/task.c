@@ -23,6 +23,7 @@
  * resumed and returns -ECANCELED; later runtime awaits see it at once.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -70,16 +71,37 @@ static void *block_of(acc_frame *root)
 }
 
 
+/* A root frame in a block that cannot hold this thread's task (built on
+ * another thread) moves to one of this thread's blocks: it has not run,
+ * so nothing points into it. NULL (errno ENOMEM) without memory; the
+ * frame is then where it was. */
+static acc_frame *adopt(acc_frame *root, unsigned bytes)
+{
+    acc_frame *block = acc__task_block_alloc(bytes);
+    acc_frame *moved;
+
+    if (block == NULL)
+        return NULL;
+    moved = (acc_frame *)(void *)((char *)block + TASK_BYTES);
+    memcpy(moved, root, bytes - TASK_BYTES);
+    moved->acc_size = block->acc_size;
+    acc__root_discard(root);
+    return moved;
+}
+
 static inline acc_task *task_new(acc_frame *root)
 {
     if (acc__frame_in_block(root)) {
         /* the task is in front of the frame; the frame's size is the block's */
+        if (acc__task_block_foreign(block_of(root), root->acc_size) &&
+            (root = adopt(root, root->acc_size)) == NULL)
+            return NULL;
         acc_task *t = block_of(root);
         unsigned bytes = root->acc_size;
         root->acc_size = 0; /* its return does not free it: the task does */
         return task_init(t, bytes, root);
     }
-    acc_frame *block = acc__frame_alloc(TASK_BYTES);
+    acc_frame *block = acc__task_block_alloc(TASK_BYTES);
     if (block == NULL) {
         errno = ENOMEM;
         return NULL;
@@ -100,96 +122,179 @@ void acc__root_discard(acc_frame *root)
 
     root->acc_caller = NULL; /* no stale mark left in freed memory */
     block->acc_size = root->acc_size;
-    acc__frame_free(block);
+    if (acc__task_block_foreign(block, block->acc_size))
+        acc__task_block_give_back(block);
+    else
+        acc__task_block_free(block);
 }
 
-/* ---- the loop's task table -------------------------------------------- */
+/* ---- the loop's tasks ---------------------------------------------------- */
 
-/* Make room for n more tasks, beside the room held (acc__task_hold): squeeze the holes out when they are half
- * the table (in order, so the table stays oldest first), else grow it.
- * Done before tasks are attached, where a failure can still be reported,
- * so that attaching never fails. */
-int acc__task_reserve_slow(acc__loop *loop, size_t n)
+/* The loop keeps no table of its tasks: they are found by walking this
+ * thread's task slabs (alloc.c), and the loose list for blocks from
+ * malloc, which has a node in front of each. While the loop walks them
+ * to cancel or release them, task blocks freed wait on `deferred`, so
+ * that a task it has seen stays readable (its `attached` flag clear) and
+ * does not become another task. */
+static _Thread_local acc_frame *deferred;
+static _Thread_local unsigned deferring;
+
+static inline acc__list *loose_node(acc_task *t)
 {
-    acc__task_table *tt = &loop->tasks;
-
-    if (tt->holes > 0 && tt->holes >= tt->len / 2) {
-        uint32_t j = 0;
-        for (uint32_t i = 0; i < tt->len; i++) {
-            acc_task *t = tt->task[i];
-            if (t != NULL) {
-                t->seq = j;
-                tt->task[j++] = t;
-            }
-        }
-        tt->len = j;
-        tt->holes = 0;
-        tt->squeezes++;
-        if (n <= tt->cap - tt->len - tt->held)
-            return 0;
-    }
-    if (n > UINT32_MAX / 2 - tt->len - tt->held)
-        return -ENOMEM;
-    size_t cap = tt->cap ? tt->cap : 64;
-    while (cap - tt->len - tt->held < n)
-        cap *= 2;
-    acc_task **task = acc__array_resize(tt->task, tt->cap * sizeof *task, cap * sizeof *task);
-    if (task == NULL)
-        return -ENOMEM;
-    tt->task = task;
-    tt->cap = (uint32_t)cap;
-    return 0;
+    return (acc__list *)(void *)((char *)t - ACC__LOOSE_PREFIX);
 }
 
-/* Into the table, with room made by acc__task_reserve; the caller sets
- * `attached`. */
-static inline void table_add(acc__loop *loop, acc_task *t)
+static inline acc_task *loose_task(acc__list *n)
 {
-    acc__task_table *tt = &loop->tasks;
-
-    t->seq = tt->len;
-    tt->task[tt->len++] = t;
-    tt->unfinished++;
+    return (acc_task *)(void *)((char *)n + ACC__LOOSE_PREFIX);
 }
 
-static void attach(acc__loop *loop, acc_task *t)
+static inline void attach(acc__loop *loop, acc_task *t)
 {
-    t->attached = 1;
-    table_add(loop, t);
+    t->seq = loop->spawned++;
+    loop->unfinished++;
+    if (t->block_class == ACC__BIG_BLOCK)
+        acc__list_push(&loop->loose, loose_node(t));
 }
 
-/* Give the task's block back; it is out of the table. */
+/* Give the task's block back; it is no longer attached. */
 static inline void release(acc_task *t)
 {
     acc_frame *f = (acc_frame *)(void *)t;
 
-    /* what acc__frame_free reads: the class's size, or any size above the classes */
+    t->flags = 0; /* what the walks read: not a task any more */
+    /* what the free reads: the class's size, or any size above the classes */
     f->acc_size = (t->block_class == ACC__BIG_BLOCK ? ACC__FRAME_CLASSES + 1u : t->block_class + 1u) *
-              ACC__FRAME_GRAIN;
-    acc__frame_free(f);
+                  ACC__FRAME_GRAIN;
+    if (deferring) {
+        f->acc_caller = deferred;
+        deferred = f;
+        return;
+    }
+    acc__task_block_free(f);
 }
 
-void acc__task_table_free(acc__task_table *tt)
-{
-    for (uint32_t i = 0; i < tt->len; i++)
-        if (tt->task[i] != NULL)
-            release(tt->task[i]);
-    acc__array_free(tt->task, tt->cap * sizeof *tt->task);
-}
-
-/* Out of the loop's table, if in it, and back to the allocator. */
+/* Out of the loop, if attached, and back to the allocator. */
 static inline void task_free(acc__loop *loop, acc_task *t)
 {
-    if (t->attached) {
-        loop->tasks.task[t->seq] = NULL;
-        loop->tasks.holes++;
-    }
+    (void)loop;
+    if (t->attached && t->block_class == ACC__BIG_BLOCK)
+        acc__list_remove(loose_node(t));
     release(t);
 }
 
 void acc__task_free(acc_task *t)
 {
     task_free(acc__loop_current, t);
+}
+
+/* The unfinished tasks a walk found, and whether it found them all. */
+typedef struct found {
+    acc_task **task;
+    size_t n, cap;
+    uint32_t from; /* spawn numbers from here on */
+    bool failed;   /* out of memory: not everything is in `task` */
+} found;
+
+static void find(acc_task *t, void *arg)
+{
+    found *fd = arg;
+    acc_task **grown;
+
+    if (!t->attached || t->done || t->seq < fd->from || fd->failed)
+        return;
+    if (fd->n == fd->cap) {
+        size_t cap = fd->cap ? 2 * fd->cap : 256;
+        if ((grown = acc__realloc(fd->task, cap * sizeof *grown)) == NULL) {
+            fd->failed = true;
+            return;
+        }
+        fd->task = grown;
+        fd->cap = cap;
+    }
+    fd->task[fd->n++] = t;
+}
+
+static void walk(acc__loop *loop, void (*fn)(acc_task *t, void *arg), void *arg)
+{
+    acc__task_blocks_walk(fn, arg);
+    for (acc__list *n = loop->loose.next; n != &loop->loose; n = n->next)
+        fn(loose_task(n), arg);
+}
+
+static int by_spawn_number(const void *a, const void *b)
+{
+    uint32_t x = (*(acc_task *const *)a)->seq, y = (*(acc_task *const *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+static void end_deferring(void)
+{
+    if (--deferring > 0)
+        return;
+    while (deferred != NULL) {
+        acc_frame *f = deferred;
+        deferred = f->acc_caller;
+        acc__task_block_free(f);
+    }
+}
+
+/* A task seen by the walk, still to be cancelled? (Cancelling others may
+ * have finished or released it; a released one's block is deferred.) */
+static void cancel_found(acc_task *t, void *arg)
+{
+    const uint32_t *from = arg;
+
+    if (t->attached && !t->done && t->seq >= *from)
+        acc__task_cancel(t);
+}
+
+/* The first loose task cancel_found would still cancel, or NULL. */
+static acc_task *loose_to_cancel(acc__loop *loop, uint32_t from)
+{
+    for (acc__list *n = loop->loose.next; n != &loop->loose; n = n->next) {
+        acc_task *t = loose_task(n);
+        if (!t->done && !t->cancelled && t->seq >= from)
+            return t;
+    }
+    return NULL;
+}
+
+void acc__task_cancel_since(acc__loop *loop, uint32_t from)
+{
+    found fd = {.from = from};
+    acc_task *t;
+
+    deferring++;
+    walk(loop, find, &fd);
+    if (!fd.failed) {
+        if (fd.n > 1)
+            qsort(fd.task, fd.n, sizeof *fd.task, by_spawn_number);
+        for (size_t i = 0; i < fd.n; i++)
+            cancel_found(fd.task[i], &from);
+    } else {
+        /* no memory for the order: in the order they are found */
+        acc__task_blocks_walk(cancel_found, &from);
+        while ((t = loose_to_cancel(loop, from)) != NULL)
+            acc__task_cancel(t);
+    }
+    free(fd.task);
+    end_deferring();
+}
+
+static void release_found(acc_task *t, void *arg)
+{
+    if (t->attached)
+        task_free(arg, t);
+}
+
+void acc__task_release_all(acc__loop *loop)
+{
+    deferring++;
+    acc__task_blocks_walk(release_found, loop);
+    while (!acc__list_empty(&loop->loose))
+        task_free(loop, loose_task(loop->loose.next));
+    end_deferring();
 }
 
 bool acc_cancelled(void)
@@ -210,7 +315,7 @@ static void finish(acc_task *t)
     t->done = 1;
     t->head.top = NULL;
     if (t->attached) /* else cancelled before it was ever attached */
-        loop->tasks.unfinished--;
+        loop->unfinished--;
     if (t->on_done != NULL)
         t->on_done->fn(t->on_done, t);
     if (t->detached)
@@ -293,15 +398,16 @@ void acc__task_run_batch(acc_task *batch)
     loop->nest--;
 }
 
-/* Both with room made by acc__task_reserve. */
 void acc__task_start(acc__loop *loop, acc_task *t)
 {
+    t->attached = 1;
     attach(loop, t);
     acc__task_run(t);
 }
 
 void acc__task_start_later(acc__loop *loop, acc_task *t)
 {
+    t->attached = 1;
     attach(loop, t);
     acc__task_enqueue(t);
 }
@@ -322,7 +428,7 @@ acc_task *acc_spawn(acc_frame *coro)
         errno = EINVAL;
         return NULL;
     }
-    if (acc__task_reserve(loop, 1) < 0 || (t = task_new(coro)) == NULL) {
+    if ((t = task_new(coro)) == NULL) {
         acc__frame_discard(coro);
         errno = ENOMEM;
         return NULL;
@@ -330,7 +436,7 @@ acc_task *acc_spawn(acc_frame *coro)
     /* spawned, attached and queued in one store, not three
      * read-modify-writes of the flag byte (4a in bench/) */
     t->flags = ((acc_task){.spawned = 1, .attached = 1, .queued = 1}).flags;
-    table_add(loop, t);
+    attach(loop, t);
     acc__ready_append(&loop->ready, t);
     return t;
 }

@@ -113,7 +113,6 @@ void acc__timer_init(acc__timer *t, acc__timer_cb cb)
 #define CHUNK ACC__TIMER_CHUNK
 #define LEVELS ACC__WHEEL_LEVELS
 #define SLOTS ACC__WHEEL_SLOTS
-#define LEVEL_BITS 6
 /* A bucket of level 3 or lower (slots of at most 2^18 ns, 262 µs) that
  * fits in a chunk is sorted into the run; others are spread. So the near
  * range reaches at most 262 µs past a time that has passed, and the heap
@@ -420,10 +419,8 @@ static void renumber(acc__heap *h)
  * slots are later than base's own digit (level 0: or equal). */
 static inline void wheel_put(acc__heap *h, acc__timer_entry e)
 {
-    uint64_t x = e.deadline ^ h->base;
-    unsigned k = x ? (unsigned)(63 - __builtin_clzll(x)) / LEVEL_BITS : 0;
-    unsigned j = (unsigned)(e.deadline >> (LEVEL_BITS * k)) & (SLOTS - 1);
-    acc__timer_list *b = &h->wheel[k * SLOTS + j];
+    unsigned k, i = acc__wheel_bucket(e.deadline, h->base, &k), j = i % SLOTS;
+    acc__timer_list *b = &h->wheel[i];
     acc__timer_chunk *c = b->tail;
 
     if (c == NULL || c->n == CHUNK) {
@@ -440,21 +437,15 @@ static inline void wheel_put(acc__heap *h, acc__timer_entry e)
     c->e[c->n++] = e;
 }
 
-/* Where slot j of level k starts, given base. */
 static inline uint64_t slot_start(const acc__heap *h, unsigned k, unsigned j)
 {
-    unsigned shift = LEVEL_BITS * k, above = shift + LEVEL_BITS;
-    uint64_t high = above >= 64 ? 0 : h->base >> above << above;
-
-    return high | (uint64_t)j << shift;
+    return acc__wheel_slot_start(h->base, k, j);
 }
 
 /* The earliest non-empty bucket (the wheel must not be empty). */
 static inline uint64_t earliest(const acc__heap *h, unsigned *k, unsigned *j)
 {
-    *k = (unsigned)__builtin_ctz(h->levels);
-    *j = (unsigned)__builtin_ctzll(h->occupied[*k]);
-    return slot_start(h, *k, *j);
+    return acc__wheel_earliest(h->base, h->levels, h->occupied, k, j);
 }
 
 static acc__timer_chunk *detach(acc__heap *h, unsigned k, unsigned j, int *single)

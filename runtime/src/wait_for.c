@@ -74,11 +74,10 @@ int acc__wait_for_step(acc_frame *self)
 
     switch (self->acc_state) {
     case 0:
-        r = t->cancelled ? -ECANCELED : acc__task_reserve(loop, 1);
-        if (r < 0) { /* the child never runs */
+        if (t->cancelled) { /* the child never runs */
             acc__frame_discard(f->kid->head.top);
             acc__task_free(f->kid);
-            ACC__RETURN(f, f->out, r);
+            ACC__RETURN(f, f->out, -ECANCELED);
         }
         f->task = t;
         f->kid->on_done = &f->kid_done;

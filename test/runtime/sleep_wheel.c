@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "Inputs/xorshift.h"
 
 #define N 2000
 
@@ -39,15 +40,6 @@ static uint64_t order[N]; /* arming order */
 static uint32_t heap_id[N];
 static uint64_t next_order, now;
 static long fired, errors, rounds, ties_across;
-
-static uint64_t rng = 88172645463325252ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
 
 static void fail(const char *what, long i)
 {

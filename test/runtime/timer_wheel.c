@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "Inputs/xorshift.h"
 
 #define N 3000
 
@@ -34,15 +35,6 @@ static uint64_t next_order;
 static uint64_t now;
 static long fired, errors, rounds;
 static int in_callback_actions = 1;
-
-static uint64_t rng = 88172645463325252ull;
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
 
 static void fail(const char *what, long i)
 {
