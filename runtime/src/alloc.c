@@ -412,6 +412,8 @@ static acc_frame *alloc_slow(int kind, size_t size)
             errno = ENOMEM;
             return NULL;
         }
+        if (kind == TASKS) /* in no loop's list yet: removing it changes nothing */
+            acc__list_init((acc__list *)(void *)p);
         f = (acc_frame *)(void *)(p + prefix(kind));
         f->acc_size = (unsigned)(size > ACC__CLASS_MAX ? size : ACC__CLASS_MAX + 1);
         f->acc_caller = NULL;

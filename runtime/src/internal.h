@@ -120,7 +120,8 @@ static inline acc__slab *acc__slab_of(const void *block)
 extern _Thread_local uint64_t acc__thread_number;
 
 /* In front of a task block from malloc: its node in the loop's list of
- * such tasks (task.c). Keeps the block 16-byte aligned. */
+ * such tasks (task.c), linked to itself until the task is attached.
+ * Keeps the block 16-byte aligned. */
 #define ACC__LOOSE_PREFIX sizeof(acc__list)
 
 /* Is this block, of `bytes` (its recorded size), a slab block that is

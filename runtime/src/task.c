@@ -157,15 +157,34 @@ static inline void attach(acc__loop *loop, acc_task *t)
         acc__list_push(&loop->loose, loose_node(t));
 }
 
-/* Give the task's block back; it is no longer attached. */
+/* A task block from malloc: out of the loop's loose list (its node is
+ * linked to itself if it never was in it), then freed. */
+static void release_loose(acc_task *t)
+{
+    acc_frame *f = (acc_frame *)(void *)t;
+
+    t->flags = 0;
+    f->acc_size = (ACC__FRAME_CLASSES + 1u) * ACC__FRAME_GRAIN; /* above the classes */
+    if (deferring) { /* stays in the list, no longer attached */
+        f->acc_caller = deferred;
+        deferred = f;
+        return;
+    }
+    acc__list_remove(loose_node(t));
+    acc__task_block_free(f);
+}
+
+/* Give the task's block back, out of the loop if it was attached. */
 static inline void release(acc_task *t)
 {
     acc_frame *f = (acc_frame *)(void *)t;
 
+    if (t->block_class == ACC__BIG_BLOCK) {
+        release_loose(t);
+        return;
+    }
     t->flags = 0; /* what the walks read: not a task any more */
-    /* what the free reads: the class's size, or any size above the classes */
-    f->acc_size = (t->block_class == ACC__BIG_BLOCK ? ACC__FRAME_CLASSES + 1u : t->block_class + 1u) *
-                  ACC__FRAME_GRAIN;
+    f->acc_size = (t->block_class + 1u) * ACC__FRAME_GRAIN; /* what the free reads */
     if (deferring) {
         f->acc_caller = deferred;
         deferred = f;
@@ -174,18 +193,9 @@ static inline void release(acc_task *t)
     acc__task_block_free(f);
 }
 
-/* Out of the loop, if attached, and back to the allocator. */
-static inline void task_free(acc__loop *loop, acc_task *t)
-{
-    (void)loop;
-    if (t->attached && t->block_class == ACC__BIG_BLOCK)
-        acc__list_remove(loose_node(t));
-    release(t);
-}
-
 void acc__task_free(acc_task *t)
 {
-    task_free(acc__loop_current, t);
+    release(t);
 }
 
 /* The unfinished tasks a walk found, and whether it found them all. */
@@ -235,6 +245,8 @@ static void end_deferring(void)
     while (deferred != NULL) {
         acc_frame *f = deferred;
         deferred = f->acc_caller;
+        if (f->acc_size > ACC__FRAME_CLASSES * ACC__FRAME_GRAIN)
+            acc__list_remove(loose_node((acc_task *)(void *)f));
         acc__task_block_free(f);
     }
 }
@@ -254,7 +266,7 @@ static acc_task *loose_to_cancel(acc__loop *loop, uint32_t from)
 {
     for (acc__list *n = loop->loose.next; n != &loop->loose; n = n->next) {
         acc_task *t = loose_task(n);
-        if (!t->done && !t->cancelled && t->seq >= from)
+        if (t->attached && !t->done && !t->cancelled && t->seq >= from)
             return t;
     }
     return NULL;
@@ -284,16 +296,15 @@ void acc__task_cancel_since(acc__loop *loop, uint32_t from)
 
 static void release_found(acc_task *t, void *arg)
 {
+    (void)arg;
     if (t->attached)
-        task_free(arg, t);
+        release(t);
 }
 
 void acc__task_release_all(acc__loop *loop)
 {
     deferring++;
-    acc__task_blocks_walk(release_found, loop);
-    while (!acc__list_empty(&loop->loose))
-        task_free(loop, loose_task(loop->loose.next));
+    walk(loop, release_found, NULL); /* released ones leave the list after */
     end_deferring();
 }
 
@@ -319,7 +330,7 @@ static void finish(acc_task *t)
     if (t->on_done != NULL)
         t->on_done->fn(t->on_done, t);
     if (t->detached)
-        task_free(loop, t);
+        release(t);
 }
 
 _Thread_local uintptr_t acc__stack_base;
