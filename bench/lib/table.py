@@ -125,7 +125,7 @@ for kind in ("cold", "warm"):
 # issue 4 (b)
 a = best("sleep", "bytes_per_task")
 parts = []
-for k in ("frame_bytes_sleeper", "sizeof_acc_task", "sizeof_timer_entry"):
+for k in ("frame_bytes_sleeper", "sizeof_acc_task", "timers_in_block", "timers_outside"):
     v = best("sleep", k)
     if v is not None:
         parts.append(f"{k} {v:.0f}")
