@@ -32,10 +32,11 @@
 # variables and source properties are read at the end of the directory, as
 # CMake reads them for the compile. The standard of C_STANDARD and
 # C_EXTENSIONS goes to acc as -std=gnuNN or -std=cNN, where CMake puts it:
-# after CMAKE_C_FLAGS_<CONFIG>, before the target's options. (Not passed:
-# a standard raised by compile features alone, such as c_std_23 in
-# target_compile_features(); acc parses as gnu11 unless a -std= option
-# says otherwise.)
+# after CMAKE_C_FLAGS_<CONFIG>, before the target's options; so does a
+# standard that compile features raise above it and above the compiler's
+# default (c_std_23 in target_compile_features(), of the target or of
+# what it links), as CMake raises the compile's. With neither, acc parses
+# as gnu11 unless a -std= option says otherwise.
 #
 # The depfile's target is <out>, escaped for make (no -MT, which is taken
 # literally, as gcc takes it: a space in the build path would split it);
@@ -255,9 +256,10 @@ function(_acc_finish_source target abs out out_files)
     string(REPLACE ">" "$<ANGLE-R>" flags "${CMAKE_C_FLAGS_${CONFIG}}")
     list(APPEND lines "$<$<CONFIG:${config}>:O:SHELL:${flags}>")
   endforeach()
-  # S:<C_STANDARD>:<C_EXTENSIONS>, for AccTranslate.cmake to spell.
+  # S:<C_STANDARD>:<C_EXTENSIONS>:<compile features>:<the compiler's
+  # default standard>, for AccTranslate.cmake to spell.
   list(APPEND lines
-    "S:${tp}C_STANDARD>:${tp}C_EXTENSIONS>"
+    "S:${tp}C_STANDARD>:${tp}C_EXTENSIONS>:$<JOIN:${tp}COMPILE_FEATURES>, >:${CMAKE_C_STANDARD_COMPUTED_DEFAULT}"
     "O:$<JOIN:${tp}COMPILE_OPTIONS>,\nO:>"
     "O:SHELL:${src_COMPILE_FLAGS}"
     "O:${src_opts}")

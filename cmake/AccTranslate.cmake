@@ -7,7 +7,8 @@
 # options of a C compile of the target that acc takes, read from
 # <out>.args (written by file(GENERATE), one item a line: D:<definition>,
 # I:<directory>, O:<compiler option>, O:SHELL:<command line fragment>,
-# S:<C_STANDARD>:<C_EXTENSIONS> of the target).
+# S:<C_STANDARD>:<C_EXTENSIONS>:<COMPILE_FEATURES>:<the compiler's
+# default standard> of the target).
 # A script rather than generator expressions on the command line, because
 # only file(GENERATE) evaluates $<COMPILE_LANGUAGE:C> as the C compile does,
 # and keeping `-include FILE` but not `-o FILE` needs to look at pairs.
@@ -27,6 +28,13 @@ endforeach()
 
 # Each loop starts by escaping the `;` of its item, which CMake lists would
 # take for separators (as in -DSEP=';').
+# The C standards in order (90 is older than 11).
+set(c_std_rank_90 1)
+set(c_std_rank_99 2)
+set(c_std_rank_11 3)
+set(c_std_rank_17 4)
+set(c_std_rank_23 5)
+
 file(STRINGS "${ARGS_FILE}" lines ENCODING UTF-8)
 set(options "")
 set(words "")
@@ -34,15 +42,32 @@ foreach(line IN LISTS lines)
   string(REPLACE ";" "\\;" line "${line}")
   if(line MATCHES "^([DI]):(.+)")
     list(APPEND options "-${CMAKE_MATCH_1}${CMAKE_MATCH_2}")
-  elseif(line MATCHES "^S:([0-9]+):(.*)")
-    # CMake's -std= for C_STANDARD: GNU's dialect unless C_EXTENSIONS is
-    # set and false; 23 is clang 14's c2x.
+  elseif(line MATCHES "^S:([0-9]*):([^:]*):([^:]*):([0-9]*)$")
+    # CMake's -std= for C_STANDARD, or for a compile feature c_std_NN that
+    # asks for more than it and than the compiler's default: GNU's dialect
+    # unless C_EXTENSIONS is set and false; 23 is clang 14's c2x.
     set(std "${CMAKE_MATCH_1}")
     set(extensions "${CMAKE_MATCH_2}")
+    set(features "${CMAKE_MATCH_3}")
+    set(default "${CMAKE_MATCH_4}")
+    set(floor "${std}")
+    if(floor STREQUAL "")
+      set(floor "${default}")
+    endif()
+    string(REGEX MATCHALL "c_std_[0-9]+" wanted "${features}")
+    foreach(feature IN LISTS wanted)
+      string(SUBSTRING "${feature}" 6 -1 level)
+      if(floor STREQUAL "" OR c_std_rank_${level} GREATER c_std_rank_${floor})
+        set(std "${level}")
+        set(floor "${level}")
+      endif()
+    endforeach()
     if(std STREQUAL "23")
       set(std "2x")
     endif()
-    if(NOT extensions STREQUAL "" AND NOT extensions)
+    if(std STREQUAL "")
+      # no standard asked for: acc's default
+    elseif(NOT extensions STREQUAL "" AND NOT extensions)
       list(APPEND words "-std=c${std}")
     else()
       list(APPEND words "-std=gnu${std}")
