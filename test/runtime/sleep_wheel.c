@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "Inputs/xorshift.h"
+#include "Inputs/timer_model.h"
 
 #define N 2000
 
@@ -185,12 +185,7 @@ static void run_and_check(void)
     if ((size_t)live != loop->sleepers.count)
         fail("count differs", live);
     next = acc__timer_next(loop);
-    if (first < 0 && next != UINT64_MAX)
-        fail("next is not UINT64_MAX with nothing armed", 0);
-    if (first >= 0 && next > deadline[first])
-        fail("next is later than the earliest deadline", first);
-    if (first >= 0 && next <= now)
-        fail("next is not after now after a run", first);
+    check_next(next, first, first >= 0 ? deadline[first] : 0, now);
 }
 
 static void model_test(void)
