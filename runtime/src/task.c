@@ -157,6 +157,16 @@ static inline void attach(acc__loop *loop, acc_task *t)
         acc__list_push(&loop->loose, loose_node(t));
 }
 
+/* While a walk's results are in use, a released block waits: true. */
+static inline bool defer(acc_frame *f)
+{
+    if (!deferring)
+        return false;
+    f->acc_caller = deferred;
+    deferred = f;
+    return true;
+}
+
 /* A task block from malloc: out of the loop's loose list (its node is
  * linked to itself if it never was in it), then freed. */
 static void release_loose(acc_task *t)
@@ -165,11 +175,8 @@ static void release_loose(acc_task *t)
 
     t->flags = 0;
     f->acc_size = (ACC__FRAME_CLASSES + 1u) * ACC__FRAME_GRAIN; /* above the classes */
-    if (deferring) { /* stays in the list, no longer attached */
-        f->acc_caller = deferred;
-        deferred = f;
+    if (defer(f)) /* stays in the list, no longer attached */
         return;
-    }
     acc__list_remove(loose_node(t));
     acc__task_block_free(f);
 }
@@ -185,12 +192,8 @@ static inline void release(acc_task *t)
     }
     t->flags = 0; /* what the walks read: not a task any more */
     f->acc_size = (t->block_class + 1u) * ACC__FRAME_GRAIN; /* what the free reads */
-    if (deferring) {
-        f->acc_caller = deferred;
-        deferred = f;
-        return;
-    }
-    acc__task_block_free(f);
+    if (!defer(f))
+        acc__task_block_free(f);
 }
 
 void acc__task_free(acc_task *t)
